@@ -1,0 +1,123 @@
+/* sattn: SIMD CPU kernels for self-attention.
+ *
+ * The whole public API. C11, usable from C++. All matrices are row-major float32; every
+ * function checks all of its arguments before it writes anything, so a non-OK status
+ * always leaves the outputs untouched. Functions are safe to call from several threads
+ * at once, and results are bit-identical for any thread count. */
+#ifndef SATTN_H
+#define SATTN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SATTN_VERSION_MAJOR 0
+#define SATTN_VERSION_MINOR 1
+#define SATTN_VERSION_PATCH 0
+#define SATTN_VERSION_STRING "0.1.0"
+
+#if defined(_WIN32) && defined(SATTN_BUILDING_DLL)
+#define SATTN_API __declspec(dllexport)
+#elif defined(__GNUC__)
+#define SATTN_API __attribute__((visibility("default")))
+#else
+#define SATTN_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum sattn_status {
+    SATTN_OK = 0,
+    SATTN_E_NULL,     /* a required pointer is NULL */
+    SATTN_E_SHAPE,    /* a dimension is zero where it may not be, or dimensions disagree */
+    SATTN_E_STRIDE,   /* a stride or leading dimension is too small, or output rows would overlap */
+    SATTN_E_OVERFLOW, /* sizes or offsets overflow size_t / PTRDIFF_MAX */
+    SATTN_E_NOMEM,    /* scratch memory could not be allocated */
+    SATTN_E_ISA,      /* the instruction set is not built in or not supported by this CPU */
+    SATTN_E_ARG       /* any other invalid argument (NaN scale, negative thread count, bad kv_lens, ...) */
+} sattn_status;
+
+/* A short English description; never NULL, also for unknown values. */
+SATTN_API const char *sattn_strerror(sattn_status status);
+/* The library's version, "MAJOR.MINOR.PATCH" (equal to SATTN_VERSION_STRING of its build). */
+SATTN_API const char *sattn_version(void);
+
+typedef enum sattn_isa {
+    SATTN_ISA_AUTO = 0,
+    SATTN_ISA_SCALAR,
+    SATTN_ISA_AVX2,
+    SATTN_ISA_AVX512,
+    SATTN_ISA_NEON
+} sattn_isa;
+
+/* Non-zero when the ISA's kernels are built in AND this CPU/OS supports them (AUTO: always). */
+SATTN_API int sattn_isa_available(sattn_isa isa);
+/* AUTO = best available. An unavailable ISA returns SATTN_E_ISA and changes nothing. */
+SATTN_API sattn_status sattn_set_isa(sattn_isa isa);
+/* The ISA in use, never AUTO. */
+SATTN_API sattn_isa sattn_get_isa(void);
+/* "auto", "scalar", "avx2", "avx512", "neon"; "unknown" for other values. */
+SATTN_API const char *sattn_isa_name(sattn_isa isa);
+
+/* n >= 1 threads; 0 restores the default (SATTN_NUM_THREADS, else the physical cores);
+ * negative -> SATTN_E_ARG. */
+SATTN_API sattn_status sattn_set_num_threads(int n);
+SATTN_API int sattn_get_num_threads(void);
+
+typedef enum sattn_trans { SATTN_NOTRANS = 0, SATTN_TRANS = 1 } sattn_trans;
+
+/* Row-major C = alpha*op(A)*op(B) + beta*C, as cblas_sgemm(CblasRowMajor, ...).
+ * op(A) is m x k, op(B) is k x n. beta == 0 never reads C. An empty m, n is a no-op;
+ * k == 0 or alpha == 0 only scales C (A and B are not read). */
+SATTN_API sattn_status sattn_sgemm(sattn_trans trans_a, sattn_trans trans_b, size_t m, size_t n, size_t k,
+                                   float alpha, const float *a, size_t lda, const float *b, size_t ldb,
+                                   float beta, float *c, size_t ldc);
+
+/* Row-wise softmax of a rows x cols matrix; y may equal x (same ld) for in-place.
+ * A row of -inf gives zeros; a NaN gives a NaN row. */
+SATTN_API sattn_status sattn_softmax(size_t rows, size_t cols, const float *x, size_t ldx, float *y, size_t ldy);
+
+/* Strides in elements; the last dimension is always contiguous. */
+typedef struct sattn_strides {
+    size_t batch, head, seq;
+} sattn_strides;
+
+typedef struct sattn_attention_desc {
+    size_t batch, heads, kv_heads; /* kv_heads: 0 = heads; heads % kv_heads == 0 (GQA / MQA) */
+    size_t q_len, kv_len;
+    size_t head_dim, v_head_dim;   /* v_head_dim: 0 = head_dim */
+    float scale;                   /* 0 = 1/sqrt(head_dim) */
+    int causal;                    /* query i sees key j only if j <= i + kv_len - q_len */
+    size_t window;                 /* 0 = off; else key j is visible only if j > i + kv_len - q_len - window */
+    const int32_t *kv_lens;        /* NULL, or [batch]: keys j >= kv_lens[b] are hidden (padding) */
+    const float *bias;             /* NULL, or an additive bias read at bias[b*bs.batch + h*bs.head + i*bs.seq + j] */
+    /* q/k/v/o: all zero = dense [batch, heads, seq, dim] (k/v with kv_heads, kv_len); otherwise
+     * literal. bias_strides are always literal; a zero stride broadcasts that dimension. */
+    sattn_strides q_strides, k_strides, v_strides, o_strides, bias_strides;
+} sattn_attention_desc;
+
+/* out[b,h,i,:] = sum_j softmax_j(scale * q[b,h,i,:].k[b,h/(heads/kv_heads),j,:] + bias) * v[b,h/(heads/kv_heads),j,:]
+ * A query row that sees no key yields zeros. */
+SATTN_API sattn_status sattn_attention(const sattn_attention_desc *desc, const float *q, const float *k,
+                                       const float *v, float *out);
+
+typedef struct sattn_self_attention_desc {
+    size_t batch, seq_len, d_model, heads, head_dim;
+    int causal;
+} sattn_self_attention_desc;
+
+/* x [batch, seq_len, d_model]; w_q, w_k, w_v [d_model, heads*head_dim] (x times W); w_o [heads*head_dim, d_model]
+ * or NULL, in which case y holds the concatenated heads [batch, seq_len, heads*head_dim]. workspace NULL: the
+ * library allocates; otherwise it must hold sattn_self_attention_workspace_size(desc) bytes (smaller -> error).
+ * workspace_size returns 0 for an invalid or empty descriptor. */
+SATTN_API size_t sattn_self_attention_workspace_size(const sattn_self_attention_desc *desc);
+SATTN_API sattn_status sattn_self_attention(const sattn_self_attention_desc *desc, const float *x, const float *w_q,
+                                            const float *w_k, const float *w_v, const float *w_o, float *y,
+                                            void *workspace, size_t workspace_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SATTN_H */

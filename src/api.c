@@ -1,0 +1,172 @@
+/* The public entry points: every argument is checked before anything is written, defaults are
+ * resolved, then the drivers run with the kernel table in use. */
+#include <math.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+const char *sattn_strerror(sattn_status status) {
+    switch (status) {
+    case SATTN_OK: return "success";
+    case SATTN_E_NULL: return "a required pointer is NULL";
+    case SATTN_E_SHAPE: return "a dimension is zero where it may not be, or dimensions disagree";
+    case SATTN_E_STRIDE: return "a stride or leading dimension is too small, or output rows would overlap";
+    case SATTN_E_OVERFLOW: return "sizes or offsets overflow size_t or PTRDIFF_MAX";
+    case SATTN_E_NOMEM: return "scratch memory could not be allocated";
+    case SATTN_E_ISA: return "the instruction set is not built in or not supported by this CPU";
+    case SATTN_E_ARG: return "invalid argument";
+    }
+    return "unknown status";
+}
+
+const char *sattn_version(void) { return SATTN_VERSION_STRING; }
+
+/* a*b + c without overflow into *out; 0 on overflow. */
+static int mul_add(size_t a, size_t b, size_t c, size_t *out) {
+    size_t prod;
+    if (__builtin_mul_overflow(a, b, &prod) || __builtin_add_overflow(prod, c, out)) return 0;
+    return 1;
+}
+
+/* The largest element index a matrix of `rows` rows `ld` apart and `cols` wide touches, plus one,
+ * must fit in bytes below PTRDIFF_MAX. rows and cols are >= 1. */
+static int extent_fits(size_t rows, size_t ld, size_t cols) {
+    size_t n;
+    return mul_add(rows - 1, ld, cols, &n) && n <= (size_t)PTRDIFF_MAX / sizeof(float);
+}
+
+sattn_status sattn_sgemm(sattn_trans trans_a, sattn_trans trans_b, size_t m, size_t n, size_t k, float alpha,
+                         const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc) {
+    if ((trans_a != SATTN_NOTRANS && trans_a != SATTN_TRANS) || (trans_b != SATTN_NOTRANS && trans_b != SATTN_TRANS))
+        return SATTN_E_ARG;
+    /* Stored shapes (row-major): A is m x k or k x m, B is k x n or n x k. */
+    const size_t a_rows = trans_a ? k : m, a_cols = trans_a ? m : k;
+    const size_t b_rows = trans_b ? n : k, b_cols = trans_b ? k : n;
+    if (lda < sattn_max(1, a_cols) || ldb < sattn_max(1, b_cols) || ldc < sattn_max(1, n)) return SATTN_E_STRIDE;
+    if (m == 0 || n == 0) return SATTN_OK;
+    const int reads_ab = k > 0 && alpha != 0.0f;
+    if (!c || (reads_ab && (!a || !b))) return SATTN_E_NULL;
+    if (!extent_fits(m, ldc, n)) return SATTN_E_OVERFLOW;
+    if (reads_ab && (!extent_fits(a_rows, lda, a_cols) || !extent_fits(b_rows, ldb, b_cols))) return SATTN_E_OVERFLOW;
+    return sattn_gemm_run(sattn_kernels_current(), sattn_threads_for_call(), trans_a, trans_b, m, n, k, alpha, a, lda,
+                          b, ldb, beta, c, ldc);
+}
+
+sattn_status sattn_softmax(size_t rows, size_t cols, const float *x, size_t ldx, float *y, size_t ldy) {
+    if (ldx < sattn_max(1, cols) || ldy < sattn_max(1, cols)) return SATTN_E_STRIDE;
+    if (rows == 0 || cols == 0) return SATTN_OK;
+    if (!x || !y) return SATTN_E_NULL;
+    if (!extent_fits(rows, ldx, cols) || !extent_fits(rows, ldy, cols)) return SATTN_E_OVERFLOW;
+    /* In place needs the same layout; any other overlap would read what was already written. */
+    if (x != y || ldx != ldy) {
+        const char *x0 = (const char *)x, *x1 = (const char *)(x + (rows - 1) * ldx + cols);
+        const char *y0 = (const char *)y, *y1 = (const char *)(y + (rows - 1) * ldy + cols);
+        if (x0 < y1 && y0 < x1) return SATTN_E_ARG;
+    }
+    return sattn_softmax_run(sattn_kernels_current(), sattn_threads_for_call(), rows, cols, x, ldx, y, ldy);
+}
+
+/* Largest index + 1 over [n0, n1, n2, cols] with strides (s0, s1, s2, 1), in floats; 0 on overflow. */
+static size_t extent4(size_t n0, size_t s0, size_t n1, size_t s1, size_t n2, size_t s2, size_t cols) {
+    size_t e = cols;
+    if (!mul_add(n2 - 1, s2, e, &e) || !mul_add(n1 - 1, s1, e, &e) || !mul_add(n0 - 1, s0, e, &e)) return 0;
+    return e <= (size_t)PTRDIFF_MAX / sizeof(float) ? e : 0;
+}
+
+/* Output rows of `cols` floats must not overlap: sorted by stride, each dimension must step past
+ * everything the smaller ones span. Dimensions of extent 1 never step. */
+static int rows_disjoint(const size_t n[3], const size_t s[3], size_t cols) {
+    size_t order[3] = {0, 1, 2};
+    for (int a = 0; a < 3; a++)
+        for (int b = a + 1; b < 3; b++)
+            if (s[order[b]] < s[order[a]]) {
+                size_t t = order[a];
+                order[a] = order[b];
+                order[b] = t;
+            }
+    size_t span = cols;
+    for (int a = 0; a < 3; a++) {
+        const size_t d = order[a];
+        if (n[d] <= 1) continue;
+        if (s[d] < span) return 0;
+        span = (n[d] - 1) * s[d] + span; /* fits: extent4 checked it */
+    }
+    return 1;
+}
+
+static int strides_zero(sattn_strides s) { return s.batch == 0 && s.head == 0 && s.seq == 0; }
+
+/* Dense [batch, heads, len, cols] strides; 0 on overflow. */
+static int dense_strides(size_t heads, size_t len, size_t cols, sattn_strides *s) {
+    s->seq = cols;
+    return mul_add(len, cols, 0, &s->head) && mul_add(heads, s->head, 0, &s->batch);
+}
+
+sattn_status sattn_attention_check(const sattn_attention_desc *desc, const float *q, const float *k, const float *v,
+                                   const float *out, struct sattn_attention_problem *p) {
+    if (!desc) return SATTN_E_NULL;
+    const sattn_attention_desc D = *desc;
+    p->batch = D.batch;
+    p->heads = D.heads;
+    p->kv_heads = D.kv_heads ? D.kv_heads : D.heads;
+    p->q_len = D.q_len;
+    p->kv_len = D.kv_len;
+    p->head_dim = D.head_dim;
+    p->v_head_dim = D.v_head_dim ? D.v_head_dim : D.head_dim;
+    p->causal = D.causal != 0;
+    p->window = D.window;
+    p->kv_lens = D.kv_lens;
+    p->bias = D.bias;
+    if (D.head_dim == 0) return SATTN_E_SHAPE;
+    if (D.heads && (p->kv_heads > D.heads || D.heads % p->kv_heads)) return SATTN_E_SHAPE;
+    if (!isfinite(D.scale)) return SATTN_E_ARG;
+    if (D.batch == 0 || D.heads == 0 || D.q_len == 0) return SATTN_OK; /* nothing to compute */
+    const int reads_kv = D.kv_len > 0;
+    if (!q || !out || (reads_kv && (!k || !v))) return SATTN_E_NULL;
+    p->q = q;
+    p->k = k;
+    p->v = v;
+    p->out = (float *)out;
+    p->scale = D.scale != 0.0f ? D.scale : 1.0f / sqrtf((float)D.head_dim);
+
+    const size_t d = p->head_dim, dv = p->v_head_dim, kvh = p->kv_heads;
+    p->qs = D.q_strides;
+    p->ks = D.k_strides;
+    p->vs = D.v_strides;
+    p->os = D.o_strides;
+    p->bs = D.bias_strides;
+    if ((strides_zero(p->qs) && !dense_strides(D.heads, D.q_len, d, &p->qs)) ||
+        (strides_zero(p->ks) && !dense_strides(kvh, D.kv_len, d, &p->ks)) ||
+        (strides_zero(p->vs) && !dense_strides(kvh, D.kv_len, dv, &p->vs)) ||
+        (strides_zero(p->os) && !dense_strides(D.heads, D.q_len, dv, &p->os)))
+        return SATTN_E_OVERFLOW;
+
+    /* Input rows may be shared (a zero stride broadcasts), but a row may not overlap the next one. */
+    if ((D.q_len > 1 && p->qs.seq < d) || (D.kv_len > 1 && (p->ks.seq < d || p->vs.seq < dv)))
+        return SATTN_E_STRIDE;
+    if (!extent4(D.batch, p->qs.batch, D.heads, p->qs.head, D.q_len, p->qs.seq, d) ||
+        !extent4(D.batch, p->os.batch, D.heads, p->os.head, D.q_len, p->os.seq, dv))
+        return SATTN_E_OVERFLOW;
+    if (reads_kv && (!extent4(D.batch, p->ks.batch, kvh, p->ks.head, D.kv_len, p->ks.seq, d) ||
+                     !extent4(D.batch, p->vs.batch, kvh, p->vs.head, D.kv_len, p->vs.seq, dv)))
+        return SATTN_E_OVERFLOW;
+    if (reads_kv && p->bias &&
+        !extent4(D.batch, p->bs.batch, D.heads, p->bs.head, D.q_len, p->bs.seq, D.kv_len))
+        return SATTN_E_OVERFLOW;
+    /* kv_len itself must be addressable as a signed offset (masks compare signed positions). */
+    if (D.kv_len > (size_t)PTRDIFF_MAX / 2 || D.q_len > (size_t)PTRDIFF_MAX / 2) return SATTN_E_OVERFLOW;
+    const size_t n[3] = {D.batch, D.heads, D.q_len}, s[3] = {p->os.batch, p->os.head, p->os.seq};
+    if (!rows_disjoint(n, s, dv)) return SATTN_E_STRIDE;
+    if (p->kv_lens)
+        for (size_t b = 0; b < D.batch; b++)
+            if (p->kv_lens[b] < 0 || (size_t)p->kv_lens[b] > D.kv_len) return SATTN_E_ARG;
+    return SATTN_OK;
+}
+
+sattn_status sattn_attention(const sattn_attention_desc *desc, const float *q, const float *k, const float *v,
+                             float *out) {
+    struct sattn_attention_problem p;
+    sattn_status st = sattn_attention_check(desc, q, k, v, out, &p);
+    if (st != SATTN_OK || desc->batch == 0 || desc->heads == 0 || desc->q_len == 0) return st;
+    return sattn_attention_run(sattn_kernels_current(), sattn_threads_for_call(), &p);
+}

@@ -1,0 +1,46 @@
+/* CPU feature detection: what the CPU has AND what the OS saves across context switches. */
+#include "internal.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+
+static uint64_t read_xcr0(void) {
+    uint32_t lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+struct sattn_cpu_features sattn_cpu_detect(void) {
+    struct sattn_cpu_features f = {0};
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return f;
+    const int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
+    if (!osxsave || !avx) return f;
+    const uint64_t xcr0 = read_xcr0();
+    const int ymm_saved = (xcr0 & 0x6) == 0x6;     /* SSE + AVX state */
+    const int zmm_saved = (xcr0 & 0xE6) == 0xE6;   /* + opmask, ZMM_Hi256, Hi16_ZMM */
+    if (__get_cpuid_max(0, NULL) < 7) return f;
+    __cpuid_count(7, 0, a, b, c, d);
+    const int avx2 = (b >> 5) & 1;
+    const int avx512f = (b >> 16) & 1, avx512dq = (b >> 17) & 1, avx512bw = (b >> 30) & 1, avx512vl = (b >> 31) & 1;
+    f.avx2_fma = avx2 && fma && ymm_saved;
+    f.avx512 = f.avx2_fma && avx512f && avx512dq && avx512bw && avx512vl && zmm_saved;
+    return f;
+}
+
+#elif defined(__aarch64__)
+
+struct sattn_cpu_features sattn_cpu_detect(void) {
+    struct sattn_cpu_features f = {0};
+    f.neon = 1; /* Advanced SIMD is part of the AArch64 baseline */
+    return f;
+}
+
+#else
+
+struct sattn_cpu_features sattn_cpu_detect(void) {
+    struct sattn_cpu_features f = {0};
+    return f;
+}
+
+#endif

@@ -1,0 +1,72 @@
+/* Library-internal declarations shared by the drivers. Nothing here is exported. */
+#ifndef SATTN_INTERNAL_H
+#define SATTN_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels.h"
+#include "sattn.h"
+
+#define SATTN_ALIGN 64
+
+/* Scratch memory, 64-byte aligned. Returns NULL on failure (or when a test asked it to fail). */
+void *sattn_alloc(size_t bytes);
+void sattn_free(void *p);
+/* Test hook: the next `n` allocations succeed, the one after fails; negative = never fail. */
+void sattn_alloc_fail_after(long n);
+
+/* Rounds up to a multiple of SATTN_ALIGN bytes, counted in floats. */
+static inline size_t sattn_round_floats(size_t n) {
+    const size_t q = SATTN_ALIGN / sizeof(float);
+    return (n + q - 1) / q * q;
+}
+
+static inline size_t sattn_min(size_t a, size_t b) { return a < b ? a : b; }
+static inline size_t sattn_max(size_t a, size_t b) { return a > b ? a : b; }
+static inline size_t sattn_div_up(size_t a, size_t b) { return (a + b - 1) / b; }
+
+/* Rare-path check: a row whose maximum came out -inf may still hold a NaN that must propagate. */
+static inline int sattn_has_nan(size_t n, const float *x) {
+    for (size_t i = 0; i < n; i++)
+        if (x[i] != x[i]) return 1;
+    return 0;
+}
+
+/* The thread count a call should use (>= 1). */
+int sattn_threads_for_call(void);
+/* Physical cores from hwloc, else the OpenMP processor count; cached. */
+int sattn_physical_cores(void);
+
+/* CPU features, detected once. */
+struct sattn_cpu_features {
+    int avx2_fma;  /* AVX2 + FMA + OS saves YMM */
+    int avx512;    /* AVX-512 F/BW/DQ/VL + OS saves opmask/ZMM */
+    int neon;      /* AArch64 Advanced SIMD */
+};
+struct sattn_cpu_features sattn_cpu_detect(void);
+
+/* Drivers. Arguments are already validated by api.c. */
+sattn_status sattn_gemm_run(const struct sattn_kernels *k, int threads, sattn_trans trans_a, sattn_trans trans_b,
+                            size_t m, size_t n, size_t kk, float alpha, const float *a, size_t lda, const float *b,
+                            size_t ldb, float beta, float *c, size_t ldc);
+sattn_status sattn_softmax_run(const struct sattn_kernels *k, int threads, size_t rows, size_t cols, const float *x,
+                               size_t ldx, float *y, size_t ldy);
+
+/* A validated attention problem: defaults resolved, strides explicit. */
+struct sattn_attention_problem {
+    size_t batch, heads, kv_heads, q_len, kv_len, head_dim, v_head_dim;
+    float scale;
+    int causal;
+    size_t window;
+    const int32_t *kv_lens;
+    const float *bias;
+    sattn_strides qs, ks, vs, os, bs;
+    const float *q, *k, *v;
+    float *out;
+};
+sattn_status sattn_attention_check(const sattn_attention_desc *desc, const float *q, const float *k, const float *v,
+                                   const float *out, struct sattn_attention_problem *p);
+sattn_status sattn_attention_run(const struct sattn_kernels *k, int threads, const struct sattn_attention_problem *p);
+
+#endif

@@ -1,0 +1,69 @@
+/* The microkernel contract every ISA meets, and the table that dispatch fills.
+ *
+ * Drivers (gemm.c, softmax.c, attention.c) call only through this table; an ISA contributes
+ * the functions below plus the tile sizes that travel with them. */
+#ifndef SATTN_KERNELS_H
+#define SATTN_KERNELS_H
+
+#include <stddef.h>
+
+#include "sattn.h"
+
+/* C[0..mr)[0..nr) = alpha * A·B + beta * C over a packed MR x kc panel of A (a[p*MR + i]) and a
+ * packed kc x NR panel of B (b[p*NR + j]); mr <= MR and nr <= NR select the edge of a tile.
+ * beta == 0 never reads C. */
+typedef void (*sattn_gemm_ukernel_fn)(size_t mr, size_t nr, size_t kc, const float *a, const float *b, float *c,
+                                      size_t ldc, float alpha, float beta);
+/* Packs element (i, p) = src[i*rs + p*cs], i < mr, p < kc, into dst[p*MR + i]; rows mr..MR are zero. */
+typedef void (*sattn_pack_a_fn)(size_t MR, size_t mr, size_t kc, const float *src, size_t rs, size_t cs, float *dst);
+/* Packs element (p, j) = src[p*rs + j*cs], p < kc, j < nr, into dst[p*NR + j]; columns nr..NR are zero. */
+typedef void (*sattn_pack_b_fn)(size_t NR, size_t nr, size_t kc, const float *src, size_t rs, size_t cs, float *dst);
+
+/* max(x[0..n)), n >= 1. A NaN may or may not win; callers do not rely on it. */
+typedef float (*sattn_rmax_fn)(size_t n, const float *x);
+/* y[i] = exp(x[i] - max), returns the sum of y. y may equal x. */
+typedef float (*sattn_raddstoreexpminusmax_fn)(size_t n, const float *x, float max, float *y);
+/* y[i] = x[i] * s. y may equal x. */
+typedef void (*sattn_vscale_fn)(size_t n, const float *x, float s, float *y);
+/* z[i] = x[i] + y[i]. z may equal x. */
+typedef void (*sattn_vadd_fn)(size_t n, const float *x, const float *y, float *z);
+/* y[i] = exp(x[i]) over the whole float range (below about -87.34 gives 0). y may equal x. */
+typedef void (*sattn_vexp_fn)(size_t n, const float *x, float *y);
+
+struct sattn_kernels {
+    sattn_isa isa;
+
+    /* sgemm: register tile MR x NR, cache blocks MC (rows of A in L2), KC (depth), NC (columns of B). */
+    size_t gemm_mr, gemm_nr, gemm_mc, gemm_kc, gemm_nc;
+    sattn_gemm_ukernel_fn gemm;
+    sattn_pack_a_fn pack_a;
+    sattn_pack_b_fn pack_b;
+
+    /* fused attention: rows of stacked (head, query) pairs per work item, keys per block. */
+    size_t attn_block_rows, attn_block_keys;
+
+    sattn_rmax_fn rmax;
+    sattn_raddstoreexpminusmax_fn raddstoreexpminusmax;
+    sattn_vscale_fn vscale;
+    sattn_vadd_fn vadd;
+    sattn_vexp_fn vexp;
+};
+
+/* Per-ISA initialisers: each overrides the slots its ISA provides (dav1d's cascade). */
+void sattn_kernels_init_scalar(struct sattn_kernels *k);
+#if SATTN_HAVE_AVX2
+void sattn_kernels_init_avx2(struct sattn_kernels *k);
+#endif
+#if SATTN_HAVE_AVX512
+void sattn_kernels_init_avx512(struct sattn_kernels *k);
+#endif
+#if SATTN_HAVE_NEON
+void sattn_kernels_init_neon(struct sattn_kernels *k);
+#endif
+
+/* The table in use (filled once, on first use). Never NULL. */
+const struct sattn_kernels *sattn_kernels_current(void);
+/* The table of one ISA, or NULL when it is not available (tests use this to cross-check ISAs). */
+const struct sattn_kernels *sattn_kernels_for(sattn_isa isa);
+
+#endif

@@ -1,0 +1,83 @@
+/* The self-attention layer: Q, K, V = x·W_q, x·W_k, x·W_v (one sgemm each over all tokens),
+ * fused attention reading them tokens-major through strides, then ·W_o. The intermediates live
+ * in the workspace; y is written only by the last stage, so a failure leaves it untouched. */
+#include <string.h>
+
+#include "internal.h"
+
+/* Workspace layout: Q, K, V and (with W_o) the concatenated heads, each [batch*seq, heads*head_dim],
+ * each 64-byte aligned, plus slack to align a caller's pointer. 0 on overflow. */
+static size_t workspace_bytes(const sattn_self_attention_desc *d, size_t *tensor_floats) {
+    size_t tokens, width, floats, total;
+    if (__builtin_mul_overflow(d->batch, d->seq_len, &tokens) || __builtin_mul_overflow(d->heads, d->head_dim, &width) ||
+        __builtin_mul_overflow(tokens, width, &floats) || floats > (size_t)PTRDIFF_MAX / sizeof(float) / 8)
+        return 0;
+    *tensor_floats = sattn_round_floats(floats);
+    total = 4 * *tensor_floats * sizeof(float) + SATTN_ALIGN;
+    return total;
+}
+
+static int desc_valid(const sattn_self_attention_desc *d) {
+    return d && d->d_model && d->heads && d->head_dim;
+}
+
+size_t sattn_self_attention_workspace_size(const sattn_self_attention_desc *desc) {
+    size_t tensor;
+    if (!desc_valid(desc) || desc->batch == 0 || desc->seq_len == 0) return 0;
+    return workspace_bytes(desc, &tensor);
+}
+
+sattn_status sattn_self_attention(const sattn_self_attention_desc *desc, const float *x, const float *w_q,
+                                  const float *w_k, const float *w_v, const float *w_o, float *y, void *workspace,
+                                  size_t workspace_size) {
+    if (!desc) return SATTN_E_NULL;
+    if (!desc_valid(desc)) return SATTN_E_SHAPE;
+    if (desc->batch == 0 || desc->seq_len == 0) return SATTN_OK;
+    if (!x || !w_q || !w_k || !w_v || !y) return SATTN_E_NULL;
+    const size_t D = desc->d_model, H = desc->heads, dh = desc->head_dim, S = desc->seq_len;
+    size_t tensor;
+    const size_t need = workspace_bytes(desc, &tensor);
+    size_t dm_sq, tokens_d;
+    if (!need || __builtin_mul_overflow(D, H * dh, &dm_sq) || dm_sq > (size_t)PTRDIFF_MAX / sizeof(float) ||
+        __builtin_mul_overflow(desc->batch * S, D, &tokens_d) || tokens_d > (size_t)PTRDIFF_MAX / sizeof(float))
+        return SATTN_E_OVERFLOW;
+    if (workspace && workspace_size < need) return SATTN_E_ARG;
+
+    const size_t width = H * dh, tokens = desc->batch * S;
+    const sattn_strides tokens_major = {S * width, dh, width};
+    sattn_attention_desc ad;
+    memset(&ad, 0, sizeof ad);
+    ad.batch = desc->batch;
+    ad.heads = H;
+    ad.q_len = ad.kv_len = S;
+    ad.head_dim = dh;
+    ad.causal = desc->causal;
+    ad.q_strides = ad.k_strides = ad.v_strides = ad.o_strides = tokens_major;
+
+    void *owned = NULL;
+    if (!workspace) {
+        workspace = owned = sattn_alloc(need);
+        if (!workspace) return SATTN_E_NOMEM;
+    }
+    float *base = (float *)(((uintptr_t)workspace + SATTN_ALIGN - 1) & ~(uintptr_t)(SATTN_ALIGN - 1));
+    float *q = base, *k = q + tensor, *v = k + tensor, *heads = w_o ? v + tensor : y;
+
+    const struct sattn_kernels *kern = sattn_kernels_current();
+    const int threads = sattn_threads_for_call();
+    struct sattn_attention_problem p;
+    sattn_status st = sattn_gemm_run(kern, threads, SATTN_NOTRANS, SATTN_NOTRANS, tokens, width, D, 1.0f, x, D, w_q,
+                                     width, 0.0f, q, width);
+    if (st == SATTN_OK)
+        st = sattn_gemm_run(kern, threads, SATTN_NOTRANS, SATTN_NOTRANS, tokens, width, D, 1.0f, x, D, w_k, width, 0.0f,
+                            k, width);
+    if (st == SATTN_OK)
+        st = sattn_gemm_run(kern, threads, SATTN_NOTRANS, SATTN_NOTRANS, tokens, width, D, 1.0f, x, D, w_v, width, 0.0f,
+                            v, width);
+    if (st == SATTN_OK) st = sattn_attention_check(&ad, q, k, v, heads, &p);
+    if (st == SATTN_OK) st = sattn_attention_run(kern, threads, &p);
+    if (st == SATTN_OK && w_o)
+        st = sattn_gemm_run(kern, threads, SATTN_NOTRANS, SATTN_NOTRANS, tokens, D, width, 1.0f, heads, width, w_o, D,
+                            0.0f, y, D);
+    sattn_free(owned);
+    return st;
+}

@@ -1,0 +1,177 @@
+#include "common.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+rng_t rng_seed(uint64_t seed) { return (rng_t){seed * 0x9E3779B97F4A7C15ull + 1}; }
+
+uint64_t rng_u64(rng_t *r) {
+    uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+float rng_uniform(rng_t *r, float lo, float hi) { return lo + (hi - lo) * (float)(rng_u64(r) >> 40) / 16777216.0f; }
+
+void fill_uniform(rng_t *r, float *x, size_t n, float lo, float hi) {
+    for (size_t i = 0; i < n; i++) x[i] = rng_uniform(r, lo, hi);
+}
+
+size_t test_isas(sattn_isa out[8]) {
+    const char *env = getenv("SATTN_ISA");
+    size_t n = 0;
+    for (int isa = SATTN_ISA_SCALAR; isa <= SATTN_ISA_NEON; isa++) {
+        if (env && *env && strcmp(env, "auto") && strcmp(env, sattn_isa_name((sattn_isa)isa))) continue;
+        if (sattn_isa_available((sattn_isa)isa)) out[n++] = (sattn_isa)isa;
+    }
+    return n;
+}
+
+int skip_if_isa_unavailable(void) {
+    sattn_isa isas[8];
+    if (test_isas(isas) == 0) {
+        printf("SKIP: SATTN_ISA=%s is not available on this CPU\n", getenv("SATTN_ISA"));
+        return 77;
+    }
+    return 0;
+}
+
+static const uint32_t sentinel_bits = 0x7fbadbadu;
+
+float sentinel(void) {
+    float f;
+    memcpy(&f, &sentinel_bits, sizeof f);
+    return f;
+}
+
+int is_sentinel(float x) {
+    uint32_t b;
+    memcpy(&b, &x, sizeof b);
+    return b == sentinel_bits;
+}
+
+float *alloc_sentinel(size_t n) {
+    float *x = malloc((n ? n : 1) * sizeof *x);
+    assert_non_null(x);
+    for (size_t i = 0; i < n; i++) x[i] = sentinel();
+    return x;
+}
+
+size_t count_touched(const float *x, size_t n) {
+    size_t t = 0;
+    for (size_t i = 0; i < n; i++) t += !is_sentinel(x[i]);
+    return t;
+}
+
+int close_enough(const char *what, const float *got, const double *ref, const double *tol, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        const double g = got[i], r = ref[i];
+        const int ok = isnan(r) ? isnan(g) : (isinf(r) ? g == r : fabs(g - r) <= tol[i]);
+        if (!ok) {
+            print_error("%s: element %zu is %.9g, reference %.9g (tolerance %.3g), isa %s\n", what, i, g, r, tol[i],
+                        sattn_isa_name(sattn_get_isa()));
+            return 0;
+        }
+    }
+    return 1;
+}
+
+void ref_gemm(int ta, int tb, size_t m, size_t n, size_t k, double alpha, const float *a, size_t lda, const float *b,
+              size_t ldb, double beta, const float *c_in, size_t ldc, double *c, double *bound) {
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++) {
+            double s = 0, mag = 0;
+            for (size_t p = 0; p < k; p++) {
+                const double x = ta ? a[p * lda + i] : a[i * lda + p];
+                const double y = tb ? b[j * ldb + p] : b[p * ldb + j];
+                s += x * y;
+                mag += fabs(x * y);
+            }
+            const double cin = beta == 0 ? 0 : beta * c_in[i * ldc + j];
+            c[i * n + j] = alpha * s + cin;
+            /* Float summation error grows with the depth: a few k*eps of the absolute sum. */
+            bound[i * n + j] = 2.0 * (k + 4) * 0x1p-24 * (fabs(alpha) * mag + fabs(cin)) + 1e-30;
+        }
+}
+
+void ref_softmax(size_t rows, size_t cols, const float *x, size_t ldx, double *y) {
+    for (size_t r = 0; r < rows; r++) {
+        double m = -INFINITY, s = 0;
+        int nan = 0;
+        for (size_t c = 0; c < cols; c++) {
+            nan |= isnan(x[r * ldx + c]);
+            if (x[r * ldx + c] > m) m = x[r * ldx + c];
+        }
+        for (size_t c = 0; c < cols; c++) s += m == -INFINITY ? 0 : exp(x[r * ldx + c] - m);
+        for (size_t c = 0; c < cols; c++)
+            y[r * cols + c] = nan ? NAN : (m == -INFINITY ? 0 : exp(x[r * ldx + c] - m) / s);
+    }
+}
+
+void resolve_dense_strides(sattn_attention_desc *d) {
+    const size_t kvh = d->kv_heads ? d->kv_heads : d->heads, dv = d->v_head_dim ? d->v_head_dim : d->head_dim;
+    sattn_strides z = {0, 0, 0};
+    if (!memcmp(&d->q_strides, &z, sizeof z))
+        d->q_strides = (sattn_strides){d->heads * d->q_len * d->head_dim, d->q_len * d->head_dim, d->head_dim};
+    if (!memcmp(&d->k_strides, &z, sizeof z))
+        d->k_strides = (sattn_strides){kvh * d->kv_len * d->head_dim, d->kv_len * d->head_dim, d->head_dim};
+    if (!memcmp(&d->v_strides, &z, sizeof z))
+        d->v_strides = (sattn_strides){kvh * d->kv_len * dv, d->kv_len * dv, dv};
+    if (!memcmp(&d->o_strides, &z, sizeof z))
+        d->o_strides = (sattn_strides){d->heads * d->q_len * dv, d->q_len * dv, dv};
+}
+
+void ref_attention(const sattn_attention_desc *d0, const float *q, const float *k, const float *v, double *out) {
+    sattn_attention_desc d = *d0;
+    resolve_dense_strides(&d);
+    const size_t kvh = d.kv_heads ? d.kv_heads : d.heads, dv = d.v_head_dim ? d.v_head_dim : d.head_dim;
+    const size_t group = d.heads / kvh;
+    const double scale = d.scale != 0 ? d.scale : 1.0 / sqrt((double)d.head_dim);
+    double *logit = malloc((d.kv_len + 1) * sizeof *logit);
+    for (size_t b = 0; b < d.batch; b++)
+        for (size_t h = 0; h < d.heads; h++)
+            for (size_t i = 0; i < d.q_len; i++) {
+                const float *qi = q + b * d.q_strides.batch + h * d.q_strides.head + i * d.q_strides.seq;
+                const ptrdiff_t diag = (ptrdiff_t)i + (ptrdiff_t)d.kv_len - (ptrdiff_t)d.q_len;
+                double m = -INFINITY;
+                int nan = 0;
+                for (size_t j = 0; j < d.kv_len; j++) {
+                    int vis = 1;
+                    if (d.kv_lens && (ptrdiff_t)j >= d.kv_lens[b]) vis = 0;
+                    if (d.causal && (ptrdiff_t)j > diag) vis = 0;
+                    if (d.window && (ptrdiff_t)j <= diag - (ptrdiff_t)d.window) vis = 0;
+                    if (!vis) {
+                        logit[j] = -INFINITY;
+                        continue;
+                    }
+                    const float *kj = k + b * d.k_strides.batch + (h / group) * d.k_strides.head + j * d.k_strides.seq;
+                    double s = 0;
+                    for (size_t c = 0; c < d.head_dim; c++) s += (double)qi[c] * kj[c];
+                    s *= scale;
+                    if (d.bias) s += d.bias[b * d.bias_strides.batch + h * d.bias_strides.head + i * d.bias_strides.seq + j];
+                    logit[j] = s;
+                    nan |= isnan(s);
+                    if (s > m) m = s;
+                }
+                double *o = out + ((b * d.heads + h) * d.q_len + i) * dv;
+                for (size_t c = 0; c < dv; c++) o[c] = 0;
+                if (nan) {
+                    for (size_t c = 0; c < dv; c++) o[c] = NAN;
+                    continue;
+                }
+                if (m == -INFINITY) continue;
+                double sum = 0;
+                for (size_t j = 0; j < d.kv_len; j++) {
+                    if (logit[j] == -INFINITY) continue;
+                    const double p = exp(logit[j] - m);
+                    const float *vj = v + b * d.v_strides.batch + (h / group) * d.v_strides.head + j * d.v_strides.seq;
+                    sum += p;
+                    for (size_t c = 0; c < dv; c++) o[c] += p * vj[c];
+                }
+                for (size_t c = 0; c < dv; c++) o[c] /= sum;
+            }
+    free(logit);
+}

@@ -1,0 +1,86 @@
+/* sgemm on every ISA against the double reference: all transposes, sizes around every tile and
+ * cache-block edge, alpha/beta cases, strided operands, and untouched padding between rows. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+static int check_gemm(int ta, int tb, size_t m, size_t n, size_t k, float alpha, float beta, size_t pad, uint64_t seed) {
+    rng_t rng = rng_seed(seed);
+    const size_t a_rows = ta ? k : m, a_cols = ta ? m : k, b_rows = tb ? n : k, b_cols = tb ? k : n;
+    const size_t lda = a_cols + pad, ldb = b_cols + pad, ldc = n + pad;
+    float *a = malloc((a_rows * lda + 1) * sizeof *a), *b = malloc((b_rows * ldb + 1) * sizeof *b);
+    float *c = alloc_sentinel(m * ldc + 1), *c0 = malloc((m * ldc + 1) * sizeof *c0);
+    fill_uniform(&rng, a, a_rows * lda, -1, 1);
+    fill_uniform(&rng, b, b_rows * ldb, -1, 1);
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? NAN : rng_uniform(&rng, -1, 1); /* beta 0 never reads C */
+    memcpy(c0, c, (m * ldc + 1) * sizeof *c);
+    double *ref = malloc((m * n + 1) * sizeof *ref), *tol = malloc((m * n + 1) * sizeof *tol);
+    float *got = malloc((m * n + 1) * sizeof *got);
+    ref_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c0, ldc, ref, tol);
+    int ok = sattn_sgemm((sattn_trans)ta, (sattn_trans)tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) == SATTN_OK;
+    for (size_t i = 0; i < m; i++) memcpy(got + i * n, c + i * ldc, n * sizeof *got);
+    char what[160];
+    snprintf(what, sizeof what, "sgemm %c%c m%zu n%zu k%zu alpha %g beta %g pad %zu seed %llu", ta ? 'T' : 'N',
+             tb ? 'T' : 'N', m, n, k, alpha, beta, pad, (unsigned long long)seed);
+    ok = ok && close_enough(what, got, ref, tol, m * n);
+    for (size_t i = 0; ok && i < m; i++) /* padding between rows stays untouched */
+        for (size_t j = n; j < ldc && (i + 1 < m || j == n); j++)
+            if (!is_sentinel(c[i * ldc + j])) {
+                print_error("%s: wrote padding at row %zu col %zu\n", what, i, j);
+                ok = 0;
+                break;
+            }
+    free(a), free(b), free(c), free(c0), free(ref), free(tol), free(got);
+    return ok;
+}
+
+static void for_each_isa(void (*body)(void)) {
+    sattn_isa isas[8];
+    const size_t n = test_isas(isas);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(sattn_set_isa(isas[i]), SATTN_OK);
+        body();
+    }
+}
+
+static void edges(void) {
+    static const size_t sizes[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 15, 16, 17, 31, 32, 33, 47, 48, 49};
+    const size_t ns = sizeof sizes / sizeof sizes[0];
+    uint64_t seed = 1;
+    for (size_t i = 0; i < ns; i++)
+        for (size_t t = 0; t < 4; t++)
+            assert_true(check_gemm(t & 1, t >> 1, sizes[i], sizes[(i * 7 + 3) % ns], sizes[(i * 3 + 5) % ns], 1.0f, 0.0f,
+                                   0, seed++));
+}
+
+static void blocks(void) {
+    /* Past MC, KC and NC of every ISA's blocking: several row blocks, depth slices and column panels. */
+    assert_true(check_gemm(0, 0, 200, 130, 600, 1.0f, 0.0f, 0, 11));
+    assert_true(check_gemm(1, 1, 130, 70, 300, 0.5f, 1.0f, 3, 12));
+    assert_true(check_gemm(0, 1, 97, 2100, 37, 1.0f, -2.0f, 1, 13));
+    assert_true(check_gemm(1, 0, 257, 33, 513, -1.0f, 0.25f, 0, 14));
+}
+
+static void alpha_beta(void) {
+    assert_true(check_gemm(0, 0, 9, 17, 5, 2.0f, 0.0f, 2, 21));
+    assert_true(check_gemm(0, 0, 9, 17, 5, 0.0f, 3.0f, 2, 22));  /* alpha 0: C = beta*C */
+    assert_true(check_gemm(0, 0, 9, 17, 5, 0.0f, 0.0f, 2, 23));  /* alpha 0, beta 0: zeros over NaN */
+    assert_true(check_gemm(0, 0, 9, 17, 0, 1.0f, 1.0f, 2, 24));  /* k 0: C unchanged */
+    assert_true(check_gemm(1, 0, 9, 17, 0, 1.0f, 0.0f, 2, 25));  /* k 0, beta 0: zeros */
+}
+
+static void test_edges(void **s) { (void)s; for_each_isa(edges); }
+static void test_blocks(void **s) { (void)s; for_each_isa(blocks); }
+static void test_alpha_beta(void **s) { (void)s; for_each_isa(alpha_beta); }
+
+int main(void) {
+    const int skip = skip_if_isa_unavailable();
+    if (skip) return skip;
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_edges), cmocka_unit_test(test_blocks),
+                                       cmocka_unit_test(test_alpha_beta)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

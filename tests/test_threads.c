@@ -1,0 +1,154 @@
+/* Threads: bit-identical results for 1, 2 and 3 threads on every entry point, several host
+ * threads calling at once, and scratch-allocation failure leaving outputs untouched. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "internal.h"
+
+enum { B = 2, H = 4, KVH = 2, S = 150, D = 40 };
+
+typedef struct {
+    float *q, *k, *v, *bias, *x, *wq, *wk, *wv, *wo;
+} inputs_t;
+
+static inputs_t make_inputs(uint64_t seed) {
+    rng_t rng = rng_seed(seed);
+    inputs_t in;
+    const size_t n = (size_t)B * H * S * D, dm = 48;
+    in.q = malloc(n * sizeof(float)), in.k = malloc(n * sizeof(float)), in.v = malloc(n * sizeof(float));
+    in.bias = malloc((size_t)S * S * sizeof(float));
+    in.x = malloc((size_t)B * S * dm * sizeof(float));
+    in.wq = malloc(dm * H * D * sizeof(float)), in.wk = malloc(dm * H * D * sizeof(float));
+    in.wv = malloc(dm * H * D * sizeof(float)), in.wo = malloc(dm * H * D * sizeof(float));
+    fill_uniform(&rng, in.q, n, -1, 1), fill_uniform(&rng, in.k, n, -1, 1), fill_uniform(&rng, in.v, n, -1, 1);
+    fill_uniform(&rng, in.bias, (size_t)S * S, -1, 1), fill_uniform(&rng, in.x, (size_t)B * S * dm, -1, 1);
+    fill_uniform(&rng, in.wq, dm * H * D, -0.2f, 0.2f), fill_uniform(&rng, in.wk, dm * H * D, -0.2f, 0.2f);
+    fill_uniform(&rng, in.wv, dm * H * D, -0.2f, 0.2f), fill_uniform(&rng, in.wo, dm * H * D, -0.2f, 0.2f);
+    return in;
+}
+
+static void free_inputs(inputs_t *in) {
+    free(in->q), free(in->k), free(in->v), free(in->bias), free(in->x);
+    free(in->wq), free(in->wk), free(in->wv), free(in->wo);
+}
+
+enum { OUT_FLOATS = B * H * S * D };
+
+/* Every entry point once; outputs concatenated into out[4][OUT_FLOATS]. */
+static sattn_status run_all(const inputs_t *in, int variant, float *out) {
+    sattn_attention_desc d = {.batch = B, .heads = H, .kv_heads = KVH, .q_len = S, .kv_len = S, .head_dim = D,
+                              .causal = variant & 1, .window = variant & 2 ? 37 : 0, .bias = in->bias,
+                              .bias_strides = {0, 0, S}};
+    sattn_status st = sattn_attention(&d, in->q, in->k, in->v, out);
+    if (st) return st;
+    st = sattn_sgemm(SATTN_NOTRANS, SATTN_TRANS, 300, 200, 40, 1.0f, in->q, 40, in->k, 40, 0.0f, out + OUT_FLOATS, 200);
+    if (st) return st;
+    st = sattn_softmax(300, 150, in->q, 150, out + 2 * OUT_FLOATS, 150);
+    if (st) return st;
+    sattn_self_attention_desc sd = {.batch = B, .seq_len = S, .d_model = 48, .heads = H, .head_dim = D,
+                                    .causal = variant & 1};
+    return sattn_self_attention(&sd, in->x, in->wq, in->wk, in->wv, in->wo, out + 3 * OUT_FLOATS, NULL, 0);
+}
+
+static void test_bit_identical_across_thread_counts(void **state) {
+    (void)state;
+    sattn_isa isas[8];
+    const size_t ni = test_isas(isas);
+    inputs_t in = make_inputs(5);
+    float *ref = malloc(4 * OUT_FLOATS * sizeof(float)), *got = malloc(4 * OUT_FLOATS * sizeof(float));
+    for (size_t a = 0; a < ni; a++) {
+        assert_int_equal(sattn_set_isa(isas[a]), SATTN_OK);
+        for (int variant = 0; variant < 4; variant++) {
+            assert_int_equal(sattn_set_num_threads(1), SATTN_OK);
+            assert_int_equal(run_all(&in, variant, ref), SATTN_OK);
+            for (int t = 2; t <= 3; t++) {
+                assert_int_equal(sattn_set_num_threads(t), SATTN_OK);
+                assert_int_equal(run_all(&in, variant, got), SATTN_OK);
+                if (memcmp(ref, got, 4 * OUT_FLOATS * sizeof(float)))
+                    fail_msg("%s variant %d: %d threads differ from 1 thread", sattn_isa_name(isas[a]), variant, t);
+            }
+        }
+    }
+    sattn_set_num_threads(0);
+    free(ref), free(got), free_inputs(&in);
+}
+
+typedef struct {
+    const inputs_t *in;
+    int variant;
+    const float *expected;
+    int mismatches;
+} worker_t;
+
+static void *worker(void *arg) {
+    worker_t *w = arg;
+    float *out = malloc(4 * OUT_FLOATS * sizeof(float));
+    for (int rep = 0; rep < 3; rep++)
+        if (run_all(w->in, w->variant, out) != SATTN_OK || memcmp(out, w->expected, 4 * OUT_FLOATS * sizeof(float)))
+            w->mismatches++;
+    free(out);
+    return NULL;
+}
+
+static void test_concurrent_callers(void **state) {
+    (void)state;
+    sattn_isa isas[8];
+    const size_t ni = test_isas(isas);
+    inputs_t in = make_inputs(9);
+    enum { WORKERS = 4 };
+    for (size_t a = 0; a < ni; a++) {
+        assert_int_equal(sattn_set_isa(isas[a]), SATTN_OK);
+        float *expected[2];
+        for (int v = 0; v < 2; v++) {
+            expected[v] = malloc(4 * OUT_FLOATS * sizeof(float));
+            assert_int_equal(run_all(&in, v, expected[v]), SATTN_OK);
+        }
+        pthread_t th[WORKERS];
+        worker_t w[WORKERS];
+        for (int i = 0; i < WORKERS; i++) {
+            w[i] = (worker_t){&in, i & 1, expected[i & 1], 0};
+            assert_int_equal(pthread_create(&th[i], NULL, worker, &w[i]), 0);
+        }
+        for (int i = 0; i < WORKERS; i++) {
+            pthread_join(th[i], NULL);
+            assert_int_equal(w[i].mismatches, 0);
+        }
+        free(expected[0]), free(expected[1]);
+    }
+    free_inputs(&in);
+}
+
+static void test_allocation_failure(void **state) {
+    (void)state;
+    inputs_t in = make_inputs(3);
+    float *out = alloc_sentinel(4 * OUT_FLOATS);
+    sattn_attention_desc d = {.batch = B, .heads = H, .q_len = S, .kv_len = S, .head_dim = D};
+    sattn_self_attention_desc sd = {.batch = B, .seq_len = S, .d_model = 48, .heads = H, .head_dim = D};
+    for (long after = 0; after < 6; after++) { /* fail the first, second, ... allocation of a call */
+        sattn_alloc_fail_after(after);
+        const sattn_status st = sattn_self_attention(&sd, in.x, in.wq, in.wk, in.wv, in.wo, out, NULL, 0);
+        sattn_alloc_fail_after(-1);
+        if (st == SATTN_OK) break;
+        assert_int_equal(st, SATTN_E_NOMEM);
+        assert_int_equal(count_touched(out, 4 * OUT_FLOATS), 0);
+    }
+    sattn_alloc_fail_after(0);
+    assert_int_equal(sattn_attention(&d, in.q, in.k, in.v, out), SATTN_E_NOMEM);
+    assert_int_equal(sattn_sgemm(SATTN_NOTRANS, SATTN_NOTRANS, 8, 8, 8, 1, in.q, 8, in.k, 8, 0, out, 8), SATTN_E_NOMEM);
+    sattn_alloc_fail_after(-1);
+    assert_int_equal(count_touched(out, 4 * OUT_FLOATS), 0);
+    assert_int_equal(sattn_attention(&d, in.q, in.k, in.v, out), SATTN_OK); /* the next call succeeds */
+    assert_int_equal(count_touched(out, 4 * OUT_FLOATS), (size_t)B * H * S * D);
+    free(out), free_inputs(&in);
+}
+
+int main(void) {
+    const int skip = skip_if_isa_unavailable();
+    if (skip) return skip;
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_bit_identical_across_thread_counts),
+                                       cmocka_unit_test(test_concurrent_callers),
+                                       cmocka_unit_test(test_allocation_failure)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
