@@ -1,0 +1,58 @@
+# A thin layer over meson. `make test` and `make bench` work on a fresh Debian machine: each
+# first installs what is missing (scripts/install-deps.sh, apt-get, needs root or sudo).
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+ARM_BUILD  ?= build-aarch64
+RESULTS    ?= bench-results
+
+# UBSan only prints by default; make every report fail its test. LeakSanitizer is on.
+SANITIZER_ENV = UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+
+.PHONY: all deps deps-aarch64 build test test-x86 test-asan test-aarch64 bench clean
+
+all: build
+
+deps:
+	scripts/install-deps.sh
+
+deps-aarch64:
+	scripts/install-deps.sh aarch64
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --buildtype=release
+
+$(ASAN_BUILD)/build.ninja:
+	meson setup $(ASAN_BUILD) --buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false
+
+$(ARM_BUILD)/build.ninja:
+	meson setup $(ARM_BUILD) --buildtype=release --cross-file cross/aarch64-linux-gnu.ini
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+# Every test, three ways: native (each ISA this CPU has), AddressSanitizer + UBSan, and aarch64 under qemu.
+test: deps-aarch64 $(BUILD)/build.ninja $(ASAN_BUILD)/build.ninja $(ARM_BUILD)/build.ninja
+	ninja -C $(BUILD) && ninja -C $(ASAN_BUILD) && ninja -C $(ARM_BUILD)
+	status=0; \
+	meson test -C $(BUILD) --print-errorlogs || status=1; \
+	$(SANITIZER_ENV) meson test -C $(ASAN_BUILD) --print-errorlogs || status=1; \
+	meson test -C $(ARM_BUILD) --print-errorlogs || status=1; \
+	scripts/test-summary.sh $(BUILD) $(ASAN_BUILD) $(ARM_BUILD) && exit $$status
+
+test-x86: build
+	meson test -C $(BUILD) --print-errorlogs
+
+test-asan: deps $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD) && $(SANITIZER_ENV) meson test -C $(ASAN_BUILD) --print-errorlogs
+
+test-aarch64: deps-aarch64 $(ARM_BUILD)/build.ninja
+	ninja -C $(ARM_BUILD) && meson test -C $(ARM_BUILD) --print-errorlogs
+
+# The benchmark sweep: a Markdown table on stdout and in $(RESULTS)/sweep.md.
+bench: build
+	mkdir -p $(RESULTS)
+	$(BUILD)/bench/sattn_sweep | tee $(RESULTS)/sweep.md
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(ARM_BUILD)
