@@ -1,0 +1,47 @@
+/* Environment variables read at first use. Run by meson with SATTN_ISA set to an ISA this CPU
+ * lacks (or a bogus name) and SATTN_NUM_THREADS=3: the library must fall back to the best ISA
+ * with exactly one warning line on stderr, and default to 3 threads. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+static void test_env_fallback(void **state) {
+    (void)state;
+    const char *want_isa = getenv("SATTN_ISA");
+    assert_non_null(want_isa);
+    FILE *err = tmpfile();
+    assert_non_null(err);
+    fflush(stderr);
+    FILE *saved = stderr;
+    stderr = err; /* capture what the first use prints */
+    const sattn_isa got = sattn_get_isa();
+    stderr = saved;
+
+    sattn_isa best = SATTN_ISA_SCALAR;
+    for (int isa = SATTN_ISA_SCALAR; isa <= SATTN_ISA_NEON; isa++)
+        if (sattn_isa_available((sattn_isa)isa)) best = (sattn_isa)isa;
+    int named_available = 0;
+    for (int isa = SATTN_ISA_SCALAR; isa <= SATTN_ISA_NEON; isa++)
+        named_available |= !strcmp(want_isa, sattn_isa_name((sattn_isa)isa)) && sattn_isa_available((sattn_isa)isa);
+    assert_false(named_available); /* meson passes an unavailable name */
+    assert_int_equal(got, best);
+
+    char text[512] = {0};
+    rewind(err);
+    const size_t n = fread(text, 1, sizeof text - 1, err);
+    fclose(err);
+    size_t lines = 0;
+    for (size_t i = 0; i < n; i++) lines += text[i] == '\n';
+    assert_int_equal(lines, 1);
+    assert_non_null(strstr(text, want_isa));
+
+    assert_int_equal(sattn_get_num_threads(), 3);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_env_fallback)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
