@@ -56,7 +56,7 @@ static struct key_range visible_keys(const struct sattn_attention_problem *p, si
 
 /* Per-thread scratch, carved from one allocation made before any output is written. */
 struct scratch {
-    float *q_rows, *q_packed, *k_packed, *v_packed, *s, *p_packed, *acc, *m, *l;
+    float *q_rows, *k_packed, *v_packed, *s, *acc, *m, *l;
     size_t ld_s;
 };
 
@@ -66,9 +66,9 @@ static size_t scratch_floats(const struct sattn_kernels *k, const struct sattn_a
     const size_t rows = sattn_div_up(k->attn_block_rows, MR) * MR;
     const size_t keys = sattn_div_up(k->attn_block_keys, NR) * NR;
     const size_t d = p->head_dim, dv = p->v_head_dim, dv_pad = sattn_div_up(dv, NR) * NR;
-    const size_t sizes[] = {rows * d, rows * d, keys * d, dv_pad * keys, rows * keys, rows * keys, rows * dv, rows, rows};
-    float **slots[] = {&layout->q_rows, &layout->q_packed, &layout->k_packed, &layout->v_packed, &layout->s,
-                       &layout->p_packed, &layout->acc, &layout->m, &layout->l};
+    const size_t sizes[] = {rows * d, keys * d, dv_pad * keys, rows * keys, rows * dv, rows, rows};
+    float **slots[] = {&layout->q_rows, &layout->k_packed, &layout->v_packed, &layout->s,
+                       &layout->acc,    &layout->m,        &layout->l};
     size_t total = 0;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         *slots[i] = base ? base + total : NULL;
@@ -108,14 +108,12 @@ static void run_item(const struct sattn_kernels *k, const struct sattn_attention
     }
     memset(w->acc, 0, rows * dv * sizeof(float));
 
-    if (j_lo < j_hi) {
+    /* The item's query rows, gathered once (they may come from several heads): the A operand of Q·Kᵀ. */
+    if (j_lo < j_hi)
         for (size_t r = 0; r < rows; r++) {
             const size_t h = h0 + r / qn, i = i0 + r % qn;
             memcpy(w->q_rows + r * d, p->q + b * p->qs.batch + h * p->qs.head + i * p->qs.seq, d * sizeof(float));
         }
-        for (size_t r = 0; r < rows; r += MR)
-            k->pack_a(MR, sattn_min(MR, rows - r), d, w->q_rows + r * d, d, 1, w->q_packed + r * d);
-    }
 
     for (size_t j0 = j_lo; j0 < j_hi; j0 += BN) {
         const size_t nk = sattn_min(BN, j_hi - j0);
@@ -127,7 +125,7 @@ static void run_item(const struct sattn_kernels *k, const struct sattn_attention
 
         for (size_t r = 0; r < rows; r += MR)
             for (size_t j = 0; j < nk; j += NR)
-                k->gemm(sattn_min(MR, rows - r), sattn_min(NR, nk - j), d, w->q_packed + r * d, w->k_packed + j * d,
+                k->gemm(sattn_min(MR, rows - r), sattn_min(NR, nk - j), d, w->q_rows + r * d, d, 1, w->k_packed + j * d,
                         w->s + r * w->ld_s + j, w->ld_s, p->scale, 0.0f);
 
         for (size_t r = 0; r < rows; r++) {
@@ -163,12 +161,11 @@ static void run_item(const struct sattn_kernels *k, const struct sattn_attention
             w->m[r] = m_new;
         }
 
-        for (size_t r = 0; r < rows; r += MR)
-            k->pack_a(MR, sattn_min(MR, rows - r), nk, w->s + r * w->ld_s, w->ld_s, 1, w->p_packed + r * nk);
+        /* acc += P·V, P read in place from the rows of S. */
         for (size_t r = 0; r < rows; r += MR)
             for (size_t c = 0; c < dv; c += NR)
-                k->gemm(sattn_min(MR, rows - r), sattn_min(NR, dv - c), nk, w->p_packed + r * nk, w->v_packed + c * nk,
-                        w->acc + r * dv + c, dv, 1.0f, 1.0f);
+                k->gemm(sattn_min(MR, rows - r), sattn_min(NR, dv - c), nk, w->s + r * w->ld_s, w->ld_s, 1,
+                        w->v_packed + c * nk, w->acc + r * dv + c, dv, 1.0f, 1.0f);
     }
 
     for (size_t r = 0; r < rows; r++) {

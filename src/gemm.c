@@ -81,7 +81,7 @@ sattn_status sattn_gemm_run(const struct sattn_kernels *k, int threads, sattn_tr
                     for (size_t panel = group * panels_per_group; panel < p_end; panel++) {
                         const size_t j = panel * NR, nr = sattn_min(NR, nc - j);
                         for (size_t i = 0; i < mc; i += MR)
-                            k->gemm(sattn_min(MR, mc - i), nr, kc, a_packed + i * kc, b_packed + j * kc,
+                            k->gemm(sattn_min(MR, mc - i), nr, kc, a_packed + i * kc, 1, MR, b_packed + j * kc,
                                     c + (ic + i) * ldc + jc + j, ldc, alpha, beta_pc);
                     }
                 }

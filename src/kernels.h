@@ -9,11 +9,13 @@
 
 #include "sattn.h"
 
-/* C[0..mr)[0..nr) = alpha * A·B + beta * C over a packed MR x kc panel of A (a[p*MR + i]) and a
- * packed kc x NR panel of B (b[p*NR + j]); mr <= MR and nr <= NR select the edge of a tile.
+/* C[0..mr)[0..nr) = alpha * A·B + beta * C, mr <= MR and nr <= NR selecting the edge of a tile.
+ * A is read element by element (broadcast), so it may be packed (a[p*MR + i]: rs_a = 1,
+ * cs_a = MR) or any strided matrix (a[i*rs_a + p*cs_a]), e.g. query rows or softmax rows in
+ * place; rows mr..MR of A are never read. B is a packed kc x NR panel (b[p*NR + j]), zero past nr.
  * beta == 0 never reads C. */
-typedef void (*sattn_gemm_ukernel_fn)(size_t mr, size_t nr, size_t kc, const float *a, const float *b, float *c,
-                                      size_t ldc, float alpha, float beta);
+typedef void (*sattn_gemm_ukernel_fn)(size_t mr, size_t nr, size_t kc, const float *a, size_t rs_a, size_t cs_a,
+                                      const float *b, float *c, size_t ldc, float alpha, float beta);
 /* Packs element (i, p) = src[i*rs + p*cs], i < mr, p < kc, into dst[p*MR + i]; rows mr..MR are zero. */
 typedef void (*sattn_pack_a_fn)(size_t MR, size_t mr, size_t kc, const float *src, size_t rs, size_t cs, float *dst);
 /* Packs element (p, j) = src[p*rs + j*cs], p < kc, j < nr, into dst[p*NR + j]; columns nr..NR are zero. */

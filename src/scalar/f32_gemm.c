@@ -6,14 +6,18 @@
 #define MR 4
 #define NR 8
 
-void sattn_f32_gemm_ukernel_4x8__scalar(size_t mr, size_t nr, size_t kc, const float *restrict a,
-                                        const float *restrict b, float *restrict c, size_t ldc, float alpha,
-                                        float beta) {
+void sattn_f32_gemm_ukernel_4x8__scalar(size_t mr, size_t nr, size_t kc, const float *restrict a, size_t rs_a,
+                                        size_t cs_a, const float *restrict b, float *restrict c, size_t ldc,
+                                        float alpha, float beta) {
     float acc[MR][NR] = {{0}};
+    const float *rows[MR]; /* rows past mr repeat the last one: read, never stored */
+    for (size_t i = 0; i < MR; i++) rows[i] = a + (i < mr ? i : mr - 1) * rs_a;
     for (size_t p = 0; p < kc; p++) {
-        const float *ap = a + p * MR, *bp = b + p * NR;
-        for (int i = 0; i < MR; i++)
-            for (int j = 0; j < NR; j++) acc[i][j] += ap[i] * bp[j];
+        const float *bp = b + p * NR;
+        for (int i = 0; i < MR; i++) {
+            const float ai = rows[i][p * cs_a];
+            for (int j = 0; j < NR; j++) acc[i][j] += ai * bp[j];
+        }
     }
     for (size_t i = 0; i < mr; i++) {
         float *ci = c + i * ldc;

@@ -4,8 +4,8 @@
 
 #include <stddef.h>
 
-void sattn_f32_gemm_ukernel_4x8__scalar(size_t mr, size_t nr, size_t kc, const float *a, const float *b, float *c,
-                                        size_t ldc, float alpha, float beta);
+void sattn_f32_gemm_ukernel_4x8__scalar(size_t mr, size_t nr, size_t kc, const float *a, size_t rs_a, size_t cs_a,
+                                        const float *b, float *c, size_t ldc, float alpha, float beta);
 void sattn_f32_pack_a__scalar(size_t MR, size_t mr, size_t kc, const float *src, size_t rs, size_t cs, float *dst);
 void sattn_f32_pack_b__scalar(size_t NR, size_t nr, size_t kc, const float *src, size_t rs, size_t cs, float *dst);
 float sattn_f32_rmax_ukernel__scalar(size_t n, const float *x);

@@ -1,0 +1,70 @@
+/* AVX2+FMA microkernels (compiled with -mavx2 -mfma only) and the helpers they share. */
+#ifndef SATTN_AVX2_H
+#define SATTN_AVX2_H
+
+#include <immintrin.h>
+#include <stddef.h>
+
+#include "../exp.h"
+
+void sattn_f32_gemm_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, const float *a, size_t rs_a, size_t cs_a,
+                                       const float *b, float *c, size_t ldc, float alpha, float beta);
+void sattn_f32_pack_a__avx2(size_t MR, size_t mr, size_t kc, const float *src, size_t rs, size_t cs, float *dst);
+void sattn_f32_pack_b__avx2(size_t NR, size_t nr, size_t kc, const float *src, size_t rs, size_t cs, float *dst);
+float sattn_f32_rmax_ukernel__avx2(size_t n, const float *x);
+float sattn_f32_raddstoreexpminusmax_ukernel__avx2_p6(size_t n, const float *x, float max, float *y);
+void sattn_f32_vscale_ukernel__avx2(size_t n, const float *x, float s, float *y);
+void sattn_f32_vadd_ukernel__avx2(size_t n, const float *x, const float *y, float *z);
+void sattn_f32_vexp_ukernel__avx2_p6(size_t n, const float *x, float *y);
+
+/* Lanes [0, n) set, for n in [0, 8]: masked loads and stores of row tails. */
+static inline __m256i sattn_avx2_tail_mask(size_t n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+static inline float sattn_avx2_hmax(__m256 v) {
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_movehdup_ps(m));
+    return _mm_cvtss_f32(m);
+}
+
+static inline float sattn_avx2_hsum(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/* exp.h's algorithm with FMA: returns exp(r) - 1 = r*p(r) pieces shared by both exp forms.
+ * *n gets the rounded multiple of ln2 as a float. */
+static inline __m256 sattn_avx2_exp_poly(__m256 x, __m256 *n) {
+    const __m256 magic = _mm256_set1_ps(SATTN_EXP_MAGIC);
+    const __m256 t = _mm256_fmadd_ps(x, _mm256_set1_ps(SATTN_EXP_LOG2E), magic);
+    *n = _mm256_sub_ps(t, magic);
+    __m256 r = _mm256_fnmadd_ps(*n, _mm256_set1_ps(SATTN_EXP_LN2_HI), x);
+    r = _mm256_fnmadd_ps(*n, _mm256_set1_ps(SATTN_EXP_LN2_LO), r);
+    __m256 p = _mm256_set1_ps(SATTN_EXP_C6);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(SATTN_EXP_C5));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(SATTN_EXP_C4));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(SATTN_EXP_C3));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(SATTN_EXP_C2));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(SATTN_EXP_C1));
+    return _mm256_mul_ps(p, r);
+}
+
+static inline __m256 sattn_avx2_pow2i(__m256i n) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23));
+}
+
+/* exp(x) for x <= 0 (softmax: x - max): 2^n is one factor, n in [-126, 0]; inputs below
+ * ln(FLT_MIN) give 0; NaN stays NaN (the compare is false, the arithmetic carries it). */
+static inline __m256 sattn_avx2_exp_nonpositive(__m256 x) {
+    __m256 n;
+    const __m256 p = sattn_avx2_exp_poly(x, &n);
+    const __m256 s = sattn_avx2_pow2i(_mm256_cvtps_epi32(n));
+    const __m256 e = _mm256_fmadd_ps(s, p, s);
+    return _mm256_andnot_ps(_mm256_cmp_ps(x, _mm256_set1_ps(SATTN_EXP_MIN_INPUT), _CMP_LT_OQ), e);
+}
+
+#endif

@@ -1,0 +1,74 @@
+/* sgemm microkernel, 6x16: twelve YMM accumulators, two B vectors per step and a broadcast of
+ * one A element per row feed 12 FMAs. A is read through (rs_a, cs_a), packed or in place. Edge
+ * tiles run the same loop (B panels are zero-padded, missing A rows repeat the last row) and
+ * store only their mr x nr corner with masked stores. */
+#include "avx2.h"
+
+#define MR 6
+#define NR 16
+
+static inline void store_row(float *c, __m256 lo, __m256 hi, size_t nr, __m256 alpha, float beta) {
+    if (nr == NR) {
+        if (beta == 0.0f) {
+            _mm256_storeu_ps(c, _mm256_mul_ps(alpha, lo));
+            _mm256_storeu_ps(c + 8, _mm256_mul_ps(alpha, hi));
+        } else {
+            const __m256 vb = _mm256_set1_ps(beta);
+            _mm256_storeu_ps(c, _mm256_fmadd_ps(alpha, lo, _mm256_mul_ps(vb, _mm256_loadu_ps(c))));
+            _mm256_storeu_ps(c + 8, _mm256_fmadd_ps(alpha, hi, _mm256_mul_ps(vb, _mm256_loadu_ps(c + 8))));
+        }
+        return;
+    }
+    const __m256i m_lo = sattn_avx2_tail_mask(nr < 8 ? nr : 8), m_hi = sattn_avx2_tail_mask(nr > 8 ? nr - 8 : 0);
+    __m256 v_lo = _mm256_mul_ps(alpha, lo), v_hi = _mm256_mul_ps(alpha, hi);
+    if (beta != 0.0f) {
+        const __m256 vb = _mm256_set1_ps(beta);
+        v_lo = _mm256_fmadd_ps(vb, _mm256_maskload_ps(c, m_lo), v_lo);
+        v_hi = _mm256_fmadd_ps(vb, _mm256_maskload_ps(c + 8, m_hi), v_hi);
+    }
+    _mm256_maskstore_ps(c, m_lo, v_lo);
+    _mm256_maskstore_ps(c + 8, m_hi, v_hi);
+}
+
+void sattn_f32_gemm_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, const float *restrict a, size_t rs_a,
+                                       size_t cs_a, const float *restrict b, float *restrict c, size_t ldc,
+                                       float alpha, float beta) {
+    /* alpha and beta arrive in registers; parked in memory they leave all 16 YMM registers to
+     * the loop (12 accumulators, 2 B vectors, 1 broadcast) instead of forcing a spill. */
+    volatile float alpha_beta[2] = {alpha, beta};
+    const float *a0 = a;
+    const float *a1 = a + (mr > 1 ? 1 : 0) * rs_a;
+    const float *a2 = a + (mr > 2 ? 2 : mr - 1) * rs_a;
+    const float *a3 = a + (mr > 3 ? 3 : mr - 1) * rs_a;
+    const float *a4 = a + (mr > 4 ? 4 : mr - 1) * rs_a;
+    const float *a5 = a + (mr > 5 ? 5 : mr - 1) * rs_a;
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+#pragma GCC unroll 4
+    for (size_t p = 0; p < kc; p++) {
+        const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+        b += NR;
+        const size_t o = p * cs_a;
+        __m256 av = _mm256_broadcast_ss(a0 + o);
+        c00 = _mm256_fmadd_ps(av, b0, c00), c01 = _mm256_fmadd_ps(av, b1, c01);
+        av = _mm256_broadcast_ss(a1 + o);
+        c10 = _mm256_fmadd_ps(av, b0, c10), c11 = _mm256_fmadd_ps(av, b1, c11);
+        av = _mm256_broadcast_ss(a2 + o);
+        c20 = _mm256_fmadd_ps(av, b0, c20), c21 = _mm256_fmadd_ps(av, b1, c21);
+        av = _mm256_broadcast_ss(a3 + o);
+        c30 = _mm256_fmadd_ps(av, b0, c30), c31 = _mm256_fmadd_ps(av, b1, c31);
+        av = _mm256_broadcast_ss(a4 + o);
+        c40 = _mm256_fmadd_ps(av, b0, c40), c41 = _mm256_fmadd_ps(av, b1, c41);
+        av = _mm256_broadcast_ss(a5 + o);
+        c50 = _mm256_fmadd_ps(av, b0, c50), c51 = _mm256_fmadd_ps(av, b1, c51);
+    }
+    alpha = alpha_beta[0], beta = alpha_beta[1];
+    const __m256 va = _mm256_set1_ps(alpha);
+    store_row(c, c00, c01, nr, va, beta);
+    if (mr > 1) store_row(c + ldc, c10, c11, nr, va, beta);
+    if (mr > 2) store_row(c + 2 * ldc, c20, c21, nr, va, beta);
+    if (mr > 3) store_row(c + 3 * ldc, c30, c31, nr, va, beta);
+    if (mr > 4) store_row(c + 4 * ldc, c40, c41, nr, va, beta);
+    if (mr > 5) store_row(c + 5 * ldc, c50, c51, nr, va, beta);
+}
