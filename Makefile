@@ -5,6 +5,10 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 ARM_BUILD  ?= build-aarch64
 RESULTS    ?= bench-results
+# Debian's interpreter, which sees python3-matplotlib (a python3 earlier on PATH may not).
+PYTHON     ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
+# Extra flags for the bench, e.g. BENCH_ARGS='--sattn_sweep=full' or '--benchmark_filter=attention'.
+BENCH_ARGS ?=
 
 # UBSan only prints by default; make every report fail its test. LeakSanitizer is on.
 SANITIZER_ENV = UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
@@ -49,10 +53,12 @@ test-asan: deps $(ASAN_BUILD)/build.ninja
 test-aarch64: deps-aarch64 $(ARM_BUILD)/build.ninja
 	ninja -C $(ARM_BUILD) && meson test -C $(ARM_BUILD) --print-errorlogs
 
-# The benchmark sweep: a Markdown table on stdout and in $(RESULTS)/sweep.md.
+# The benchmark: the default sweep (about 5 minutes on 2 cores), then the report: raw JSON,
+# report.md and PNG plots in $(RESULTS)/.
 bench: build
 	mkdir -p $(RESULTS)
-	$(BUILD)/bench/sattn_sweep | tee $(RESULTS)/sweep.md
+	$(BUILD)/bench/sattn_bench --benchmark_out=$(RESULTS)/raw.json --benchmark_out_format=json $(BENCH_ARGS)
+	$(PYTHON) bench/report.py $(RESULTS)/raw.json --out $(RESULTS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(ARM_BUILD)

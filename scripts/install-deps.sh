@@ -4,9 +4,10 @@
 #   scripts/install-deps.sh aarch64  plus the aarch64 cross toolchain and qemu-user
 set -euo pipefail
 
-native=(meson ninja-build pkgconf gcc g++ libcmocka-dev libhwloc-dev libbenchmark-dev)
+native=(meson ninja-build pkgconf gcc g++ python3 libcmocka-dev libhwloc-dev libbenchmark-dev
+        libopenblas-dev libdnnl-dev python3-matplotlib)
 cross=(gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user
-       libc6:arm64 libgomp1:arm64 libstdc++6:arm64 libcmocka-dev:arm64 libhwloc-dev:arm64)
+       libc6:arm64 libgomp1:arm64 libstdc++6:arm64 libcmocka-dev:arm64 libhwloc-dev:arm64 libbenchmark-dev:arm64)
 
 want=("${native[@]}")
 if [[ "${1:-}" == aarch64 ]]; then want+=("${cross[@]}"); fi

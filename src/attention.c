@@ -150,10 +150,11 @@ static void run_item(const struct sattn_kernels *k, const struct sattn_attention
                 continue;
             }
             const float sum = k->raddstoreexpminusmax(hi - lo, s + lo, m_new, s + lo);
-            memset(s, 0, lo * sizeof *s);
-            memset(s + hi, 0, (nk - hi) * sizeof *s);
-            if (m_old != m_new) {
-                const float alpha = sattn_expf(m_old - m_new); /* m_old == -inf gives 0 */
+            if (lo > 0) memset(s, 0, lo * sizeof *s);
+            if (hi < nk) memset(s + hi, 0, (nk - hi) * sizeof *s);
+            /* A new maximum rescales what was accumulated; with m_old = -inf nothing was (acc, l = 0). */
+            if (m_old != m_new && m_old != -INFINITY) {
+                const float alpha = sattn_expf(m_old - m_new);
                 k->vscale(dv, w->acc + r * dv, alpha, w->acc + r * dv);
                 w->l[r] *= alpha;
             }

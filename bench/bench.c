@@ -1,0 +1,353 @@
+/* sattn's benchmark: fused attention, decode, sgemm and softmax for every ISA the CPU has, on one
+ * thread and on all cores, with OpenBLAS and oneDNN timed on the same inputs when built in.
+ *
+ *   sattn_bench [--sattn_sweep=smoke|default|full] [--benchmark_* flags]
+ *
+ * Case names are key:value paths (kernel/impl/isa/threads/shape...), which bench/report.py reads. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "peers.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+enum impl { IMPL_SATTN, IMPL_OPENBLAS, IMPL_ONEDNN, IMPL_PLAIN };
+static const char *const impl_names[] = {"sattn", "openblas", "onednn", "plain"};
+
+enum sweep { SWEEP_SMOKE, SWEEP_DEFAULT, SWEEP_FULL };
+
+static float *random_floats(size_t n, unsigned seed) {
+    float *x = malloc((n ? n : 1) * sizeof *x);
+    if (!x) {
+        fprintf(stderr, "sattn_bench: out of memory\n");
+        exit(1);
+    }
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        x[i] = (float)(seed >> 8) / 16777216.0f * 2.0f - 1.0f;
+    }
+    return x;
+}
+
+static void use_threads(enum impl impl, sattn_isa isa, int threads) {
+    sattn_set_num_threads(threads);
+    if (impl == IMPL_SATTN) sattn_set_isa(isa);
+#ifdef _OPENMP
+    omp_set_num_threads(threads); /* oneDNN and the plain loops take their threads from OpenMP */
+#endif
+    if (impl == IMPL_OPENBLAS) peer_openblas_threads(threads);
+}
+
+static double max_abs_diff(const float *a, const float *b, size_t n) {
+    double m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double d = fabs((double)a[i] - b[i]);
+        if (!(d <= m)) m = d; /* NaN wins */
+    }
+    return m;
+}
+
+/* ---------------------------------------------------------------- attention and decode */
+
+typedef struct {
+    enum impl impl;
+    sattn_isa isa;
+    int threads, causal, decode;
+    size_t heads, kv_heads, q_len, kv_len, d;
+} attention_case;
+
+/* Visible (query, key) pairs: the flops of a causal case count only these. */
+static double visible_pairs(const attention_case *c) {
+    if (!c->causal) return (double)c->q_len * c->kv_len;
+    double pairs = 0;
+    for (size_t i = 0; i < c->q_len; i++) {
+        const double seen = (double)i + (double)c->kv_len - (double)c->q_len + 1;
+        pairs += seen < 0 ? 0 : (seen > c->kv_len ? c->kv_len : seen);
+    }
+    return pairs;
+}
+
+static void bench_attention(bench_state *st, const void *arg) {
+    const attention_case *c = arg;
+    const size_t kvh = c->kv_heads, nq = c->heads * c->q_len * c->d, nkv = kvh * c->kv_len * c->d;
+    float *q = random_floats(nq, 1), *k = random_floats(nkv, 2), *v = random_floats(nkv, 3);
+    float *out = random_floats(nq, 4), *s = NULL;
+    sattn_attention_desc desc = {.batch = 1, .heads = c->heads, .kv_heads = kvh, .q_len = c->q_len, .kv_len = c->kv_len,
+                                 .head_dim = c->d, .causal = c->causal};
+    peer_onednn *dnn = NULL;
+    const float scale = 1.0f / sqrtf((float)c->d);
+    const char *error = NULL;
+
+    /* Peers are checked against sattn (auto ISA) on the same inputs before they are timed. */
+    float *expected = NULL;
+    if (c->impl != IMPL_SATTN) {
+        expected = random_floats(nq, 5);
+        sattn_set_isa(SATTN_ISA_AUTO);
+        if (sattn_attention(&desc, q, k, v, expected) != SATTN_OK) error = "sattn failed on the reference run";
+    }
+    use_threads(c->impl, c->isa, c->threads);
+    if (c->impl == IMPL_OPENBLAS) {
+        if (kvh != c->heads) error = "the unfused baseline has no GQA";
+        else s = random_floats((size_t)c->threads * c->q_len * c->kv_len, 6);
+    } else if (c->impl == IMPL_ONEDNN) {
+        if (kvh != c->heads) error = "the oneDNN graph has no GQA";
+        else if (!(dnn = peer_onednn_attention_create(c->heads, c->q_len, c->kv_len, c->d, scale, c->causal)))
+            error = "oneDNN could not create the primitives";
+    }
+    const float *in[3] = {q, k, v};
+    if (!error && c->impl != IMPL_SATTN) {
+        if (c->impl == IMPL_OPENBLAS)
+            peer_openblas_attention(c->heads, c->q_len, c->kv_len, c->d, scale, c->causal, q, k, v, out, s);
+        else if (peer_onednn_run(dnn, in, out))
+            error = "oneDNN failed";
+        const double diff = max_abs_diff(out, expected, nq);
+        if (!error && !(diff < 1e-3)) error = "disagrees with sattn by more than 1e-3";
+        bench_counter(st, "max_abs_diff", diff, BENCH_AVERAGE);
+    }
+    if (error) {
+        bench_error(st, error);
+    } else {
+        while (bench_keep_running(st)) switch (c->impl) {
+            case IMPL_SATTN: sattn_attention(&desc, q, k, v, out); break;
+            case IMPL_OPENBLAS:
+                peer_openblas_attention(c->heads, c->q_len, c->kv_len, c->d, scale, c->causal, q, k, v, out, s);
+                break;
+            default: peer_onednn_run(dnn, in, out); break;
+            }
+        bench_counter(st, "FLOP", 4.0 * c->heads * visible_pairs(c) * c->d, BENCH_RATE);
+        if (c->decode) bench_counter(st, "bytes", 2.0 * nkv * sizeof(float), BENCH_RATE); /* K and V streamed */
+    }
+    if (dnn) peer_onednn_destroy(dnn);
+    free(q), free(k), free(v), free(out), free(s), free(expected);
+}
+
+static void add_attention(attention_case c) {
+    char name[256];
+    if (c.decode)
+        snprintf(name, sizeof name, "decode/impl:%s/isa:%s/threads:%d/kv:%zu/d:%zu/H:%zu/KVH:%zu", impl_names[c.impl],
+                 c.impl == IMPL_SATTN ? sattn_isa_name(c.isa) : "native", c.threads, c.kv_len, c.d, c.heads,
+                 c.kv_heads);
+    else
+        snprintf(name, sizeof name, "attention/impl:%s/isa:%s/threads:%d/S:%zu/d:%zu/causal:%d/H:%zu/KVH:%zu",
+                 impl_names[c.impl], c.impl == IMPL_SATTN ? sattn_isa_name(c.isa) : "native", c.threads, c.q_len, c.d,
+                 c.causal, c.heads, c.kv_heads);
+    bench_register(name, bench_attention, &c, sizeof c);
+}
+
+/* ---------------------------------------------------------------- sgemm */
+
+typedef struct {
+    enum impl impl;
+    sattn_isa isa;
+    int threads;
+    size_t m, n, k;
+} gemm_case;
+
+static void bench_gemm(bench_state *st, const void *arg) {
+    const gemm_case *c = arg;
+    float *a = random_floats(c->m * c->k, 1), *b = random_floats(c->k * c->n, 2), *out = random_floats(c->m * c->n, 3);
+    use_threads(c->impl, c->isa, c->threads);
+    if (c->impl == IMPL_OPENBLAS) {
+        float *expected = random_floats(c->m * c->n, 4);
+        sattn_set_isa(SATTN_ISA_AUTO);
+        sattn_sgemm(SATTN_NOTRANS, SATTN_NOTRANS, c->m, c->n, c->k, 1.0f, a, c->k, b, c->n, 0.0f, expected, c->n);
+        peer_openblas_sgemm(c->m, c->n, c->k, a, b, out);
+        const double diff = max_abs_diff(out, expected, c->m * c->n);
+        bench_counter(st, "max_abs_diff", diff, BENCH_AVERAGE);
+        free(expected);
+        if (!(diff < 1e-3)) bench_error(st, "disagrees with sattn by more than 1e-3");
+    }
+    while (bench_keep_running(st)) {
+        if (c->impl == IMPL_SATTN)
+            sattn_sgemm(SATTN_NOTRANS, SATTN_NOTRANS, c->m, c->n, c->k, 1.0f, a, c->k, b, c->n, 0.0f, out, c->n);
+        else
+            peer_openblas_sgemm(c->m, c->n, c->k, a, b, out);
+    }
+    bench_counter(st, "FLOP", 2.0 * c->m * c->n * c->k, BENCH_RATE);
+    free(a), free(b), free(out);
+}
+
+static void add_gemm(gemm_case c) {
+    char name[256];
+    snprintf(name, sizeof name, "sgemm/impl:%s/isa:%s/threads:%d/m:%zu/n:%zu/k:%zu", impl_names[c.impl],
+             c.impl == IMPL_SATTN ? sattn_isa_name(c.isa) : "native", c.threads, c.m, c.n, c.k);
+    bench_register(name, bench_gemm, &c, sizeof c);
+}
+
+/* ---------------------------------------------------------------- softmax */
+
+typedef struct {
+    enum impl impl;
+    sattn_isa isa;
+    int threads;
+    size_t rows, cols;
+} softmax_case;
+
+static void bench_softmax(bench_state *st, const void *arg) {
+    const softmax_case *c = arg;
+    const size_t n = c->rows * c->cols;
+    float *x = random_floats(n, 1), *y = random_floats(n, 2);
+    for (size_t i = 0; i < n; i++) x[i] *= 8.0f; /* logits of a realistic spread */
+    peer_onednn *dnn = NULL;
+    use_threads(c->impl, c->isa, c->threads);
+    if (c->impl == IMPL_ONEDNN && !(dnn = peer_onednn_softmax_create(c->rows, c->cols))) {
+        bench_error(st, "oneDNN could not create the softmax");
+    } else {
+        const float *in[1] = {x};
+        if (c->impl != IMPL_SATTN) {
+            float *expected = random_floats(n, 3);
+            sattn_set_isa(SATTN_ISA_AUTO);
+            sattn_softmax(c->rows, c->cols, x, c->cols, expected, c->cols);
+            if (c->impl == IMPL_ONEDNN) peer_onednn_run(dnn, in, y);
+            else peer_plain_softmax(c->rows, c->cols, x, y, c->threads);
+            const double diff = max_abs_diff(y, expected, n);
+            bench_counter(st, "max_abs_diff", diff, BENCH_AVERAGE);
+            free(expected);
+            if (!(diff < 1e-5)) bench_error(st, "disagrees with sattn by more than 1e-5");
+        }
+        while (bench_keep_running(st)) switch (c->impl) {
+            case IMPL_SATTN: sattn_softmax(c->rows, c->cols, x, c->cols, y, c->cols); break;
+            case IMPL_ONEDNN: peer_onednn_run(dnn, in, y); break;
+            default: peer_plain_softmax(c->rows, c->cols, x, y, c->threads); break;
+            }
+        bench_counter(st, "elements", (double)n, BENCH_RATE);
+    }
+    if (dnn) peer_onednn_destroy(dnn);
+    free(x), free(y);
+}
+
+static void add_softmax(softmax_case c) {
+    char name[256];
+    snprintf(name, sizeof name, "softmax/impl:%s/isa:%s/threads:%d/rows:%zu/cols:%zu", impl_names[c.impl],
+             c.impl == IMPL_SATTN ? sattn_isa_name(c.isa) : "native", c.threads, c.rows, c.cols);
+    bench_register(name, bench_softmax, &c, sizeof c);
+}
+
+/* ---------------------------------------------------------------- the sweeps */
+
+/* Which implementations run for a configuration: sattn at this ISA, and the peers once (at the
+ * best ISA's turn) since they pick their own kernels. */
+static size_t implementations(sattn_isa isa, int best, enum impl out[3], int with_onednn) {
+    size_t n = 0;
+    out[n++] = IMPL_SATTN;
+    (void)isa;
+    if (best && peer_openblas_available()) out[n++] = IMPL_OPENBLAS;
+    if (best && with_onednn && peer_onednn_available()) out[n++] = IMPL_ONEDNN;
+    return n;
+}
+
+static void register_cases(enum sweep sweep) {
+    static const size_t seq_full[] = {128, 256, 512, 1024, 2048, 4096, 8192, 16384};
+    static const size_t dim_full[] = {32, 64, 80, 96, 128, 256};
+    static const size_t decode_full[] = {512, 1024, 2048, 4096, 8192, 16384, 32768};
+    sattn_isa best = SATTN_ISA_SCALAR;
+    for (int isa = SATTN_ISA_SCALAR; isa <= SATTN_ISA_NEON; isa++)
+        if (sattn_isa_available((sattn_isa)isa)) best = (sattn_isa)isa;
+    const int all = sattn_get_num_threads();
+    const int thread_counts[2] = {1, all};
+
+    for (int isa_i = SATTN_ISA_SCALAR; isa_i <= SATTN_ISA_NEON; isa_i++) {
+        const sattn_isa isa = (sattn_isa)isa_i;
+        if (!sattn_isa_available(isa)) continue;
+        const int is_best = isa == best;
+        /* The portable path is a reference, not a product: a short sweep keeps the default fast. */
+        const size_t max_seq = sweep == SWEEP_SMOKE ? 64 : sweep == SWEEP_FULL ? 16384 : is_best ? 4096 : 1024;
+        const size_t max_decode = sweep == SWEEP_SMOKE ? 512 : sweep == SWEEP_FULL ? 32768 : is_best ? 32768 : 2048;
+        for (int t = 0; t < (all > 1 ? 2 : 1); t++) {
+            const int threads = thread_counts[t];
+            enum impl impls[3];
+            const size_t n_impl = implementations(isa, is_best, impls, 1);
+            for (size_t ii = 0; ii < n_impl; ii++) {
+                const enum impl impl = impls[ii];
+                attention_case c = {.impl = impl, .isa = isa, .threads = threads, .heads = 8, .kv_heads = 8, .d = 64};
+                /* S sweep at d = 64, causal off and on. The peers' S x S matrix stops them at 8192. */
+                for (size_t i = 0; i < sizeof seq_full / sizeof seq_full[0]; i++) {
+                    c.q_len = c.kv_len = seq_full[i];
+                    if (seq_full[i] > max_seq || (impl != IMPL_SATTN && seq_full[i] > 8192)) continue;
+                    c.causal = 0;
+                    add_attention(c);
+                    if (sweep != SWEEP_DEFAULT || seq_full[i] == 1024 || seq_full[i] == 2048) {
+                        c.causal = 1;
+                        add_attention(c);
+                    }
+                }
+                c.causal = 0;
+                /* d sweep at S = 1024 (S = 64 for the smoke run). */
+                c.q_len = c.kv_len = sweep == SWEEP_SMOKE ? 64 : 1024;
+                for (size_t i = 0; i < sizeof dim_full / sizeof dim_full[0]; i++) {
+                    c.d = dim_full[i];
+                    if (c.d == 64 || (sweep == SWEEP_SMOKE && c.d != 80)) continue;
+                    if (!is_best && sweep == SWEEP_DEFAULT && c.d != 128) continue;
+                    add_attention(c);
+                }
+                /* GQA: 32 query heads on 8 K/V heads (sattn only: the peers have no GQA). */
+                if (impl == IMPL_SATTN) {
+                    attention_case g = c;
+                    g.heads = 32, g.kv_heads = 8, g.d = 128, g.q_len = g.kv_len = sweep == SWEEP_SMOKE ? 32 : 1024;
+                    if (is_best || sweep != SWEEP_DEFAULT) add_attention(g);
+                }
+                /* Decode: one query against a long cache, 32 heads, d 128. */
+                attention_case dc = {.impl = impl, .isa = isa, .threads = threads, .decode = 1, .heads = 32,
+                                     .kv_heads = 32, .q_len = 1, .d = 128};
+                for (size_t i = 0; i < sizeof decode_full / sizeof decode_full[0]; i++) {
+                    dc.kv_len = decode_full[i];
+                    if (dc.kv_len > max_decode || (sweep == SWEEP_DEFAULT && (i % 2))) continue;
+                    add_attention(dc);
+                }
+            }
+            /* sgemm: square and the two attention shapes (S x S x d, S x d x S). */
+            const size_t n_gemm = implementations(isa, is_best, impls, 0);
+            for (size_t ii = 0; ii < n_gemm; ii++) {
+                const size_t shapes[][3] = {{1024, 1024, 1024}, {1024, 1024, 64}, {1024, 64, 1024}, {2048, 2048, 2048},
+                                            {512, 512, 512}};
+                for (size_t i = 0; i < 5; i++) {
+                    if (sweep == SWEEP_SMOKE && i) break;
+                    if (sweep == SWEEP_DEFAULT && (i == 3 || (!is_best && i))) continue;
+                    const size_t f = sweep == SWEEP_SMOKE ? 16 : 1; /* smoke: 64^3 */
+                    add_gemm((gemm_case){impls[ii], isa, threads, shapes[i][0] / f, shapes[i][1] / f, shapes[i][2] / f});
+                }
+            }
+            /* softmax rows of 64 .. 32000; peers: oneDNN and the plain loop. */
+            const size_t shapes[][2] = {{256, 1024}, {1024, 64}, {64, 32000}, {256, 4096}};
+            for (size_t i = 0; i < 4; i++) {
+                if (sweep == SWEEP_SMOKE && i) break;
+                if (sweep == SWEEP_DEFAULT && i == 3) continue;
+                const size_t rows = sweep == SWEEP_SMOKE ? 16 : shapes[i][0], cols = shapes[i][1];
+                add_softmax((softmax_case){IMPL_SATTN, isa, threads, rows, cols});
+                if (!is_best) continue;
+                if (peer_onednn_available()) add_softmax((softmax_case){IMPL_ONEDNN, isa, threads, rows, cols});
+                add_softmax((softmax_case){IMPL_PLAIN, isa, threads, rows, cols});
+            }
+        }
+    }
+}
+
+int main(int argc, char **argv) {
+    enum sweep sweep = SWEEP_DEFAULT;
+    int kept = 1;
+    for (int i = 1; i < argc; i++) {
+        if (!strncmp(argv[i], "--sattn_sweep=", 14)) {
+            const char *v = argv[i] + 14;
+            if (!strcmp(v, "smoke")) sweep = SWEEP_SMOKE;
+            else if (!strcmp(v, "default")) sweep = SWEEP_DEFAULT;
+            else if (!strcmp(v, "full")) sweep = SWEEP_FULL;
+            else {
+                fprintf(stderr, "sattn_bench: --sattn_sweep takes smoke, default or full\n");
+                return 2;
+            }
+            continue;
+        }
+        argv[kept++] = argv[i];
+    }
+    argc = kept;
+    bench_describe_machine();
+    bench_context("sweep", sweep == SWEEP_SMOKE ? "smoke" : sweep == SWEEP_FULL ? "full" : "default");
+    register_cases(sweep);
+    return bench_main(argc, argv);
+}

@@ -1,0 +1,15 @@
+/* Calibration: the floating-point peak of one core for an ISA, measured with independent
+ * multiply-add chains (seeded differently and kept live, so no compiler can merge them). */
+#ifndef SATTN_BENCH_PEAK_H
+#define SATTN_BENCH_PEAK_H
+
+#include "sattn.h"
+
+/* GFLOP/s of one core, or 0 when the bench was built without that ISA's calibration. */
+double bench_peak_gflops(sattn_isa isa);
+
+double bench_peak_portable(void); /* baseline vectors without FMA: what the scalar path can reach */
+double bench_peak_avx2(void);
+double bench_seconds(void);
+
+#endif

@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""Turns the JSON of sattn_bench (--benchmark_format=json or --benchmark_out) into a Markdown
+report and PNG plots.
+
+    python3 bench/report.py bench-results/raw.json --out bench-results
+
+Writes report.md (machine, every case's median/p90/p99 latency, throughput, percent of the
+calibrated peak, and sattn's speed against each peer on the same case) and, when matplotlib is
+installed, attention_vs_seq.png, attention_vs_dim.png, decode_bandwidth.png, latency.png.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+from collections import defaultdict
+
+SHAPE_KEYS = {
+    "attention": ["S", "d", "causal", "H", "KVH"],
+    "decode": ["kv", "d", "H", "KVH"],
+    "sgemm": ["m", "n", "k"],
+    "softmax": ["rows", "cols"],
+}
+
+
+def parse_name(run_name):
+    """'attention/impl:sattn/isa:avx2/threads:1/S:1024/...' -> ('attention', {...})."""
+    parts = run_name.split("/")
+    fields = {}
+    for part in parts[1:]:
+        if ":" in part:
+            key, value = part.split(":", 1)
+            fields[key] = value
+    return parts[0], fields
+
+
+def load(path):
+    with open(path) as f:
+        data = json.load(f)
+    cases = {}
+    errors = []
+    for b in data.get("benchmarks", []):
+        run_name = b.get("run_name", b["name"])
+        if b.get("error_occurred"):
+            errors.append((run_name, b.get("error_message", "")))
+            continue
+        if b.get("run_type") == "aggregate":
+            agg = b["aggregate_name"]
+        elif "run_type" not in b or b.get("repetitions", 1) == 1:
+            agg = "median"  # a single run stands for its own median
+        else:
+            continue
+        kernel, fields = parse_name(run_name)
+        case = cases.setdefault(run_name, {"kernel": kernel, "fields": fields, "stats": {}})
+        scale = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}[b.get("time_unit", "ns")]
+        case["stats"][agg] = {
+            "ms": b["real_time"] * scale,
+            "FLOP": b.get("FLOP"),
+            "bytes": b.get("bytes"),
+            "elements": b.get("elements"),
+        }
+    return data.get("context", {}), cases, errors
+
+
+def throughput(case, agg="median"):
+    s = case["stats"].get(agg)
+    if not s:
+        return None, ""
+    if case["kernel"] == "decode" and s["bytes"]:
+        return s["bytes"] / 1e9, "GB/s"
+    if s["FLOP"]:
+        return s["FLOP"] / 1e9, "GFLOP/s"
+    if s["elements"]:
+        return s["elements"] / 1e9, "G elements/s"
+    return None, ""
+
+
+def peak_for(context, case):
+    """Calibrated peak of the ISA (peers: the best ISA sattn measured) times the threads."""
+    isa = case["fields"].get("isa", "")
+    peaks = {k[len("peak_gflops_"):]: float(v) for k, v in context.items() if k.startswith("peak_gflops_")}
+    if not peaks:
+        return None
+    per_core = peaks.get(isa) or max(peaks.values())
+    return per_core * int(case["fields"].get("threads", "1"))
+
+
+def shape_of(case):
+    keys = SHAPE_KEYS.get(case["kernel"], [])
+    return tuple((k, case["fields"].get(k, "")) for k in keys)
+
+
+def label(case):
+    f = case["fields"]
+    return f["impl"] if f.get("impl") != "sattn" else "sattn-" + f.get("isa", "")
+
+
+def fmt(x, digits=3):
+    if x is None:
+        return "-"
+    if x >= 100:
+        return f"{x:.0f}"
+    if x >= 10:
+        return f"{x:.1f}"
+    return f"{x:.{digits}g}"
+
+
+def write_markdown(context, cases, errors, path):
+    lines = ["# sattn benchmark report", ""]
+    keys = ["cpu_model", "physical_cores", "l1d_kib", "l2_kib", "l3_kib", "threads_all", "sattn_version",
+            "sattn_isas", "compiler", "openblas", "onednn", "sweep", "date", "host_name", "mhz_per_cpu"]
+    lines.append("| machine | |")
+    lines.append("|---|---|")
+    for k in keys:
+        if k in context:
+            lines.append(f"| {k} | {context[k]} |")
+    for k, v in sorted(context.items()):
+        if k.startswith("peak_gflops_"):
+            lines.append(f"| peak (1 core, {k[len('peak_gflops_'):]}) | {v} GFLOP/s |")
+    lines.append("")
+
+    by_kernel = defaultdict(list)
+    for name, case in cases.items():
+        by_kernel[case["kernel"]].append(case)
+    for kernel in ["attention", "decode", "sgemm", "softmax"]:
+        rows = by_kernel.get(kernel)
+        if not rows:
+            continue
+        shape_keys = SHAPE_KEYS[kernel]
+        lines.append(f"## {kernel}")
+        lines.append("")
+        header = shape_keys + ["impl", "threads", "median ms", "p90 ms", "p99 ms", "throughput", "% of peak"]
+        lines.append("| " + " | ".join(header) + " |")
+        lines.append("|" + "---|" * len(header))
+        rows.sort(key=lambda c: (int(c["fields"].get("threads", 1)),
+                                 [float(c["fields"].get(k, 0)) for k in shape_keys], label(c)))
+        for c in rows:
+            value, unit = throughput(c)
+            pct = ""
+            if unit == "GFLOP/s" and kernel != "decode":
+                peak = peak_for(context, c)
+                pct = f"{100 * value / peak:.0f}%" if peak else ""
+            st = c["stats"]
+            cells = [c["fields"].get(k, "") for k in shape_keys] + [
+                label(c), c["fields"].get("threads", ""), fmt(st["median"]["ms"]),
+                fmt(st.get("p90", {}).get("ms")), fmt(st.get("p99", {}).get("ms")),
+                f"{fmt(value)} {unit}" if value is not None else "-", pct]
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+
+    # sattn (best ISA run on the case) against each peer on the same case and thread count.
+    ratios = []
+    for kernel, rows in by_kernel.items():
+        groups = defaultdict(dict)
+        for c in rows:
+            groups[(shape_of(c), c["fields"].get("threads"))][label(c)] = c
+        for (shape, threads), impls in groups.items():
+            ours = [c for lbl, c in impls.items() if lbl.startswith("sattn-")]
+            if not ours:
+                continue
+            best = min(ours, key=lambda c: c["stats"]["median"]["ms"])
+            for lbl, peer in impls.items():
+                if lbl.startswith("sattn-"):
+                    continue
+                ratio = peer["stats"]["median"]["ms"] / best["stats"]["median"]["ms"]
+                ratios.append((kernel, shape, threads, label(best), lbl, ratio))
+    if ratios:
+        lines.append("## sattn against its peers (median time of the peer / median time of sattn)")
+        lines.append("")
+        lines.append("| kernel | shape | threads | sattn | peer | speed-up |")
+        lines.append("|---|---|---|---|---|---|")
+        for kernel, shape, threads, ours, peer, ratio in sorted(ratios):
+            shape_text = " ".join(f"{k}={v}" for k, v in shape)
+            lines.append(f"| {kernel} | {shape_text} | {threads} | {ours} | {peer} | {ratio:.2f}x |")
+        lines.append("")
+    if errors:
+        lines.append("## cases that failed")
+        lines.append("")
+        for name, message in errors:
+            lines.append(f"- `{name}`: {message}")
+        lines.append("")
+    with open(path, "w") as f:
+        f.write("\n".join(lines))
+
+
+def plot(cases, out_dir):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("report.py: matplotlib not found, no plots (Debian: python3-matplotlib)", file=sys.stderr)
+        return []
+    written = []
+    threads_all = sorted({int(c["fields"].get("threads", 1)) for c in cases.values()})
+
+    def series(kernel, x_key, keep):
+        lines = defaultdict(list)
+        for c in cases.values():
+            if c["kernel"] != kernel or not keep(c["fields"]):
+                continue
+            value, _ = throughput(c)
+            if value is None:
+                continue
+            lines[(label(c), int(c["fields"]["threads"]))].append((float(c["fields"][x_key]), value, c))
+        return {k: sorted(v, key=lambda p: p[0]) for k, v in lines.items()}
+
+    def figure(name, title, kernel, x_key, keep, ylabel, logx=True, ms=False):
+        data = series(kernel, x_key, keep)
+        if not data:
+            return
+        fig, axes = plt.subplots(1, len(threads_all), figsize=(6 * len(threads_all), 4.2), squeeze=False)
+        for ax, t in zip(axes[0], threads_all):
+            for (lbl, threads), pts in sorted(data.items()):
+                if threads != t:
+                    continue
+                xs = [p[0] for p in pts]
+                if ms:
+                    ys = [p[2]["stats"]["median"]["ms"] for p in pts]
+                    hi = [p[2]["stats"].get("p90", p[2]["stats"]["median"])["ms"] for p in pts]
+                    ax.errorbar(xs, ys, yerr=[[0] * len(ys), [h - y for h, y in zip(hi, ys)]], marker="o",
+                                label=lbl, capsize=3)
+                    ax.set_yscale("log")
+                else:
+                    ax.plot(xs, [p[1] for p in pts], marker="o", label=lbl)
+            if logx:
+                ax.set_xscale("log", base=2)
+            ax.set_title(f"{title}, {t} thread{'s' if t > 1 else ''}")
+            ax.set_xlabel(x_key)
+            ax.set_ylabel(ylabel)
+            ax.grid(True, alpha=0.3)
+            ax.legend(fontsize=8)
+        fig.tight_layout()
+        path = os.path.join(out_dir, name)
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+
+    dense = lambda f: f.get("causal") == "0" and f.get("H") == f.get("KVH")
+    figure("attention_vs_seq.png", "attention d=64", "attention", "S",
+           lambda f: dense(f) and f.get("d") == "64", "GFLOP/s")
+    figure("attention_vs_dim.png", "attention S=1024", "attention", "d",
+           lambda f: dense(f) and f.get("S") == "1024", "GFLOP/s", logx=False)
+    figure("decode_bandwidth.png", "decode, 1 query, K+V streamed", "decode", "kv", lambda f: True, "GB/s")
+    figure("latency.png", "attention d=64 latency (median, bar to p90)", "attention", "S",
+           lambda f: dense(f) and f.get("d") == "64", "ms", ms=True)
+    return written
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("json", help="output of sattn_bench --benchmark_format=json")
+    parser.add_argument("--out", default="bench-results", help="folder for report.md and the plots")
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    context, cases, errors = load(args.json)
+    if not cases:
+        print(f"report.py: no benchmark results in {args.json}", file=sys.stderr)
+        return 1
+    report = os.path.join(args.out, "report.md")
+    write_markdown(context, cases, errors, report)
+    plots = plot(cases, args.out)
+    print(f"wrote {report}" + "".join(f", {p}" for p in plots))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
