@@ -4,7 +4,7 @@ report and PNG plots.
 
     python3 bench/report.py bench-results/raw.json --out bench-results
 
-Writes report.md (machine, every case's median/p90/p99 latency, throughput, percent of the
+Writes report.md (machine, every case's mean/median/p90/p99 latency, throughput, percent of the
 calibrated peak, and sattn's speed against each peer on the same case) and, when matplotlib is
 installed, attention_vs_seq.png, attention_vs_dim.png, decode_bandwidth.png, latency.png.
 """
@@ -107,7 +107,7 @@ def fmt(x, digits=3):
 
 def write_markdown(context, cases, errors, path):
     lines = ["# sattn benchmark report", ""]
-    keys = ["cpu_model", "physical_cores", "l1d_kib", "l2_kib", "l3_kib", "threads_all", "sattn_version",
+    keys = ["cpu_model", "cpu_flags", "physical_cores", "l1d_kib", "l2_kib", "l3_kib", "threads_all", "sattn_version",
             "sattn_isas", "compiler", "openblas", "onednn", "sweep", "date", "host_name", "mhz_per_cpu"]
     lines.append("| machine | |")
     lines.append("|---|---|")
@@ -129,7 +129,7 @@ def write_markdown(context, cases, errors, path):
         shape_keys = SHAPE_KEYS[kernel]
         lines.append(f"## {kernel}")
         lines.append("")
-        header = shape_keys + ["impl", "threads", "median ms", "p90 ms", "p99 ms", "throughput", "% of peak"]
+        header = shape_keys + ["impl", "threads", "mean ms", "median ms", "p90 ms", "p99 ms", "throughput", "% of peak"]
         lines.append("| " + " | ".join(header) + " |")
         lines.append("|" + "---|" * len(header))
         rows.sort(key=lambda c: (int(c["fields"].get("threads", 1)),
@@ -142,7 +142,7 @@ def write_markdown(context, cases, errors, path):
                 pct = f"{100 * value / peak:.0f}%" if peak else ""
             st = c["stats"]
             cells = [c["fields"].get(k, "") for k in shape_keys] + [
-                label(c), c["fields"].get("threads", ""), fmt(st["median"]["ms"]),
+                label(c), c["fields"].get("threads", ""), fmt(st.get("mean", {}).get("ms")), fmt(st["median"]["ms"]),
                 fmt(st.get("p90", {}).get("ms")), fmt(st.get("p99", {}).get("ms")),
                 f"{fmt(value)} {unit}" if value is not None else "-", pct]
             lines.append("| " + " | ".join(cells) + " |")

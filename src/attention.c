@@ -187,7 +187,7 @@ sattn_status sattn_attention_run(const struct sattn_kernels *k, int threads, con
     const size_t per_thread = scratch_floats(k, p, &layout, NULL);
     float *scratch = sattn_alloc(per_thread * (size_t)threads * sizeof(float));
     if (!scratch) return SATTN_E_NOMEM;
-#pragma omp parallel num_threads(threads)
+#pragma omp parallel num_threads(threads) if (threads > 1)
     {
         struct scratch w;
         scratch_floats(k, p, &w, scratch + per_thread * (size_t)sattn_thread_id());

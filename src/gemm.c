@@ -46,7 +46,7 @@ sattn_status sattn_gemm_run(const struct sattn_kernels *k, int threads, sattn_tr
     if (!scratch) return SATTN_E_NOMEM;
     float *b_packed = scratch;
 
-#pragma omp parallel num_threads(threads)
+#pragma omp parallel num_threads(threads) if (threads > 1)
     {
         float *a_packed = scratch + b_floats + a_floats * (size_t)sattn_thread_id();
         for (size_t jc = 0; jc < n; jc += NC) {

@@ -13,7 +13,7 @@ sattn_status sattn_softmax_run(const struct sattn_kernels *k, int threads, size_
     size_t useful = sattn_max(1, rows * cols / min_elements_per_thread);
     if ((size_t)threads > useful) threads = (int)useful;
     if ((size_t)threads > rows) threads = (int)rows;
-#pragma omp parallel for schedule(static) num_threads(threads)
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
     for (size_t r = 0; r < rows; r++) {
         const float *xr = x + r * ldx;
         float *yr = y + r * ldy;

@@ -57,6 +57,37 @@ static void test_exp_ulp(void **state) {
     }
 }
 
+/* The form softmax and attention run: exp(x - max) with max = 0 over every x <= 0 tested above. */
+static void test_expminusmax_ulp(void **state) {
+    (void)state;
+    sattn_isa isas[8];
+    const size_t ni = test_isas(isas);
+    enum { CHUNK = 4093 }; /* not a multiple of any vector width: every call has a masked tail */
+    static float x[CHUNK], y[CHUNK];
+    for (size_t a = 0; a < ni; a++) {
+        const struct sattn_kernels *k = sattn_kernels_for(isas[a]);
+        double worst = 0, sum_err = 0;
+        float worst_x = 0;
+        for (uint32_t b = 0; b < 0x42B00000u;) { /* -0 .. -88 */
+            size_t n = 0;
+            for (; n < CHUNK && b < 0x42B00000u; n++, b += 61) x[n] = from_bits(b | 0x80000000u);
+            const float sum = k->raddstoreexpminusmax(n, x, 0.0f, y);
+            double stored_sum = 0; /* the returned sum must add up what was stored (tails included) */
+            for (size_t i = 0; i < n; i++) {
+                const double err = ulp_error(y[i], exp((double)x[i]));
+                stored_sum += y[i];
+                if (err > worst) worst = err, worst_x = x[i];
+            }
+            if (stored_sum > 0) sum_err = fmax(sum_err, fabs(sum - stored_sum) / stored_sum);
+        }
+        printf("expminusmax %s: worst %.3f ULP at %a, returned vs stored sum %.2g\n", sattn_isa_name(isas[a]), worst, worst_x,
+               sum_err);
+        if (worst > MAX_ULP) fail_msg("expminusmax %s: %.3f ULP at %a", sattn_isa_name(isas[a]), worst, worst_x);
+        /* float summation of ~4093 terms errs ~1e-5; one dropped or doubled tail element is >= 2.4e-4. */
+        assert_true(sum_err < 1e-4);
+    }
+}
+
 static void test_exp_special(void **state) {
     (void)state;
     sattn_isa isas[8];
@@ -79,6 +110,7 @@ static void test_exp_special(void **state) {
 int main(void) {
     const int skip = skip_if_isa_unavailable();
     if (skip) return skip;
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_exp_ulp), cmocka_unit_test(test_exp_special)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_exp_ulp), cmocka_unit_test(test_expminusmax_ulp),
+                                       cmocka_unit_test(test_exp_special)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

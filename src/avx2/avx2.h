@@ -58,11 +58,24 @@ static inline __m256 sattn_avx2_pow2i(__m256i n) {
 }
 
 /* exp(x) for x <= 0 (softmax: x - max): 2^n is one factor, n in [-126, 0]; inputs below
- * ln(FLT_MIN) give 0; NaN stays NaN (the compare is false, the arithmetic carries it). */
+ * ln(FLT_MIN) give 0; NaN stays NaN (the compare is false, the arithmetic carries it).
+ * With the exponent bias folded into the rounding constant, t = x*log2e + (1.5*2^23 + 127) holds
+ * n + 127 in its low mantissa bits, and shifting t's bits left by 23 is 2^n directly (the
+ * 1.5*2^23 part shifts out): no float-to-int conversion and no integer add. */
 static inline __m256 sattn_avx2_exp_nonpositive(__m256 x) {
-    __m256 n;
-    const __m256 p = sattn_avx2_exp_poly(x, &n);
-    const __m256 s = sattn_avx2_pow2i(_mm256_cvtps_epi32(n));
+    const __m256 magic = _mm256_set1_ps(SATTN_EXP_MAGIC + 127.0f);
+    const __m256 t = _mm256_fmadd_ps(x, _mm256_set1_ps(SATTN_EXP_LOG2E), magic);
+    const __m256 n = _mm256_sub_ps(t, magic);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(SATTN_EXP_LN2_HI), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(SATTN_EXP_LN2_LO), r);
+    __m256 p = _mm256_set1_ps(SATTN_EXP_C6);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(SATTN_EXP_C5));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(SATTN_EXP_C4));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(SATTN_EXP_C3));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(SATTN_EXP_C2));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(SATTN_EXP_C1));
+    p = _mm256_mul_ps(p, r);
+    const __m256 s = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t), 23));
     const __m256 e = _mm256_fmadd_ps(s, p, s);
     return _mm256_andnot_ps(_mm256_cmp_ps(x, _mm256_set1_ps(SATTN_EXP_MIN_INPUT), _CMP_LT_OQ), e);
 }
