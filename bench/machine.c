@@ -26,6 +26,28 @@ static void cpu_model(char *out, size_t n) {
     if (f) fclose(f);
 }
 
+/* The SIMD flags that matter here, from /proc/cpuinfo ("flags" on x86, "Features" on AArch64). */
+static void cpu_flags(char *out, size_t n) {
+    static const char *const wanted[] = {"sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512dq", "avx512bw",
+                                         "avx512vl", "avx512_bf16", "avx512_vnni", "asimd", "fphp", "sve", "sve2"};
+    out[0] = 0;
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[4096];
+    while (f && fgets(line, sizeof line, f)) {
+        if (strncmp(line, "flags", 5) && strncmp(line, "Features", 8)) continue;
+        for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
+            char word[32];
+            snprintf(word, sizeof word, " %s", wanted[i]);
+            const char *hit = strstr(line, word);
+            const size_t len = strlen(word);
+            if (hit && (hit[len] == ' ' || hit[len] == '\n'))
+                snprintf(out + strlen(out), n - strlen(out), "%s%s", out[0] ? " " : "", wanted[i]);
+        }
+        break;
+    }
+    if (f) fclose(f);
+}
+
 static void topology(void) {
 #if SATTN_BENCH_HAVE_HWLOC
     hwloc_topology_t topo;
@@ -49,6 +71,8 @@ void bench_describe_machine(void) {
     char text[512];
     cpu_model(text, sizeof text);
     bench_context("cpu_model", text);
+    cpu_flags(text, sizeof text);
+    bench_context("cpu_flags", text);
     topology();
     bench_context("sattn_version", sattn_version());
     text[0] = 0;
