@@ -20,6 +20,15 @@ static void scale_c(const struct sattn_kernels *k, size_t m, size_t n, float bet
     }
 }
 
+static size_t gcd(size_t a, size_t b) {
+    while (b) {
+        const size_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
 sattn_status sattn_gemm_run(const struct sattn_kernels *k, int threads, sattn_trans trans_a, sattn_trans trans_b,
                             size_t m, size_t n, size_t kk, float alpha, const float *a, size_t lda, const float *b,
                             size_t ldb, float beta, float *c, size_t ldc) {
@@ -52,10 +61,10 @@ sattn_status sattn_gemm_run(const struct sattn_kernels *k, int threads, sattn_tr
         for (size_t jc = 0; jc < n; jc += NC) {
             const size_t nc = sattn_min(NC, n - jc);
             const size_t n_panels = sattn_div_up(nc, NR);
-            /* Split the columns too when there are fewer row blocks than threads. */
-            size_t groups = sattn_div_up(2 * (size_t)threads, m_blocks);
+            /* Split each row block's columns into groups so that the units (row block x column group)
+             * divide evenly among the threads: 9 row blocks on 2 threads would otherwise run 5 + 4. */
+            size_t groups = (size_t)threads / gcd(m_blocks, (size_t)threads);
             if (groups > n_panels) groups = n_panels;
-            if (groups < 1) groups = 1;
             const size_t panels_per_group = sattn_div_up(n_panels, groups);
             for (size_t pc = 0; pc < kk; pc += KC) {
                 const size_t kc = sattn_min(KC, kk - pc);
