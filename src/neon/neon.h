@@ -1,0 +1,59 @@
+/* AArch64 Advanced SIMD microkernels (AArch64 baseline, no extra flags) and their helpers. The
+ * shapes follow the AVX2 folder: same 6x16 tile, same blocking, same exp constants. */
+#ifndef SATTN_NEON_H
+#define SATTN_NEON_H
+
+#include <arm_neon.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "../exp.h"
+
+void sattn_f32_gemm_ukernel_6x16__neon(size_t mr, size_t nr, size_t kc, const float *a, size_t rs_a, size_t cs_a,
+                                       const float *b, float *c, size_t ldc, float alpha, float beta);
+float sattn_f32_rmax_ukernel__neon(size_t n, const float *x);
+float sattn_f32_raddstoreexpminusmax_ukernel__neon_p6(size_t n, const float *x, float max, float *y);
+void sattn_f32_vscale_ukernel__neon(size_t n, const float *x, float s, float *y);
+void sattn_f32_vadd_ukernel__neon(size_t n, const float *x, const float *y, float *z);
+void sattn_f32_vexp_ukernel__neon_p6(size_t n, const float *x, float *y);
+
+/* NEON has no masked loads: a row tail of n < 4 goes through a 4-lane buffer filled with `fill`. */
+static inline float32x4_t sattn_neon_load_tail(const float *x, size_t n, float fill) {
+    float buf[4] = {fill, fill, fill, fill};
+    memcpy(buf, x, n * sizeof *x);
+    return vld1q_f32(buf);
+}
+
+static inline void sattn_neon_store_tail(float *y, size_t n, float32x4_t v) {
+    float buf[4];
+    vst1q_f32(buf, v);
+    memcpy(y, buf, n * sizeof *y);
+}
+
+/* exp.h's range reduction and polynomial with FMA; returns r*p(r) and n as a float. */
+static inline float32x4_t sattn_neon_exp_poly(float32x4_t x, float32x4_t magic, float32x4_t *t, float32x4_t *n) {
+    *t = vfmaq_f32(magic, x, vdupq_n_f32(SATTN_EXP_LOG2E));
+    *n = vsubq_f32(*t, magic);
+    float32x4_t r = vfmsq_f32(x, *n, vdupq_n_f32(SATTN_EXP_LN2_HI));
+    r = vfmsq_f32(r, *n, vdupq_n_f32(SATTN_EXP_LN2_LO));
+    float32x4_t p = vdupq_n_f32(SATTN_EXP_C6);
+    p = vfmaq_f32(vdupq_n_f32(SATTN_EXP_C5), p, r);
+    p = vfmaq_f32(vdupq_n_f32(SATTN_EXP_C4), p, r);
+    p = vfmaq_f32(vdupq_n_f32(SATTN_EXP_C3), p, r);
+    p = vfmaq_f32(vdupq_n_f32(SATTN_EXP_C2), p, r);
+    p = vfmaq_f32(vdupq_n_f32(SATTN_EXP_C1), p, r);
+    return vmulq_f32(p, r);
+}
+
+/* exp(x) for x <= 0: the exponent bias rides in the rounding constant, so shifting t's bits left
+ * by 23 is 2^n (as in the AVX2 kernel); below ln(FLT_MIN) gives 0, NaN stays NaN. */
+static inline float32x4_t sattn_neon_exp_nonpositive(float32x4_t x) {
+    float32x4_t t, n;
+    const float32x4_t p = sattn_neon_exp_poly(x, vdupq_n_f32(SATTN_EXP_MAGIC + 127.0f), &t, &n);
+    const float32x4_t s = vreinterpretq_f32_u32(vshlq_n_u32(vreinterpretq_u32_f32(t), 23));
+    const float32x4_t e = vfmaq_f32(s, s, p);
+    const uint32x4_t flush = vcltq_f32(x, vdupq_n_f32(SATTN_EXP_MIN_INPUT));
+    return vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(e), flush));
+}
+
+#endif
