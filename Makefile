@@ -13,7 +13,7 @@ BENCH_ARGS ?=
 # UBSan only prints by default; make every report fail its test. LeakSanitizer is on.
 SANITIZER_ENV = UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 
-.PHONY: all deps deps-aarch64 build test test-x86 test-asan test-aarch64 bench clean
+.PHONY: all deps deps-aarch64 build test test-x86 test-asan test-aarch64 check-packaging bench clean
 
 all: build
 
@@ -35,14 +35,19 @@ $(ARM_BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
-# Every test, three ways: native (each ISA this CPU has), AddressSanitizer + UBSan, and aarch64 under qemu.
+# Every test, three ways: native (each ISA this CPU has), AddressSanitizer + UBSan, and aarch64 under
+# qemu; then the packaging checks (installed copy via pkg-config, meson subproject, vendored build).
 test: deps-aarch64 $(BUILD)/build.ninja $(ASAN_BUILD)/build.ninja $(ARM_BUILD)/build.ninja
 	ninja -C $(BUILD) && ninja -C $(ASAN_BUILD) && ninja -C $(ARM_BUILD)
 	status=0; \
 	meson test -C $(BUILD) --print-errorlogs || status=1; \
 	$(SANITIZER_ENV) meson test -C $(ASAN_BUILD) --print-errorlogs || status=1; \
 	meson test -C $(ARM_BUILD) --print-errorlogs || status=1; \
+	scripts/check-packaging.sh $(BUILD) || status=1; \
 	scripts/test-summary.sh $(BUILD) $(ASAN_BUILD) $(ARM_BUILD) && exit $$status
+
+check-packaging: build
+	scripts/check-packaging.sh $(BUILD)
 
 test-x86: build
 	meson test -C $(BUILD) --print-errorlogs

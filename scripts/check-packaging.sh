@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Packaging checks, each with a tiny consumer (tests/packaging/consumer.c):
+#   1. meson install, then build against the installed copy through pkg-config, shared and static;
+#   2. sattn as a meson subproject (dependency('sattn') resolved by meson.override_dependency);
+#   3. a build without meson, with the commands of the README's "Vendoring into an engine".
+# Usage: scripts/check-packaging.sh [BUILD_DIR]   (a configured native build, default: build)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-build}" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+consumer=$root/tests/packaging/consumer.c
+passed=0
+
+# 1. Installed copy through pkg-config.
+meson install -C "$build" --destdir "$work/stage" >/dev/null
+pc=$(find "$work/stage" -name sattn.pc | head -n 1)
+[[ -n $pc ]] || { echo "FAIL: no sattn.pc installed"; exit 1; }
+export PKG_CONFIG_SYSROOT_DIR=$work/stage PKG_CONFIG_PATH=$(dirname "$pc")
+libdir=$(pkg-config --variable=libdir sattn)
+cc -std=c11 "$consumer" $(pkg-config --cflags --libs sattn) -lm -o "$work/consumer_shared"
+LD_LIBRARY_PATH=$libdir "$work/consumer_shared" # pkgconf applies the sysroot to variables too
+ldd "$work/consumer_shared" | grep -q "libsattn.so" || { echo "FAIL: not linked to libsattn.so"; exit 1; }
+# Static libsattn, shared system libraries: sattn's Libs.private plus hwloc's shared flags (a fully
+# static --static link would also want hwloc's own static dependencies, libudev and others).
+private=$(sed -n 's/^Libs.private: //p' "$pc")
+cc -std=c11 "$consumer" $(pkg-config --cflags sattn) $(pkg-config --libs sattn | sed 's/-lsattn/-l:libsattn.a/') \
+    $private $(pkg-config --libs hwloc 2>/dev/null) -lm -o "$work/consumer_static"
+"$work/consumer_static"
+if ldd "$work/consumer_static" | grep -q libsattn; then echo "FAIL: static consumer loads libsattn.so"; exit 1; fi
+unset PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_PATH
+passed=$((passed + 1))
+
+# 2. Meson subproject.
+mkdir -p "$work/sub/subprojects"
+cp "$root/tests/packaging/meson.build" "$consumer" "$work/sub/"
+ln -s "$root" "$work/sub/subprojects/sattn"
+meson setup "$work/sub/build" "$work/sub" --wrap-mode=forcefallback -Dsattn:bench=disabled >/dev/null
+ninja -C "$work/sub/build" >/dev/null
+"$work/sub/build/consumer"
+passed=$((passed + 1))
+
+# 3. Without meson: one compiler command per folder, each folder with its own flags only.
+cpu=$(uname -m)
+mkdir -p "$work/vendor/core" "$work/vendor/isa"
+have_avx2=0 have_neon=0 isa_flags=() isa_dir=""
+case $cpu in
+    x86_64) have_avx2=1 isa_dir=avx2 isa_flags=(-mavx2 -mfma) ;;
+    aarch64) have_neon=1 isa_dir=neon isa_flags=(-fno-schedule-insns) ;;
+esac
+defs=(-DSATTN_HAVE_AVX2=$have_avx2 -DSATTN_HAVE_AVX512=0 -DSATTN_HAVE_NEON=$have_neon -DSATTN_HAVE_HWLOC=0)
+(cd "$work/vendor/core" && cc -O2 -std=c11 -fPIC -fopenmp -I "$root/include" "${defs[@]}" -c "$root"/src/*.c "$root"/src/scalar/*.c)
+if [[ -n $isa_dir ]]; then
+    (cd "$work/vendor/isa" && cc -O2 -std=c11 -fPIC "${isa_flags[@]}" -I "$root/include" -c "$root/src/$isa_dir"/*.c)
+fi
+ar rcs "$work/vendor/libsattn.a" "$work"/vendor/core/*.o $(ls "$work"/vendor/isa/*.o 2>/dev/null)
+cc -std=c11 -I "$root/include" "$consumer" "$work/vendor/libsattn.a" -fopenmp -lm -lpthread -o "$work/consumer_vendored"
+"$work/consumer_vendored"
+passed=$((passed + 1))
+
+echo "packaging: $passed passed, 0 failed"

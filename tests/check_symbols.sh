@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The shared library exports exactly the public API: every name of the contract, nothing else.
+#   check_symbols.sh LIBSATTN_SO
+set -u
+lib=$1
+api="sattn_attention sattn_get_isa sattn_get_num_threads sattn_isa_available sattn_isa_name sattn_self_attention
+sattn_self_attention_workspace_size sattn_set_isa sattn_set_num_threads sattn_sgemm sattn_softmax sattn_strerror
+sattn_version"
+exported=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | sort)
+want=$(tr ' ' '\n' <<<"$api" | grep . | sort)
+if [[ "$exported" != "$want" ]]; then
+    echo "FAIL: exported symbols differ from the API"
+    diff <(echo "$want") <(echo "$exported") | sed 's/^</missing:/; s/^>/extra:/' | grep -E "missing|extra"
+    exit 1
+fi
+echo "exports: $(wc -l <<<"$exported") symbols, exactly the API"
