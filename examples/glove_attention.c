@@ -117,6 +117,13 @@ done:
     return status;
 }
 
+static void free_vocabulary(vocabulary *vocab, size_t count) {
+    for (size_t i = 0; i < count; i++) {
+        free(vocab->vec[i]);
+        vocab->vec[i] = NULL;
+    }
+}
+
 /* Splits a sentence into lower-case words, appending new ones to the vocabulary's word list. */
 static size_t split_sentence(char *text, word_list *words, size_t ids[MAX_WORDS]) {
     size_t n = 0;
@@ -201,7 +208,10 @@ int main(int argc, char **argv) {
     size_t ids[MAX_SENTENCES][MAX_WORDS], lengths[MAX_SENTENCES];
     for (size_t s = 0; s < n_sentences; s++) lengths[s] = split_sentence(argv[arg + s], &words, ids[s]);
     vocabulary vocab = {0};
-    if (load_vectors(path, &words, &vocab)) return 2;
+    if (load_vectors(path, &words, &vocab)) {
+        free_vocabulary(&vocab, words.count); /* vectors read before the bad line */
+        return 2;
+    }
     const size_t d = vocab.dim;
     for (size_t i = 0; i < words.count; i++)
         if (!vocab.vec[i]) {
@@ -281,7 +291,7 @@ int main(int argc, char **argv) {
                        words.word[id], s1 + 1, s2 + 1, cosine(context[s1] + t1 * d, context[s2] + t2 * d, d));
             }
     for (size_t s = 0; s < n_sentences; s++) free(context[s]);
-    for (size_t i = 0; i < words.count; i++) free(vocab.vec[i]);
+    free_vocabulary(&vocab, words.count);
     for (int m = 0; m < 3; m++) free(w[m]);
     return worst_status;
 }
