@@ -43,8 +43,8 @@ test: deps-aarch64 $(BUILD)/build.ninja $(ASAN_BUILD)/build.ninja $(ARM_BUILD)/b
 	meson test -C $(BUILD) --print-errorlogs || status=1; \
 	$(SANITIZER_ENV) meson test -C $(ASAN_BUILD) --print-errorlogs || status=1; \
 	meson test -C $(ARM_BUILD) --print-errorlogs || status=1; \
-	scripts/check-packaging.sh $(BUILD) || status=1; \
-	scripts/test-summary.sh $(BUILD) $(ASAN_BUILD) $(ARM_BUILD) && exit $$status
+	packaging=0; scripts/check-packaging.sh $(BUILD) || { packaging=1; status=1; }; \
+	scripts/test-summary.sh --step packaging=$$packaging $(BUILD) $(ASAN_BUILD) $(ARM_BUILD) && exit $$status
 
 check-packaging: build
 	scripts/check-packaging.sh $(BUILD)

@@ -20,14 +20,17 @@ export PKG_CONFIG_SYSROOT_DIR=$work/stage PKG_CONFIG_PATH=$(dirname "$pc")
 libdir=$(pkg-config --variable=libdir sattn)
 cc -std=c11 "$consumer" $(pkg-config --cflags --libs sattn) -lm -o "$work/consumer_shared"
 LD_LIBRARY_PATH=$libdir "$work/consumer_shared" # pkgconf applies the sysroot to variables too
-ldd "$work/consumer_shared" | grep -q "libsattn.so" || { echo "FAIL: not linked to libsattn.so"; exit 1; }
+# ldd's output is captured first: with pipefail, `ldd | grep -q` fails when grep exits early.
+deps=$(ldd "$work/consumer_shared")
+grep -q "libsattn.so" <<<"$deps" || { echo "FAIL: not linked to libsattn.so"; exit 1; }
 # Static libsattn, shared system libraries: sattn's Libs.private plus hwloc's shared flags (a fully
 # static --static link would also want hwloc's own static dependencies, libudev and others).
 private=$(sed -n 's/^Libs.private: //p' "$pc")
 cc -std=c11 "$consumer" $(pkg-config --cflags sattn) $(pkg-config --libs sattn | sed 's/-lsattn/-l:libsattn.a/') \
     $private $(pkg-config --libs hwloc 2>/dev/null) -lm -o "$work/consumer_static"
 "$work/consumer_static"
-if ldd "$work/consumer_static" | grep -q libsattn; then echo "FAIL: static consumer loads libsattn.so"; exit 1; fi
+deps=$(ldd "$work/consumer_static")
+if grep -q libsattn <<<"$deps"; then echo "FAIL: static consumer loads libsattn.so"; exit 1; fi
 unset PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_PATH
 passed=$((passed + 1))
 

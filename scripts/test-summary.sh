@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # One closing line over meson's test logs of the given build folders: "tests: N passed, N failed, N skipped".
+#   test-summary.sh [--step NAME=STATUS ...] BUILD_DIR...   (a step outside meson counts as one test)
 set -euo pipefail
 passed=0 failed=0 skipped=0
+while [[ ${1:-} == --step ]]; do
+    status=${2#*=}
+    if [[ $status == 0 ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "step ${2%%=*} failed"; fi
+    shift 2
+done
 for dir in "$@"; do
     log="$dir/meson-logs/testlog.json"
     [[ -f $log ]] || { echo "no test log in $dir" >&2; failed=$((failed + 1)); continue; }
