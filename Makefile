@@ -4,6 +4,9 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 ARM_BUILD  ?= build-aarch64
+VG_BUILD   ?= build-valgrind
+TSAN_BUILD ?= build-tsan
+FUZZ_SECONDS ?= 60
 RESULTS    ?= bench-results
 # Debian's interpreter, which sees python3-matplotlib (a python3 earlier on PATH may not).
 PYTHON     ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
@@ -12,8 +15,13 @@ BENCH_ARGS ?=
 
 # UBSan only prints by default; make every report fail its test. LeakSanitizer is on.
 SANITIZER_ENV = UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+# memcheck: any error or definitely lost block fails the test (OpenMP's pool is "still reachable").
+VALGRIND = valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --quiet
+# ThreadSanitizer with LLVM's OpenMP runtime and its Archer tool, which tells TSan about OpenMP's
+# barriers; reports from inside the uninstrumented runtime itself are ignored.
+TSAN_ENV = OMP_TOOL_LIBRARIES=/usr/lib/llvm-14/lib/libarcher.so TSAN_OPTIONS="halt_on_error=1 ignore_noninstrumented_modules=1"
 
-.PHONY: all deps deps-aarch64 build test test-x86 test-asan test-aarch64 check-packaging bench clean
+.PHONY: all deps deps-aarch64 build test test-x86 test-asan test-aarch64 test-valgrind test-tsan fuzz check-packaging bench clean
 
 all: build
 
@@ -32,19 +40,38 @@ $(ASAN_BUILD)/build.ninja:
 $(ARM_BUILD)/build.ninja:
 	meson setup $(ARM_BUILD) --buildtype=release --cross-file cross/aarch64-linux-gnu.ini
 
+$(VG_BUILD)/build.ninja:
+	meson setup $(VG_BUILD) --buildtype=debugoptimized
+
+$(TSAN_BUILD)/build.ninja:
+	CC=clang CXX=clang++ meson setup $(TSAN_BUILD) --buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false -Dbench=disabled
+
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
-# Every test, three ways: native (each ISA this CPU has), AddressSanitizer + UBSan, and aarch64 under
-# qemu; then the packaging checks (installed copy via pkg-config, meson subproject, vendored build).
-test: deps-aarch64 $(BUILD)/build.ninja $(ASAN_BUILD)/build.ninja $(ARM_BUILD)/build.ninja
-	ninja -C $(BUILD) && ninja -C $(ASAN_BUILD) && ninja -C $(ARM_BUILD)
+# Every test: native (each ISA this CPU has), AddressSanitizer + UBSan, aarch64 under qemu, valgrind
+# memcheck, ThreadSanitizer (+ Archer for OpenMP), the packaging checks and FUZZ_SECONDS of fuzzing.
+test: deps-aarch64 $(BUILD)/build.ninja $(ASAN_BUILD)/build.ninja $(ARM_BUILD)/build.ninja $(VG_BUILD)/build.ninja $(TSAN_BUILD)/build.ninja
+	ninja -C $(BUILD) && ninja -C $(ASAN_BUILD) && ninja -C $(ARM_BUILD) && ninja -C $(VG_BUILD) && ninja -C $(TSAN_BUILD)
 	status=0; \
 	meson test -C $(BUILD) --print-errorlogs || status=1; \
 	$(SANITIZER_ENV) meson test -C $(ASAN_BUILD) --print-errorlogs || status=1; \
 	meson test -C $(ARM_BUILD) --print-errorlogs || status=1; \
+	meson test -C $(VG_BUILD) --print-errorlogs --no-suite bench --timeout-multiplier 10 --wrapper '$(VALGRIND)' || status=1; \
+	$(TSAN_ENV) meson test -C $(TSAN_BUILD) --print-errorlogs --timeout-multiplier 10 || status=1; \
 	packaging=0; scripts/check-packaging.sh $(BUILD) || { packaging=1; status=1; }; \
-	scripts/test-summary.sh --step packaging=$$packaging $(BUILD) $(ASAN_BUILD) $(ARM_BUILD) && exit $$status
+	fuzz=0; scripts/fuzz.sh $(FUZZ_SECONDS) || { fuzz=1; status=1; }; \
+	scripts/test-summary.sh --step packaging=$$packaging --step fuzz=$$fuzz \
+	    $(BUILD) $(ASAN_BUILD) $(ARM_BUILD) $(VG_BUILD) $(TSAN_BUILD) && exit $$status
+
+test-valgrind: deps $(VG_BUILD)/build.ninja
+	ninja -C $(VG_BUILD) && meson test -C $(VG_BUILD) --print-errorlogs --no-suite bench --timeout-multiplier 10 --wrapper '$(VALGRIND)'
+
+test-tsan: deps $(TSAN_BUILD)/build.ninja
+	ninja -C $(TSAN_BUILD) && $(TSAN_ENV) meson test -C $(TSAN_BUILD) --print-errorlogs --timeout-multiplier 10
+
+fuzz: deps
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 check-packaging: build
 	scripts/check-packaging.sh $(BUILD)
@@ -66,4 +93,4 @@ bench: build
 	$(PYTHON) bench/report.py $(RESULTS)/raw.json --out $(RESULTS)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(ARM_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(ARM_BUILD) $(VG_BUILD) $(TSAN_BUILD) build-fuzz

@@ -34,22 +34,32 @@ static void free_inputs(inputs_t *in) {
     free(in->wq), free(in->wk), free(in->wv), free(in->wo);
 }
 
-enum { OUT_FLOATS = B * H * S * D };
+/* The four outputs of run_all, one after the other, each with its own size. */
+enum {
+    ATTENTION_FLOATS = B * H * S * D,
+    GEMM_FLOATS = 300 * 200,
+    SOFTMAX_FLOATS = 300 * 150,
+    LAYER_FLOATS = B * S * 48,
+    OUT_FLOATS = ATTENTION_FLOATS + GEMM_FLOATS + SOFTMAX_FLOATS + LAYER_FLOATS,
+};
 
-/* Every entry point once; outputs concatenated into out[4][OUT_FLOATS]. */
+/* Every entry point once; the outputs are laid out back to back in out[OUT_FLOATS]. */
 static sattn_status run_all(const inputs_t *in, int variant, float *out) {
     sattn_attention_desc d = {.batch = B, .heads = H, .kv_heads = KVH, .q_len = S, .kv_len = S, .head_dim = D,
                               .causal = variant & 1, .window = variant & 2 ? 37 : 0, .bias = in->bias,
                               .bias_strides = {0, 0, S}};
     sattn_status st = sattn_attention(&d, in->q, in->k, in->v, out);
     if (st) return st;
-    st = sattn_sgemm(SATTN_NOTRANS, SATTN_TRANS, 300, 200, 40, 1.0f, in->q, 40, in->k, 40, 0.0f, out + OUT_FLOATS, 200);
+    out += ATTENTION_FLOATS;
+    st = sattn_sgemm(SATTN_NOTRANS, SATTN_TRANS, 300, 200, 40, 1.0f, in->q, 40, in->k, 40, 0.0f, out, 200);
     if (st) return st;
-    st = sattn_softmax(300, 150, in->q, 150, out + 2 * OUT_FLOATS, 150);
+    out += GEMM_FLOATS;
+    st = sattn_softmax(300, 150, in->q, 150, out, 150);
     if (st) return st;
     sattn_self_attention_desc sd = {.batch = B, .seq_len = S, .d_model = 48, .heads = H, .head_dim = D,
                                     .causal = variant & 1};
-    return sattn_self_attention(&sd, in->x, in->wq, in->wk, in->wv, in->wo, out + 3 * OUT_FLOATS, NULL, 0);
+    out += SOFTMAX_FLOATS;
+    return sattn_self_attention(&sd, in->x, in->wq, in->wk, in->wv, in->wo, out, NULL, 0);
 }
 
 static void test_bit_identical_across_thread_counts(void **state) {
@@ -57,7 +67,7 @@ static void test_bit_identical_across_thread_counts(void **state) {
     sattn_isa isas[8];
     const size_t ni = test_isas(isas);
     inputs_t in = make_inputs(5);
-    float *ref = malloc(4 * OUT_FLOATS * sizeof(float)), *got = malloc(4 * OUT_FLOATS * sizeof(float));
+    float *ref = calloc(OUT_FLOATS, sizeof(float)), *got = calloc(OUT_FLOATS, sizeof(float));
     for (size_t a = 0; a < ni; a++) {
         assert_int_equal(sattn_set_isa(isas[a]), SATTN_OK);
         for (int variant = 0; variant < 4; variant++) {
@@ -66,7 +76,7 @@ static void test_bit_identical_across_thread_counts(void **state) {
             for (int t = 2; t <= 3; t++) {
                 assert_int_equal(sattn_set_num_threads(t), SATTN_OK);
                 assert_int_equal(run_all(&in, variant, got), SATTN_OK);
-                if (memcmp(ref, got, 4 * OUT_FLOATS * sizeof(float)))
+                if (memcmp(ref, got, OUT_FLOATS * sizeof(float)))
                     fail_msg("%s variant %d: %d threads differ from 1 thread", sattn_isa_name(isas[a]), variant, t);
             }
         }
@@ -84,9 +94,9 @@ typedef struct {
 
 static void *worker(void *arg) {
     worker_t *w = arg;
-    float *out = malloc(4 * OUT_FLOATS * sizeof(float));
+    float *out = calloc(OUT_FLOATS, sizeof(float));
     for (int rep = 0; rep < 3; rep++)
-        if (run_all(w->in, w->variant, out) != SATTN_OK || memcmp(out, w->expected, 4 * OUT_FLOATS * sizeof(float)))
+        if (run_all(w->in, w->variant, out) != SATTN_OK || memcmp(out, w->expected, OUT_FLOATS * sizeof(float)))
             w->mismatches++;
     free(out);
     return NULL;
@@ -97,25 +107,27 @@ static void test_concurrent_callers(void **state) {
     sattn_isa isas[8];
     const size_t ni = test_isas(isas);
     inputs_t in = make_inputs(9);
-    enum { WORKERS = 4 };
+    enum { WORKERS = 6, VARIANTS = 4 }; /* variants: causal x window, so callers run different masks */
     for (size_t a = 0; a < ni; a++) {
         assert_int_equal(sattn_set_isa(isas[a]), SATTN_OK);
-        float *expected[2];
-        for (int v = 0; v < 2; v++) {
-            expected[v] = malloc(4 * OUT_FLOATS * sizeof(float));
+        float *expected[VARIANTS];
+        for (int v = 0; v < VARIANTS; v++) {
+            expected[v] = calloc(OUT_FLOATS, sizeof(float));
             assert_int_equal(run_all(&in, v, expected[v]), SATTN_OK);
         }
         pthread_t th[WORKERS];
         worker_t w[WORKERS];
         for (int i = 0; i < WORKERS; i++) {
-            w[i] = (worker_t){&in, i & 1, expected[i & 1], 0};
+            w[i] = (worker_t){&in, i % VARIANTS, expected[i % VARIANTS], 0};
             assert_int_equal(pthread_create(&th[i], NULL, worker, &w[i]), 0);
         }
+        int mismatches = 0;
         for (int i = 0; i < WORKERS; i++) {
             pthread_join(th[i], NULL);
-            assert_int_equal(w[i].mismatches, 0);
+            mismatches += w[i].mismatches;
         }
-        free(expected[0]), free(expected[1]);
+        for (int v = 0; v < VARIANTS; v++) free(expected[v]);
+        assert_int_equal(mismatches, 0);
     }
     free_inputs(&in);
 }
@@ -123,7 +135,7 @@ static void test_concurrent_callers(void **state) {
 static void test_allocation_failure(void **state) {
     (void)state;
     inputs_t in = make_inputs(3);
-    float *out = alloc_sentinel(4 * OUT_FLOATS);
+    float *out = alloc_sentinel(OUT_FLOATS);
     sattn_attention_desc d = {.batch = B, .heads = H, .q_len = S, .kv_len = S, .head_dim = D};
     sattn_self_attention_desc sd = {.batch = B, .seq_len = S, .d_model = 48, .heads = H, .head_dim = D};
     for (long after = 0; after < 6; after++) { /* fail the first, second, ... allocation of a call */
@@ -132,15 +144,15 @@ static void test_allocation_failure(void **state) {
         sattn_alloc_fail_after(-1);
         if (st == SATTN_OK) break;
         assert_int_equal(st, SATTN_E_NOMEM);
-        assert_int_equal(count_touched(out, 4 * OUT_FLOATS), 0);
+        assert_int_equal(count_touched(out, OUT_FLOATS), 0);
     }
     sattn_alloc_fail_after(0);
     assert_int_equal(sattn_attention(&d, in.q, in.k, in.v, out), SATTN_E_NOMEM);
     assert_int_equal(sattn_sgemm(SATTN_NOTRANS, SATTN_NOTRANS, 8, 8, 8, 1, in.q, 8, in.k, 8, 0, out, 8), SATTN_E_NOMEM);
     sattn_alloc_fail_after(-1);
-    assert_int_equal(count_touched(out, 4 * OUT_FLOATS), 0);
+    assert_int_equal(count_touched(out, OUT_FLOATS), 0);
     assert_int_equal(sattn_attention(&d, in.q, in.k, in.v, out), SATTN_OK); /* the next call succeeds */
-    assert_int_equal(count_touched(out, 4 * OUT_FLOATS), (size_t)B * H * S * D);
+    assert_int_equal(count_touched(out, OUT_FLOATS), (size_t)B * H * S * D);
     free(out), free_inputs(&in);
 }
 

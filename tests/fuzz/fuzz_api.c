@@ -1,0 +1,324 @@
+/* libFuzzer harness for the whole API (build: scripts/fuzz.sh, clang -fsanitize=fuzzer,address,undefined).
+ *
+ * Each input is decoded into one call of sattn_attention, sattn_sgemm, sattn_softmax or
+ * sattn_self_attention on a fuzzer-chosen ISA: small and overflowing sizes, every mask option,
+ * dense / tokens-major / padded / broadcast strides, NULL pointers, and (when the input asks for
+ * them) NaN, Inf, denormal and 1e4 values. Checked for every call:
+ *   - nothing crashes and ASan/UBSan stay quiet;
+ *   - a non-OK status leaves the whole output buffer untouched;
+ *   - an OK status writes nothing outside the output rows: canaries around the buffer and the gaps
+ *     between rows keep their sentinel;
+ *   - an OK status on finite, moderate inputs matches the scalar path within a tolerance.
+ * A violated check aborts, which libFuzzer reports with the input that caused it. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sattn.h"
+
+typedef struct {
+    const uint8_t *p;
+    size_t n;
+    int specials; /* this input may draw NaN / Inf / denormal / huge values */
+} reader;
+
+static unsigned byte(reader *r) {
+    if (!r->n) return 0;
+    r->n--;
+    return *r->p++;
+}
+
+static size_t upto(reader *r, size_t max) { return byte(r) % (max + 1); }
+
+static float value(reader *r) {
+    const unsigned kind = byte(r);
+    if (r->specials && kind < 24) {
+        static const float palette[] = {NAN, INFINITY, -INFINITY, 1e-40f, -1e-40f, 0.0f, -0.0f, 1e4f, -1e4f, 1e-30f};
+        return palette[kind % 10];
+    }
+    return ((float)((kind << 8) | byte(r)) / 65535.0f) * 4.0f - 2.0f;
+}
+
+#define CANARY 16
+
+static const uint32_t sentinel_bits = 0x7fc0fade;
+
+static float sentinel(void) {
+    float f;
+    memcpy(&f, &sentinel_bits, sizeof f);
+    return f;
+}
+
+static int is_sentinel(float x) { return !memcmp(&x, &sentinel_bits, sizeof x); }
+
+/* n usable floats with CANARY sentinels on both sides; the usable part starts as sentinel too. */
+static float *guarded(size_t n) {
+    float *b = malloc((n + 2 * CANARY) * sizeof *b);
+    if (!b) abort();
+    for (size_t i = 0; i < n + 2 * CANARY; i++) b[i] = sentinel();
+    return b + CANARY;
+}
+
+static void release(float *p) {
+    if (p) free(p - CANARY);
+}
+
+static void require(int ok, const char *what) {
+    if (!ok) {
+        fprintf(stderr, "fuzz_api: %s\n", what);
+        abort();
+    }
+}
+
+static void canaries_intact(const float *p, size_t n) {
+    for (size_t i = 0; i < CANARY; i++) require(is_sentinel(p[-1 - (ptrdiff_t)i]) && is_sentinel(p[n + i]), "canary overwritten");
+}
+
+static void untouched(const float *p, size_t n) {
+    canaries_intact(p, n);
+    for (size_t i = 0; i < n; i++) require(is_sentinel(p[i]), "a failed call wrote its output");
+}
+
+static float *random_floats(reader *r, size_t n) {
+    float *x = guarded(n);
+    for (size_t i = 0; i < n; i++) x[i] = value(r);
+    return x;
+}
+
+/* |a - b| within tol relative to the larger magnitude; NaN only with NaN. */
+static int close_to(float a, float b, double tol) {
+    if (isnan(a) || isnan(b)) return isnan(a) && isnan(b);
+    return fabs((double)a - b) <= tol * (1.0 + fmax(fabs((double)a), fabs((double)b)));
+}
+
+static sattn_isa pick_isa(reader *r) {
+    sattn_isa isas[4];
+    size_t n = 0;
+    for (int isa = SATTN_ISA_SCALAR; isa <= SATTN_ISA_NEON; isa++)
+        if (sattn_isa_available((sattn_isa)isa)) isas[n++] = (sattn_isa)isa;
+    return isas[upto(r, 255) % n];
+}
+
+/* Largest element index + 1 over (n0, n1, n2) rows of `cols` with strides s, or 0 if any n is 0. */
+static size_t extent(size_t n0, size_t s0, size_t n1, size_t s1, size_t n2, size_t s2, size_t cols) {
+    if (!n0 || !n1 || !n2 || !cols) return 0;
+    return (n0 - 1) * s0 + (n1 - 1) * s1 + (n2 - 1) * s2 + cols;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+static void fuzz_attention(reader *r) {
+    const sattn_isa isa = pick_isa(r);
+    sattn_attention_desc d;
+    memset(&d, 0, sizeof d);
+    d.batch = upto(r, 2), d.heads = upto(r, 4), d.kv_heads = upto(r, 4);
+    d.q_len = upto(r, 9), d.kv_len = upto(r, 9), d.head_dim = upto(r, 9), d.v_head_dim = upto(r, 9);
+    d.causal = (int)(byte(r) & 1), d.window = upto(r, 3) ? 0 : upto(r, 10);
+    if (!upto(r, 7)) d.scale = value(r);
+    const unsigned layout = byte(r) % 5, huge = byte(r) % 16 == 0;
+    const size_t kvh = d.kv_heads ? d.kv_heads : d.heads, dv = d.v_head_dim ? d.v_head_dim : d.head_dim;
+    /* Strides the way the library reads them (all zero: dense), so the buffers are big enough. */
+    sattn_strides qs = {d.heads * d.q_len * d.head_dim, d.q_len * d.head_dim, d.head_dim};
+    sattn_strides ks = {kvh * d.kv_len * d.head_dim, d.kv_len * d.head_dim, d.head_dim};
+    sattn_strides vs = {kvh * d.kv_len * dv, d.kv_len * dv, dv};
+    sattn_strides os = {d.heads * d.q_len * dv, d.q_len * dv, dv};
+    if (layout == 1) { /* tokens-major */
+        qs = (sattn_strides){d.q_len * d.heads * d.head_dim, d.head_dim, d.heads * d.head_dim};
+        ks = (sattn_strides){d.kv_len * kvh * d.head_dim, d.head_dim, kvh * d.head_dim};
+        vs = (sattn_strides){d.kv_len * kvh * dv, dv, kvh * dv};
+        os = (sattn_strides){d.q_len * d.heads * dv, dv, d.heads * dv};
+    } else if (layout == 2) { /* padded rows and heads */
+        qs = (sattn_strides){qs.batch + 7, qs.head + 3, qs.seq + 1};
+        ks = (sattn_strides){ks.batch + 5, ks.head + 2, ks.seq + 2};
+        vs = (sattn_strides){vs.batch + 3, vs.head + 1, vs.seq + 3};
+        os = (sattn_strides){os.batch * 2 + 9, os.head * 2 + 5, os.seq + 2};
+    } else if (layout == 3) { /* arbitrary small strides: possibly overlapping output rows */
+        const sattn_strides dense[4] = {qs, ks, vs, os};
+        sattn_strides *drawn[4] = {&qs, &ks, &vs, &os};
+        for (int i = 0; i < 4; i++) {
+            *drawn[i] = (sattn_strides){upto(r, 40), upto(r, 20), upto(r, 12)};
+            if (!drawn[i]->batch && !drawn[i]->head && !drawn[i]->seq) *drawn[i] = dense[i]; /* all zero means dense */
+        }
+    }
+    /* layout 0 leaves the strides zero (dense by default), layout 4 spells the dense strides out. */
+    if (layout != 0) d.q_strides = qs, d.k_strides = ks, d.v_strides = vs, d.o_strides = os;
+    if (huge) { /* sizes whose byte extent overflows: must be rejected, never read */
+        switch (byte(r) % 3) {
+        case 0: d.q_len = SIZE_MAX / 3; break;
+        case 1: /* a batch stride that only overflows when a second batch exists */
+            d.batch = 2, d.q_strides = (sattn_strides){SIZE_MAX / 2, 1, d.head_dim};
+            break;
+        default: d.head_dim = SIZE_MAX / 5; break;
+        }
+    }
+    const size_t nq = huge ? 64 : extent(d.batch, qs.batch, d.heads, qs.head, d.q_len, qs.seq, d.head_dim);
+    const size_t nk = huge ? 64 : extent(d.batch, ks.batch, kvh, ks.head, d.kv_len, ks.seq, d.head_dim);
+    const size_t nv = huge ? 64 : extent(d.batch, vs.batch, kvh, vs.head, d.kv_len, vs.seq, dv);
+    const size_t no = huge ? 64 : extent(d.batch, os.batch, d.heads, os.head, d.q_len, os.seq, dv);
+    if (nq > 4096 || nk > 4096 || nv > 4096 || no > 4096) return;
+
+    int32_t kv_lens[2] = {0, 0};
+    if (!upto(r, 2)) {
+        for (int b = 0; b < 2; b++) kv_lens[b] = (int32_t)upto(r, d.kv_len + 2) - 1; /* may be -1 or > kv_len */
+        d.kv_lens = kv_lens;
+    }
+    float *bias = NULL;
+    if (!upto(r, 2) && !huge) {
+        switch (byte(r) % 3) {
+        case 0: d.bias_strides = (sattn_strides){d.heads * d.q_len * d.kv_len, d.q_len * d.kv_len, d.kv_len}; break;
+        case 1: d.bias_strides = (sattn_strides){0, 0, d.kv_len}; break;
+        default: d.bias_strides = (sattn_strides){d.heads * d.kv_len, d.kv_len, 0}; break;
+        }
+        const size_t nb = extent(d.batch ? d.batch : 1, d.bias_strides.batch, d.heads ? d.heads : 1, d.bias_strides.head,
+                                 d.q_len ? d.q_len : 1, d.bias_strides.seq, d.kv_len ? d.kv_len : 1);
+        bias = random_floats(r, nb);
+        d.bias = bias;
+    }
+    float *q = random_floats(r, nq), *k = random_floats(r, nk), *v = random_floats(r, nv);
+    float *out = guarded(no), *ref = guarded(no);
+    const unsigned nulls = byte(r) % 16;
+    const float *qa = nulls == 1 ? NULL : q, *ka = nulls == 2 ? NULL : k, *va = nulls == 3 ? NULL : v;
+    float *oa = nulls == 4 ? NULL : out;
+
+    if (getenv("FUZZ_DEBUG")) /* triage: FUZZ_DEBUG=1 fuzz_api CRASH_FILE */
+        fprintf(stderr,
+                "attention %s b%zu h%zu/%zu q%zu kv%zu d%zu dv%zu causal%d win%zu layout%u huge%u kv_lens%d bias%d nulls%u\n"
+                "  q {%zu %zu %zu} k {%zu %zu %zu} v {%zu %zu %zu} o {%zu %zu %zu}; floats q%zu k%zu v%zu o%zu\n",
+                sattn_isa_name(isa), d.batch, d.heads, d.kv_heads, d.q_len, d.kv_len, d.head_dim, d.v_head_dim, d.causal,
+                d.window, layout, huge, d.kv_lens != NULL, d.bias != NULL, nulls, qs.batch, qs.head, qs.seq, ks.batch,
+                ks.head, ks.seq, vs.batch, vs.head, vs.seq, os.batch, os.head, os.seq, nq, nk, nv, no);
+    require(sattn_set_isa(isa) == SATTN_OK, "set_isa");
+    const sattn_status st = sattn_attention(nulls == 5 ? NULL : &d, qa, ka, va, oa);
+    if (huge) require(st != SATTN_OK || d.batch == 0 || d.heads == 0 || d.q_len == 0, "an overflowing size was accepted");
+    if (st != SATTN_OK) {
+        untouched(out, no);
+    } else {
+        canaries_intact(out, no);
+        /* Every element outside the rows keeps its sentinel (padded and tokens-major layouts have gaps). */
+        unsigned char *row = calloc(no ? no : 1, 1);
+        for (size_t b = 0; b < d.batch; b++)
+            for (size_t h = 0; h < d.heads; h++)
+                for (size_t i = 0; i < d.q_len; i++)
+                    memset(row + b * os.batch + h * os.head + i * os.seq, 1, dv);
+        for (size_t i = 0; i < no; i++) require(row[i] || is_sentinel(out[i]), "wrote outside the output rows");
+        free(row);
+        require(sattn_set_isa(SATTN_ISA_SCALAR) == SATTN_OK, "set_isa scalar");
+        require(sattn_attention(&d, qa, ka, va, ref) == SATTN_OK, "the scalar path disagrees on the status");
+        if (!r->specials)
+            for (size_t i = 0; i < no; i++) require(close_to(out[i], ref[i], 1e-3), "attention differs from the scalar path");
+    }
+    release(q), release(k), release(v), release(out), release(ref), release(bias);
+}
+
+static void fuzz_sgemm(reader *r) {
+    const sattn_isa isa = pick_isa(r);
+    const int ta = (int)(byte(r) % 3), tb = (int)(byte(r) % 3); /* 2 is invalid */
+    const size_t m = upto(r, 20), n = upto(r, 20), k = upto(r, 20);
+    const size_t a_cols = ta == 1 ? m : k, b_cols = tb == 1 ? k : n, a_rows = ta == 1 ? k : m, b_rows = tb == 1 ? n : k;
+    size_t lda = a_cols + upto(r, 3);
+    if (byte(r) % 8 == 0 && lda > 0) lda--; /* sometimes too small: SATTN_E_STRIDE */
+    const size_t ldb = b_cols + upto(r, 3), ldc = n + upto(r, 3);
+    const float alpha = upto(r, 7) ? value(r) : 0.0f, beta = upto(r, 3) ? value(r) : 0.0f;
+    const size_t na = a_rows * (lda ? lda : 1) + 1, nb = b_rows * (ldb ? ldb : 1) + 1, nc = m * (ldc ? ldc : 1) + 1;
+    float *a = random_floats(r, na), *b = random_floats(r, nb), *c = random_floats(r, nc);
+    float *c0 = guarded(nc), *ref = guarded(nc);
+    memcpy(c0, c, nc * sizeof *c);
+    memcpy(ref, c, nc * sizeof *c);
+    const unsigned nulls = byte(r) % 12;
+    require(sattn_set_isa(isa) == SATTN_OK, "set_isa");
+    const sattn_status st = sattn_sgemm((sattn_trans)ta, (sattn_trans)tb, m, n, k, alpha, nulls == 1 ? NULL : a, lda,
+                                        nulls == 2 ? NULL : b, ldb, beta, nulls == 3 ? NULL : c, ldc);
+    canaries_intact(c, nc);
+    if (st != SATTN_OK) {
+        require(!memcmp(c, c0, nc * sizeof *c), "a failed sgemm wrote C");
+    } else {
+        for (size_t i = 0; i < m; i++) /* the padding between rows of C is never written */
+            for (size_t j = n; j < ldc && i + 1 < m; j++)
+                require(!memcmp(&c[i * ldc + j], &c0[i * ldc + j], sizeof *c), "sgemm wrote row padding");
+        require(sattn_set_isa(SATTN_ISA_SCALAR) == SATTN_OK, "set_isa scalar");
+        require(sattn_sgemm((sattn_trans)ta, (sattn_trans)tb, m, n, k, alpha, nulls == 1 ? NULL : a, lda,
+                            nulls == 2 ? NULL : b, ldb, beta, ref, ldc) == SATTN_OK, "scalar sgemm status");
+        if (!r->specials)
+            for (size_t i = 0; i < m; i++)
+                for (size_t j = 0; j < n; j++)
+                    require(close_to(c[i * ldc + j], ref[i * ldc + j], 1e-4 * (k + 1)), "sgemm differs from the scalar path");
+    }
+    release(a), release(b), release(c), release(c0), release(ref);
+}
+
+static void fuzz_softmax(reader *r) {
+    const sattn_isa isa = pick_isa(r);
+    const size_t rows = upto(r, 12), cols = upto(r, 40);
+    size_t ldx = cols + upto(r, 2);
+    if (byte(r) % 8 == 0 && ldx > 0) ldx--; /* sometimes too small: SATTN_E_STRIDE */
+    const unsigned mode = byte(r) % 4; /* 0: separate, 1: in place, 2: overlapping (invalid), 3: other ld */
+    const size_t ldy = mode == 3 ? cols + 1 : ldx, n = rows * (ldx > ldy ? ldx : ldy) + 2;
+    float *x = random_floats(r, n), *y = guarded(n), *ref = guarded(n), *x0 = guarded(n);
+    memcpy(x0, x, n * sizeof *x);
+    float *dst = mode == 1 ? x : mode == 2 ? x + 1 : y;
+    require(sattn_set_isa(isa) == SATTN_OK, "set_isa");
+    const sattn_status st = sattn_softmax(rows, cols, x, ldx, dst, mode == 1 || mode == 2 ? ldx : ldy);
+    canaries_intact(x, n), canaries_intact(y, n);
+    if (st != SATTN_OK) {
+        require(!memcmp(x, x0, n * sizeof *x), "a failed softmax wrote its input");
+        untouched(y, n);
+        return release(x), release(y), release(ref), release(x0);
+    }
+    /* y = x + 1 overlaps x unless the matrix is a single element (then the two are disjoint). */
+    require(mode != 2 || rows == 0 || cols == 0 || (rows - 1) * ldx + cols <= 1, "overlapping softmax accepted");
+    require(sattn_set_isa(SATTN_ISA_SCALAR) == SATTN_OK, "set_isa scalar");
+    require(sattn_softmax(rows, cols, x0, ldx, ref, mode == 1 ? ldx : ldy) == SATTN_OK, "scalar softmax status");
+    const size_t ld = mode == 1 ? ldx : ldy;
+    if (!r->specials)
+        for (size_t i = 0; i < rows; i++)
+            for (size_t j = 0; j < cols; j++)
+                require(close_to(dst[i * ld + j], ref[i * ld + j], 1e-5), "softmax differs from the scalar path");
+    release(x), release(y), release(ref), release(x0);
+}
+
+static void fuzz_self_attention(reader *r) {
+    const sattn_isa isa = pick_isa(r);
+    sattn_self_attention_desc d = {upto(r, 2), upto(r, 6), upto(r, 8), upto(r, 3), upto(r, 5), (int)(byte(r) & 1)};
+    const int with_wo = (int)(byte(r) & 1);
+    const size_t width = d.heads * d.head_dim, ny = d.batch * d.seq_len * (with_wo ? d.d_model : width) + 1;
+    float *x = random_floats(r, d.batch * d.seq_len * d.d_model + 1), *w[4];
+    for (int i = 0; i < 4; i++) w[i] = random_floats(r, d.d_model * width + 1);
+    float *y = guarded(ny), *ref = guarded(ny);
+    const size_t need = sattn_self_attention_workspace_size(&d);
+    const unsigned ws_mode = byte(r) % 3; /* 0: library allocates, 1: exact, 2: one byte short */
+    const size_t ws_size = ws_mode == 0 ? 0 : ws_mode == 1 ? need : (need ? need - 1 : 0);
+    void *ws = ws_mode ? malloc(ws_size ? ws_size : 1) : NULL;
+    require(sattn_set_isa(isa) == SATTN_OK, "set_isa");
+    const sattn_status st = sattn_self_attention(&d, x, w[0], w[1], w[2], with_wo ? w[3] : NULL, y, ws, ws_size);
+    canaries_intact(y, ny);
+    if (st != SATTN_OK) {
+        untouched(y, ny);
+    } else {
+        require(ws_mode != 2 || need == 0 || d.batch == 0 || d.seq_len == 0, "a short workspace was accepted");
+        require(sattn_set_isa(SATTN_ISA_SCALAR) == SATTN_OK, "set_isa scalar");
+        require(sattn_self_attention(&d, x, w[0], w[1], w[2], with_wo ? w[3] : NULL, ref, NULL, 0) == SATTN_OK,
+                "scalar self_attention status");
+        if (!r->specials)
+            for (size_t i = 0; i + 1 < ny; i++)
+                require(close_to(y[i], ref[i], 1e-3), "self_attention differs from the scalar path");
+    }
+    free(ws);
+    release(x), release(y), release(ref);
+    for (int i = 0; i < 4; i++) release(w[i]);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    reader r = {data, size, 0};
+    const unsigned head = byte(&r);
+    r.specials = (head >> 2) & 1;
+    sattn_set_num_threads(1 + (int)((head >> 3) & 1));
+    switch (head & 3) {
+    case 0: fuzz_attention(&r); break;
+    case 1: fuzz_sgemm(&r); break;
+    case 2: fuzz_softmax(&r); break;
+    default: fuzz_self_attention(&r); break;
+    }
+    return 0;
+}
