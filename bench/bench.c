@@ -233,10 +233,9 @@ static void add_softmax(softmax_case c) {
 
 /* Which implementations run for a configuration: sattn at this ISA, and the peers once (at the
  * best ISA's turn) since they pick their own kernels. */
-static size_t implementations(sattn_isa isa, int best, enum impl out[3], int with_onednn) {
+static size_t implementations(int best, enum impl out[3], int with_onednn) {
     size_t n = 0;
     out[n++] = IMPL_SATTN;
-    (void)isa;
     if (best && peer_openblas_available()) out[n++] = IMPL_OPENBLAS;
     if (best && with_onednn && peer_onednn_available()) out[n++] = IMPL_ONEDNN;
     return n;
@@ -262,7 +261,7 @@ static void register_cases(enum sweep sweep) {
         for (int t = 0; t < (all > 1 ? 2 : 1); t++) {
             const int threads = thread_counts[t];
             enum impl impls[3];
-            const size_t n_impl = implementations(isa, is_best, impls, 1);
+            const size_t n_impl = implementations(is_best, impls, 1);
             for (size_t ii = 0; ii < n_impl; ii++) {
                 const enum impl impl = impls[ii];
                 attention_case c = {.impl = impl, .isa = isa, .threads = threads, .heads = 8, .kv_heads = 8, .d = 64};
@@ -302,7 +301,7 @@ static void register_cases(enum sweep sweep) {
                 }
             }
             /* sgemm: square and the two attention shapes (S x S x d, S x d x S). */
-            const size_t n_gemm = implementations(isa, is_best, impls, 0);
+            const size_t n_gemm = implementations(is_best, impls, 0);
             for (size_t ii = 0; ii < n_gemm; ii++) {
                 const size_t shapes[][3] = {{1024, 1024, 1024}, {1024, 1024, 64}, {1024, 64, 1024}, {2048, 2048, 2048},
                                             {512, 512, 512}};

@@ -9,8 +9,9 @@ while [[ ${1:-} == --step ]]; do
     shift 2
 done
 for dir in "$@"; do
-    log="$dir/meson-logs/testlog.json"
-    [[ -f $log ]] || { echo "no test log in $dir" >&2; failed=$((failed + 1)); continue; }
+    # meson names the log after a --wrapper (testlog-valgrind.json); each folder has one run.
+    log=$(ls -t "$dir"/meson-logs/testlog*.json 2>/dev/null | head -n 1)
+    [[ -n $log ]] || { echo "no test log in $dir" >&2; failed=$((failed + 1)); continue; }
     # One JSON object per test and line; grep -c exits 1 on zero matches, which is not an error here.
     passed=$((passed + $(grep -c '"result": "OK"' "$log" || true)))
     skipped=$((skipped + $(grep -c '"result": "SKIP"' "$log" || true)))

@@ -15,7 +15,7 @@
 
 #include "exp.h"
 #include "internal.h"
-#include "omp.h"
+#include "parallel.h"
 
 /* How the rows of all items are laid out; derived from the shape only. */
 struct item_plan {

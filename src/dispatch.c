@@ -37,7 +37,7 @@ static sattn_isa isa_from_env(void) {
 
 static void init_tables(void) {
     const struct sattn_cpu_features cpu = sattn_cpu_detect();
-    (void)cpu;
+    (void)cpu; /* unused when the build has no SIMD ISA */
     sattn_kernels_init_scalar(&tables[SATTN_ISA_SCALAR]);
     available[SATTN_ISA_SCALAR] = 1;
 #if SATTN_HAVE_AVX2

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "omp.h"
+#include "parallel.h"
 
 /* C = beta*C for the cases that need no product (k == 0 or alpha == 0). beta == 0 never reads C. */
 static void scale_c(const struct sattn_kernels *k, size_t m, size_t n, float beta, float *c, size_t ldc) {
