@@ -16,6 +16,12 @@
  * beta == 0 never reads C. */
 typedef void (*sattn_gemm_ukernel_fn)(size_t mr, size_t nr, size_t kc, const float *a, size_t rs_a, size_t cs_a,
                                       const float *b, float *c, size_t ldc, float alpha, float beta);
+/* Row i of a tile's A operand: rows past mr repeat the last row, so a microkernel always reads
+ * MR valid rows (the extra ones are computed and never stored). */
+static inline const float *sattn_tile_row(const float *a, size_t rs_a, size_t i, size_t mr) {
+    return a + (i < mr ? i : mr - 1) * rs_a;
+}
+
 /* Packs element (i, p) = src[i*rs + p*cs], i < mr, p < kc, into dst[p*MR + i]; rows mr..MR are zero. */
 typedef void (*sattn_pack_a_fn)(size_t MR, size_t mr, size_t kc, const float *src, size_t rs, size_t cs, float *dst);
 /* Packs element (p, j) = src[p*rs + j*cs], p < kc, j < nr, into dst[p*NR + j]; columns nr..NR are zero. */

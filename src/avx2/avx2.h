@@ -36,12 +36,11 @@ static inline float sattn_avx2_hsum(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-/* exp.h's algorithm with FMA: returns exp(r) - 1 = r*p(r) pieces shared by both exp forms.
- * *n gets the rounded multiple of ln2 as a float. */
-static inline __m256 sattn_avx2_exp_poly(__m256 x, __m256 *n) {
-    const __m256 magic = _mm256_set1_ps(SATTN_EXP_MAGIC);
-    const __m256 t = _mm256_fmadd_ps(x, _mm256_set1_ps(SATTN_EXP_LOG2E), magic);
-    *n = _mm256_sub_ps(t, magic);
+/* exp.h's algorithm with FMA, shared by both exp forms: returns r*p(r), with *t = x*log2e + magic
+ * (its low mantissa bits hold n, plus whatever offset `magic` carries) and *n = n as a float. */
+static inline __m256 sattn_avx2_exp_poly(__m256 x, __m256 magic, __m256 *t, __m256 *n) {
+    *t = _mm256_fmadd_ps(x, _mm256_set1_ps(SATTN_EXP_LOG2E), magic);
+    *n = _mm256_sub_ps(*t, magic);
     __m256 r = _mm256_fnmadd_ps(*n, _mm256_set1_ps(SATTN_EXP_LN2_HI), x);
     r = _mm256_fnmadd_ps(*n, _mm256_set1_ps(SATTN_EXP_LN2_LO), r);
     __m256 p = _mm256_set1_ps(SATTN_EXP_C6);
@@ -63,18 +62,8 @@ static inline __m256 sattn_avx2_pow2i(__m256i n) {
  * n + 127 in its low mantissa bits, and shifting t's bits left by 23 is 2^n directly (the
  * 1.5*2^23 part shifts out): no float-to-int conversion and no integer add. */
 static inline __m256 sattn_avx2_exp_nonpositive(__m256 x) {
-    const __m256 magic = _mm256_set1_ps(SATTN_EXP_MAGIC + 127.0f);
-    const __m256 t = _mm256_fmadd_ps(x, _mm256_set1_ps(SATTN_EXP_LOG2E), magic);
-    const __m256 n = _mm256_sub_ps(t, magic);
-    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(SATTN_EXP_LN2_HI), x);
-    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(SATTN_EXP_LN2_LO), r);
-    __m256 p = _mm256_set1_ps(SATTN_EXP_C6);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(SATTN_EXP_C5));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(SATTN_EXP_C4));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(SATTN_EXP_C3));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(SATTN_EXP_C2));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(SATTN_EXP_C1));
-    p = _mm256_mul_ps(p, r);
+    __m256 t, n;
+    const __m256 p = sattn_avx2_exp_poly(x, _mm256_set1_ps(SATTN_EXP_MAGIC + 127.0f), &t, &n);
     const __m256 s = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t), 23));
     const __m256 e = _mm256_fmadd_ps(s, p, s);
     return _mm256_andnot_ps(_mm256_cmp_ps(x, _mm256_set1_ps(SATTN_EXP_MIN_INPUT), _CMP_LT_OQ), e);

@@ -5,8 +5,8 @@
 #include "avx2.h"
 
 static inline __m256 exp_full(__m256 x) {
-    __m256 n;
-    const __m256 p = sattn_avx2_exp_poly(x, &n);
+    __m256 t, n;
+    const __m256 p = sattn_avx2_exp_poly(x, _mm256_set1_ps(SATTN_EXP_MAGIC), &t, &n);
     const __m256i ni = _mm256_cvtps_epi32(n), n1 = _mm256_srai_epi32(ni, 1);
     const __m256 s1 = sattn_avx2_pow2i(n1), s2 = sattn_avx2_pow2i(_mm256_sub_epi32(ni, n1));
     __m256 e = _mm256_mul_ps(_mm256_fmadd_ps(s1, p, s1), s2);

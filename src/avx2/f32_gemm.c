@@ -2,6 +2,7 @@
  * one A element per row feed 12 FMAs. A is read through (rs_a, cs_a), packed or in place. Edge
  * tiles run the same loop (B panels are zero-padded, missing A rows repeat the last row) and
  * store only their mr x nr corner with masked stores. */
+#include "../kernels.h"
 #include "avx2.h"
 
 #define MR 6
@@ -36,12 +37,9 @@ void sattn_f32_gemm_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, const fl
     /* alpha and beta arrive in registers; parked in memory they leave all 16 YMM registers to
      * the loop (12 accumulators, 2 B vectors, 1 broadcast) instead of forcing a spill. */
     volatile float alpha_beta[2] = {alpha, beta};
-    const float *a0 = a;
-    const float *a1 = a + (mr > 1 ? 1 : 0) * rs_a;
-    const float *a2 = a + (mr > 2 ? 2 : mr - 1) * rs_a;
-    const float *a3 = a + (mr > 3 ? 3 : mr - 1) * rs_a;
-    const float *a4 = a + (mr > 4 ? 4 : mr - 1) * rs_a;
-    const float *a5 = a + (mr > 5 ? 5 : mr - 1) * rs_a;
+    const float *a0 = sattn_tile_row(a, rs_a, 0, mr), *a1 = sattn_tile_row(a, rs_a, 1, mr);
+    const float *a2 = sattn_tile_row(a, rs_a, 2, mr), *a3 = sattn_tile_row(a, rs_a, 3, mr);
+    const float *a4 = sattn_tile_row(a, rs_a, 4, mr), *a5 = sattn_tile_row(a, rs_a, 5, mr);
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
     __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();

@@ -2,6 +2,7 @@
  * broadcast (ld1r) of one A element per row feed 24 FMAs; 29 of the 32 vector registers. A is
  * read through (rs_a, cs_a), packed or in place; missing A rows repeat the last one; B panels are
  * zero-padded. Edge tiles store whole vectors, then at most 3 lanes. */
+#include "../kernels.h"
 #include "neon.h"
 
 #define MR 6
@@ -39,12 +40,9 @@ void sattn_f32_gemm_ukernel_6x16__neon(size_t mr, size_t nr, size_t kc, const fl
     /* As on AVX2: alpha and beta parked in memory leave the loop every vector register (24
      * accumulators, 4 B vectors, the A elements); kept in registers they force a spill. */
     volatile float alpha_beta[2] = {alpha, beta};
-    const float *a0 = a;
-    const float *a1 = a + (mr > 1 ? 1 : 0) * rs_a;
-    const float *a2 = a + (mr > 2 ? 2 : mr - 1) * rs_a;
-    const float *a3 = a + (mr > 3 ? 3 : mr - 1) * rs_a;
-    const float *a4 = a + (mr > 4 ? 4 : mr - 1) * rs_a;
-    const float *a5 = a + (mr > 5 ? 5 : mr - 1) * rs_a;
+    const float *a0 = sattn_tile_row(a, rs_a, 0, mr), *a1 = sattn_tile_row(a, rs_a, 1, mr);
+    const float *a2 = sattn_tile_row(a, rs_a, 2, mr), *a3 = sattn_tile_row(a, rs_a, 3, mr);
+    const float *a4 = sattn_tile_row(a, rs_a, 4, mr), *a5 = sattn_tile_row(a, rs_a, 5, mr);
     const float32x4_t z = vdupq_n_f32(0.0f);
     float32x4_t c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
     float32x4_t c20 = z, c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z;

@@ -32,9 +32,8 @@ static inline void store_row(float *c, v4f lo, v4f hi, size_t nr, float alpha, f
 void sattn_f32_gemm_ukernel_4x8__scalar(size_t mr, size_t nr, size_t kc, const float *restrict a, size_t rs_a,
                                         size_t cs_a, const float *restrict b, float *restrict c, size_t ldc,
                                         float alpha, float beta) {
-    /* Rows past mr repeat the last row: read, never stored. */
-    const float *a0 = a, *a1 = a + (mr > 1 ? 1 : 0) * rs_a;
-    const float *a2 = a + (mr > 2 ? 2 : mr - 1) * rs_a, *a3 = a + (mr > 3 ? 3 : mr - 1) * rs_a;
+    const float *a0 = sattn_tile_row(a, rs_a, 0, mr), *a1 = sattn_tile_row(a, rs_a, 1, mr);
+    const float *a2 = sattn_tile_row(a, rs_a, 2, mr), *a3 = sattn_tile_row(a, rs_a, 3, mr);
     v4f c0l = {0}, c0h = {0}, c1l = {0}, c1h = {0}, c2l = {0}, c2h = {0}, c3l = {0}, c3h = {0};
     for (size_t p = 0; p < kc; p++) {
         const v4f bl = load4(b + p * NR), bh = load4(b + p * NR + 4);
