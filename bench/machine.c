@@ -97,6 +97,13 @@ void bench_describe_machine(void) {
         snprintf(text, sizeof text, "%.1f", peak);
         bench_context(key, text);
     }
+    const int all = sattn_get_num_threads();
+    snprintf(text, sizeof text, "%.1f", bench_read_bandwidth_gbs(1));
+    bench_context("read_gbs_1thread", text);
+    if (all > 1) {
+        snprintf(text, sizeof text, "%.1f", bench_read_bandwidth_gbs(all));
+        bench_context("read_gbs_all_threads", text);
+    }
     if (peer_openblas_available()) bench_context("openblas", peer_openblas_config());
     if (peer_onednn_available()) bench_context("onednn", peer_onednn_version());
 }

@@ -12,5 +12,7 @@ double bench_peak_portable(void); /* baseline vectors without FMA: what the scal
 double bench_peak_avx2(void);
 double bench_peak_neon(void);
 double bench_seconds(void);
+/* Streaming read bandwidth in GB/s with `threads` threads, or 0 when the buffer cannot be had. */
+double bench_read_bandwidth_gbs(int threads);
 
 #endif

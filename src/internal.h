@@ -68,5 +68,9 @@ struct sattn_attention_problem {
 sattn_status sattn_attention_check(const sattn_attention_desc *desc, const float *q, const float *k, const float *v,
                                    const float *out, struct sattn_attention_problem *p);
 sattn_status sattn_attention_run(const struct sattn_kernels *k, int threads, const struct sattn_attention_problem *p);
+/* Problems with at most this many query rows per K/V head (decode) take the split-KV driver. */
+#define SATTN_DECODE_MAX_ROWS 8
+sattn_status sattn_attention_decode_run(const struct sattn_kernels *k, int threads,
+                                        const struct sattn_attention_problem *p);
 
 #endif

@@ -38,6 +38,15 @@ typedef void (*sattn_vadd_fn)(size_t n, const float *x, const float *y, float *z
 /* y[i] = exp(x[i]) over the whole float range (below about -87.34 gives 0). y may equal x. */
 typedef void (*sattn_vexp_fn)(size_t n, const float *x, float *y);
 
+/* Decode-shaped kernels: a few query rows against keys and values read in place (no packing),
+ * because with one or a few rows the work is streaming K and V from memory, not arithmetic.
+ * s[r*lds + j] = scale * sum_c q[r*ldq + c] * k[j*ldk + c] for r < rows, j < n, c < d. */
+typedef void (*sattn_qk_dot_fn)(size_t rows, size_t n, size_t d, const float *q, size_t ldq, const float *k, size_t ldk,
+                                float scale, float *s, size_t lds);
+/* acc[r*ldacc + c] += sum_j p[r*ldp + j] * v[j*ldv + c] for r < rows, c < dv, j < n (j in order). */
+typedef void (*sattn_pv_accumulate_fn)(size_t rows, size_t n, size_t dv, const float *p, size_t ldp, const float *v,
+                                       size_t ldv, float *acc, size_t ldacc);
+
 struct sattn_kernels {
     sattn_isa isa;
 
@@ -55,6 +64,9 @@ struct sattn_kernels {
     sattn_vscale_fn vscale;
     sattn_vadd_fn vadd;
     sattn_vexp_fn vexp;
+
+    sattn_qk_dot_fn qk_dot;
+    sattn_pv_accumulate_fn pv_accumulate;
 };
 
 /* Per-ISA initialisers: each overrides the slots its ISA provides (dav1d's cascade). */

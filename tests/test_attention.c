@@ -206,6 +206,29 @@ static void test_layouts(void **state) {
     run_all_isas(cases, sizeof cases / sizeof cases[0]);
 }
 
+/* One or a few queries per K/V head take the split-KV decode path: keys in chunks of 512 whose
+ * partial softmax states are merged. Cases cross chunk edges with every mask, GQA rows, d and
+ * dv tails, bias and strided layouts; a large scale makes chunk maxima differ widely. */
+static void test_decode_split(void **state) {
+    (void)state;
+    const case_t cases[] = {
+        {.batch = 1, .heads = 4, .q_len = 1, .kv_len = 1500, .d = 128},
+        {.batch = 1, .heads = 2, .q_len = 1, .kv_len = 1024, .d = 64, .scale = 4.0f},
+        {.batch = 1, .heads = 2, .q_len = 1, .kv_len = 513, .d = 1},
+        {.batch = 3, .heads = 8, .kv_heads = 2, .q_len = 1, .kv_len = 1100, .d = 64, .use_kv_lens = 1},
+        {.batch = 1, .heads = 2, .q_len = 3, .kv_len = 1030, .d = 72, .causal = 1},
+        {.batch = 1, .heads = 4, .kv_heads = 1, .q_len = 2, .kv_len = 1200, .d = 40, .causal = 1, .window = 700},
+        {.batch = 1, .heads = 2, .q_len = 1, .kv_len = 1600, .d = 17, .dv = 33, .window = 100},
+        {.batch = 2, .heads = 2, .q_len = 2, .kv_len = 600, .d = 9, .dv = 130, .bias = BIAS_FULL},
+        {.batch = 2, .heads = 4, .kv_heads = 2, .q_len = 1, .kv_len = 1100, .d = 16, .bias = BIAS_KEYPAD},
+        {.batch = 1, .heads = 2, .q_len = 2, .kv_len = 700, .d = 16, .bias = BIAS_NEG_INF_ROW},
+        {.batch = 2, .heads = 3, .q_len = 1, .kv_len = 900, .d = 24, .layout = TOKENS_MAJOR},
+        {.batch = 2, .heads = 4, .kv_heads = 2, .q_len = 2, .kv_len = 777, .d = 31, .dv = 7, .layout = PADDED},
+        {.batch = 1, .heads = 8, .kv_heads = 1, .q_len = 1, .kv_len = 2000, .d = 32, .causal = 1}, /* rows = 8 */
+    };
+    run_all_isas(cases, sizeof cases / sizeof cases[0]);
+}
+
 static void test_explicit_scale(void **state) {
     (void)state;
     const case_t cases[] = {
@@ -266,6 +289,28 @@ static void test_nan_rows(void **state) {
     }
 }
 
+/* Decode: a NaN key poisons exactly the queries that see it, across chunk merges; a NaN
+ * past kv_lens is never read. */
+static void test_decode_nan(void **state) {
+    (void)state;
+    sattn_isa isas[8];
+    const size_t ni = test_isas(isas), KV = 1300, D = 16, B = 2;
+    float *k = malloc(B * KV * D * sizeof *k), *v = malloc(B * KV * D * sizeof *v), q[2 * 2 * D], out[2 * 2 * D];
+    rng_t rng = rng_seed(12);
+    fill_uniform(&rng, k, B * KV * D, -1, 1), fill_uniform(&rng, v, B * KV * D, -1, 1), fill_uniform(&rng, q, 4 * D, -1, 1);
+    k[700 * D + 3] = NAN;             /* batch 0, key 700 (second chunk) */
+    v[(KV + 1200) * D + 5] = NAN;     /* batch 1, value 1200: hidden by kv_lens = 1100 */
+    const int32_t kv_lens[2] = {1300, 1100};
+    sattn_attention_desc d = {.batch = 2, .heads = 1, .q_len = 2, .kv_len = KV, .head_dim = D, .kv_lens = kv_lens};
+    for (size_t a = 0; a < ni; a++) {
+        assert_int_equal(sattn_set_isa(isas[a]), SATTN_OK);
+        assert_int_equal(sattn_attention(&d, q, k, v, out), SATTN_OK);
+        for (size_t i = 0; i < 4 * D; i++)
+            if ((i < 2 * D) != (isnan(out[i]) != 0)) fail_msg("element %zu: %g (isa %s)", i, out[i], sattn_isa_name(isas[a]));
+    }
+    free(k), free(v);
+}
+
 /* No key at all: kv_len == 0 gives zeros (and k, v may be NULL). */
 static void test_no_keys(void **state) {
     (void)state;
@@ -289,7 +334,8 @@ int main(void) {
         cmocka_unit_test(test_masks),        cmocka_unit_test(test_bias),
         cmocka_unit_test(test_layouts),      cmocka_unit_test(test_explicit_scale),
         cmocka_unit_test(test_large_logits), cmocka_unit_test(test_nan_rows),
-        cmocka_unit_test(test_no_keys),
+        cmocka_unit_test(test_no_keys),      cmocka_unit_test(test_decode_split),
+        cmocka_unit_test(test_decode_nan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
-/* Threads: bit-identical results for 1, 2 and 3 threads on every entry point, several host
- * threads calling at once, and scratch-allocation failure leaving outputs untouched. */
+/* Threads: bit-identical results for 1, 2 and 3 threads on every entry point (including the
+ * split-KV decode path and a one-head prefill whose query blocks follow the thread count),
+ * several host threads calling at once, and scratch-allocation failure leaving outputs untouched. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +8,7 @@
 #include "common.h"
 #include "internal.h"
 
-enum { B = 2, H = 4, KVH = 2, S = 150, D = 40 };
+enum { B = 2, H = 4, KVH = 2, S = 150, D = 40, KV_LONG = 1300 /* three decode chunks */, S_ONE_HEAD = 300 };
 
 typedef struct {
     float *q, *k, *v, *bias, *x, *wq, *wk, *wv, *wo;
@@ -16,7 +17,7 @@ typedef struct {
 static inputs_t make_inputs(uint64_t seed) {
     rng_t rng = rng_seed(seed);
     inputs_t in;
-    const size_t n = (size_t)B * H * S * D, dm = 48;
+    const size_t n = (size_t)B * KVH * KV_LONG * D, dm = 48; /* the largest of the attention inputs */
     in.q = malloc(n * sizeof(float)), in.k = malloc(n * sizeof(float)), in.v = malloc(n * sizeof(float));
     in.bias = malloc((size_t)S * S * sizeof(float));
     in.x = malloc((size_t)B * S * dm * sizeof(float));
@@ -37,10 +38,12 @@ static void free_inputs(inputs_t *in) {
 /* The four outputs of run_all, one after the other, each with its own size. */
 enum {
     ATTENTION_FLOATS = B * H * S * D,
+    DECODE_FLOATS = B * H * 2 * D,
+    ONE_HEAD_FLOATS = S_ONE_HEAD * D,
     GEMM_FLOATS = 300 * 200,
     SOFTMAX_FLOATS = 300 * 150,
     LAYER_FLOATS = B * S * 48,
-    OUT_FLOATS = ATTENTION_FLOATS + GEMM_FLOATS + SOFTMAX_FLOATS + LAYER_FLOATS,
+    OUT_FLOATS = ATTENTION_FLOATS + DECODE_FLOATS + ONE_HEAD_FLOATS + GEMM_FLOATS + SOFTMAX_FLOATS + LAYER_FLOATS,
 };
 
 /* Every entry point once; the outputs are laid out back to back in out[OUT_FLOATS]. */
@@ -51,6 +54,15 @@ static sattn_status run_all(const inputs_t *in, int variant, float *out) {
     sattn_status st = sattn_attention(&d, in->q, in->k, in->v, out);
     if (st) return st;
     out += ATTENTION_FLOATS;
+    /* Decode: two queries per head against three key chunks, GQA rows of 4. */
+    sattn_attention_desc dd = {.batch = B, .heads = H, .kv_heads = KVH, .q_len = 2, .kv_len = KV_LONG, .head_dim = D,
+                               .causal = variant & 1, .window = variant & 2 ? 700 : 0};
+    if ((st = sattn_attention(&dd, in->q, in->k, in->v, out))) return st;
+    out += DECODE_FLOATS;
+    sattn_attention_desc one = {.batch = 1, .heads = 1, .q_len = S_ONE_HEAD, .kv_len = S_ONE_HEAD, .head_dim = D,
+                                .causal = variant & 1, .window = variant & 2 ? 37 : 0};
+    if ((st = sattn_attention(&one, in->q, in->k, in->v, out))) return st;
+    out += ONE_HEAD_FLOATS;
     st = sattn_sgemm(SATTN_NOTRANS, SATTN_TRANS, 300, 200, 40, 1.0f, in->q, 40, in->k, 40, 0.0f, out, 200);
     if (st) return st;
     out += GEMM_FLOATS;

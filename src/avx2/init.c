@@ -24,4 +24,6 @@ void sattn_kernels_init_avx2(struct sattn_kernels *k) {
     k->vscale = sattn_f32_vscale_ukernel__avx2;
     k->vadd = sattn_f32_vadd_ukernel__avx2;
     k->vexp = sattn_f32_vexp_ukernel__avx2_p6;
+    k->qk_dot = sattn_f32_qk_dot__avx2;
+    k->pv_accumulate = sattn_f32_pv_accumulate__avx2;
 }

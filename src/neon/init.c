@@ -18,4 +18,6 @@ void sattn_kernels_init_neon(struct sattn_kernels *k) {
     k->vscale = sattn_f32_vscale_ukernel__neon;
     k->vadd = sattn_f32_vadd_ukernel__neon;
     k->vexp = sattn_f32_vexp_ukernel__neon_p6;
+    k->qk_dot = sattn_f32_qk_dot__neon;
+    k->pv_accumulate = sattn_f32_pv_accumulate__neon;
 }

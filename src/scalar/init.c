@@ -19,4 +19,6 @@ void sattn_kernels_init_scalar(struct sattn_kernels *k) {
     k->vscale = sattn_f32_vscale_ukernel__scalar;
     k->vadd = sattn_f32_vadd_ukernel__scalar;
     k->vexp = sattn_f32_vexp_ukernel__scalar;
+    k->qk_dot = sattn_f32_qk_dot__scalar;
+    k->pv_accumulate = sattn_f32_pv_accumulate__scalar;
 }

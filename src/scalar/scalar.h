@@ -13,5 +13,9 @@ float sattn_f32_raddstoreexpminusmax_ukernel__scalar(size_t n, const float *x, f
 void sattn_f32_vscale_ukernel__scalar(size_t n, const float *x, float s, float *y);
 void sattn_f32_vadd_ukernel__scalar(size_t n, const float *x, const float *y, float *z);
 void sattn_f32_vexp_ukernel__scalar(size_t n, const float *x, float *y);
+void sattn_f32_qk_dot__scalar(size_t rows, size_t n, size_t d, const float *q, size_t ldq, const float *k, size_t ldk,
+                              float scale, float *s, size_t lds);
+void sattn_f32_pv_accumulate__scalar(size_t rows, size_t n, size_t dv, const float *p, size_t ldp, const float *v,
+                                     size_t ldv, float *acc, size_t ldacc);
 
 #endif

@@ -1,0 +1,102 @@
+/* Decode kernels, 8 lanes. qk_dot: two query rows x four keys = eight accumulators over d, so
+ * each K vector loaded serves two rows and eight independent FMA chains hide the latency; the
+ * four dot products of a row come out of one horizontal-add tree. pv_accumulate: two rows x 32
+ * columns of the accumulator stay in registers over all keys. Edges reuse the last row or key
+ * (computed, not stored) and masked loads/stores cover d and dv tails. */
+#include "avx2.h"
+
+#define PREFETCH_KEYS 16
+
+static inline __m256 load_part(const float *x, size_t n) {
+    return n >= 8 ? _mm256_loadu_ps(x) : _mm256_maskload_ps(x, sattn_avx2_tail_mask(n));
+}
+
+/* (dot(a0), dot(a1), dot(a2), dot(a3)) from four 8-lane partial sums. */
+static inline __m128 sum4(__m256 a0, __m256 a1, __m256 a2, __m256 a3) {
+    const __m256 t = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+    return _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
+}
+
+static inline void store4(float *s, __m128 v, size_t n) {
+    if (n >= 4) {
+        _mm_storeu_ps(s, v);
+        return;
+    }
+    float buf[4];
+    _mm_storeu_ps(buf, v);
+    for (size_t t = 0; t < n; t++) s[t] = buf[t];
+}
+
+void sattn_f32_qk_dot__avx2(size_t rows, size_t n, size_t d, const float *q, size_t ldq, const float *k, size_t ldk,
+                            float scale, float *s, size_t lds) {
+    const __m128 vscale = _mm_set1_ps(scale);
+    for (size_t r = 0; r < rows; r += 2) {
+        const float *q0 = q + r * ldq, *q1 = q + (r + 1 < rows ? r + 1 : r) * ldq;
+        for (size_t j = 0; j < n; j += 4) {
+            const size_t nj = n - j < 4 ? n - j : 4;
+            const float *k0 = k + j * ldk, *k1 = k + (j + (nj > 1)) * ldk;
+            const float *k2 = k + (j + (nj > 2 ? 2 : 0)) * ldk, *k3 = k + (j + (nj > 3 ? 3 : 0)) * ldk;
+            /* Stream ahead: the keys PREFETCH_KEYS on, one line per 64 bytes of each row. */
+            if (j + PREFETCH_KEYS < n)
+                for (size_t t = 0; t < 4 * d * sizeof(float) && t < 4 * ldk * sizeof(float); t += 64)
+                    _mm_prefetch((const char *)(k + (j + PREFETCH_KEYS) * ldk) + t, _MM_HINT_T0);
+            __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a03 = a00;
+            __m256 a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+            for (size_t c = 0; c < d; c += 8) {
+                const size_t w = d - c;
+                const __m256 x0 = load_part(q0 + c, w), x1 = load_part(q1 + c, w);
+                __m256 y = load_part(k0 + c, w);
+                a00 = _mm256_fmadd_ps(x0, y, a00), a10 = _mm256_fmadd_ps(x1, y, a10);
+                y = load_part(k1 + c, w);
+                a01 = _mm256_fmadd_ps(x0, y, a01), a11 = _mm256_fmadd_ps(x1, y, a11);
+                y = load_part(k2 + c, w);
+                a02 = _mm256_fmadd_ps(x0, y, a02), a12 = _mm256_fmadd_ps(x1, y, a12);
+                y = load_part(k3 + c, w);
+                a03 = _mm256_fmadd_ps(x0, y, a03), a13 = _mm256_fmadd_ps(x1, y, a13);
+            }
+            store4(s + r * lds + j, _mm_mul_ps(vscale, sum4(a00, a01, a02, a03)), nj);
+            if (r + 1 < rows) store4(s + (r + 1) * lds + j, _mm_mul_ps(vscale, sum4(a10, a11, a12, a13)), nj);
+        }
+    }
+}
+
+void sattn_f32_pv_accumulate__avx2(size_t rows, size_t n, size_t dv, const float *p, size_t ldp, const float *v,
+                                   size_t ldv, float *acc, size_t ldacc) {
+    for (size_t r = 0; r < rows; r += 2) {
+        const int two = r + 1 < rows;
+        const float *p0 = p + r * ldp, *p1 = p + (two ? r + 1 : r) * ldp;
+        float *c0 = acc + r * ldacc, *c1 = acc + (two ? r + 1 : r) * ldacc;
+        for (size_t j = 0; j < n; j += 4) {
+            const size_t nj = n - j < 4 ? n - j : 4;
+            /* Keys past n get weight 0 and repeat row j (read, never past the end). */
+            const float *v0 = v + j * ldv, *v1 = v + (j + (nj > 1)) * ldv;
+            const float *v2 = v + (j + (nj > 2 ? 2 : 0)) * ldv, *v3 = v + (j + (nj > 3 ? 3 : 0)) * ldv;
+            const __m256 w00 = _mm256_set1_ps(p0[j]), w01 = _mm256_set1_ps(nj > 1 ? p0[j + 1] : 0.0f);
+            const __m256 w02 = _mm256_set1_ps(nj > 2 ? p0[j + 2] : 0.0f), w03 = _mm256_set1_ps(nj > 3 ? p0[j + 3] : 0.0f);
+            const __m256 w10 = _mm256_set1_ps(p1[j]), w11 = _mm256_set1_ps(nj > 1 ? p1[j + 1] : 0.0f);
+            const __m256 w12 = _mm256_set1_ps(nj > 2 ? p1[j + 2] : 0.0f), w13 = _mm256_set1_ps(nj > 3 ? p1[j + 3] : 0.0f);
+            if (j + PREFETCH_KEYS < n)
+                for (size_t t = 0; t < 4 * dv * sizeof(float) && t < 4 * ldv * sizeof(float); t += 64)
+                    _mm_prefetch((const char *)(v + (j + PREFETCH_KEYS) * ldv) + t, _MM_HINT_T0);
+            /* Each accumulator vector takes the four keys in order: the sum is j-ordered. */
+            for (size_t c = 0; c < dv; c += 8) {
+                const size_t w = dv - c;
+                const __m256 y0 = load_part(v0 + c, w), y1 = load_part(v1 + c, w);
+                const __m256 y2 = load_part(v2 + c, w), y3 = load_part(v3 + c, w);
+                __m256 x0 = load_part(c0 + c, w), x1 = load_part(c1 + c, w);
+                x0 = _mm256_fmadd_ps(w00, y0, x0), x1 = _mm256_fmadd_ps(w10, y0, x1);
+                x0 = _mm256_fmadd_ps(w01, y1, x0), x1 = _mm256_fmadd_ps(w11, y1, x1);
+                x0 = _mm256_fmadd_ps(w02, y2, x0), x1 = _mm256_fmadd_ps(w12, y2, x1);
+                x0 = _mm256_fmadd_ps(w03, y3, x0), x1 = _mm256_fmadd_ps(w13, y3, x1);
+                if (w >= 8) {
+                    if (two) _mm256_storeu_ps(c1 + c, x1);
+                    _mm256_storeu_ps(c0 + c, x0);
+                } else {
+                    const __m256i m = sattn_avx2_tail_mask(w);
+                    if (two) _mm256_maskstore_ps(c1 + c, m, x1);
+                    _mm256_maskstore_ps(c0 + c, m, x0);
+                }
+            }
+        }
+    }
+}
