@@ -1,7 +1,10 @@
 /* sattn's benchmark: fused attention, decode, sgemm and softmax for every ISA the CPU has, on one
  * thread and on all cores, with OpenBLAS and oneDNN timed on the same inputs when built in.
  *
- *   sattn_bench [--sattn_sweep=smoke|default|full] [--benchmark_* flags]
+ *   sattn_bench [--sattn_sweep=smoke|default|full|scaling] [--benchmark_* flags]
+ *
+ * scaling: the best ISA from 1 thread to all cores (powers of two, then all) on prefill, one-head
+ * prefill, decode and sgemm, for the scaling curve.
  *
  * Case names are key:value paths (kernel/impl/isa/threads/shape...), which bench/report.py reads. */
 #define _POSIX_C_SOURCE 200809L
@@ -20,7 +23,7 @@
 enum impl { IMPL_SATTN, IMPL_OPENBLAS, IMPL_ONEDNN, IMPL_PLAIN };
 static const char *const impl_names[] = {"sattn", "openblas", "onednn", "plain"};
 
-enum sweep { SWEEP_SMOKE, SWEEP_DEFAULT, SWEEP_FULL };
+enum sweep { SWEEP_SMOKE, SWEEP_DEFAULT, SWEEP_FULL, SWEEP_SCALING };
 
 static float *random_floats(size_t n, unsigned seed) {
     float *x = malloc((n ? n : 1) * sizeof *x);
@@ -241,6 +244,28 @@ static size_t implementations(int best, enum impl out[3], int with_onednn) {
     return n;
 }
 
+static void register_scaling(sattn_isa best) {
+    const int all = sattn_get_num_threads();
+    for (int t = 1;; t = t * 2 > all ? all : t * 2) {
+        attention_case c = {.impl = IMPL_SATTN, .isa = best, .threads = t, .heads = 8, .kv_heads = 8, .d = 64,
+                            .q_len = 2048, .kv_len = 2048};
+        add_attention(c);
+        c.causal = 1;
+        add_attention(c);
+        if (peer_onednn_available()) {
+            attention_case o = c;
+            o.impl = IMPL_ONEDNN, o.causal = 0;
+            add_attention(o);
+        }
+        c.heads = c.kv_heads = 1, c.q_len = c.kv_len = 4096; /* one head: query blocks must feed every thread */
+        add_attention(c);
+        add_attention((attention_case){.impl = IMPL_SATTN, .isa = best, .threads = t, .decode = 1, .heads = 32,
+                                       .kv_heads = 32, .q_len = 1, .kv_len = 8192, .d = 128});
+        add_gemm((gemm_case){IMPL_SATTN, best, t, 1024, 1024, 1024});
+        if (t == all) break;
+    }
+}
+
 static void register_cases(enum sweep sweep) {
     static const size_t seq_full[] = {128, 256, 512, 1024, 2048, 4096, 8192, 16384};
     static const size_t dim_full[] = {32, 64, 80, 96, 128, 256};
@@ -250,6 +275,10 @@ static void register_cases(enum sweep sweep) {
         if (sattn_isa_available((sattn_isa)isa)) best = (sattn_isa)isa;
     const int all = sattn_get_num_threads();
     const int thread_counts[2] = {1, all};
+    if (sweep == SWEEP_SCALING) {
+        register_scaling(best);
+        return;
+    }
 
     for (int isa_i = SATTN_ISA_SCALAR; isa_i <= SATTN_ISA_NEON; isa_i++) {
         const sattn_isa isa = (sattn_isa)isa_i;
@@ -268,6 +297,11 @@ static void register_cases(enum sweep sweep) {
                 /* S sweep at d = 64, causal off and on. The peers' S x S matrix stops them at 8192. */
                 for (size_t i = 0; i < sizeof seq_full / sizeof seq_full[0]; i++) {
                     c.q_len = c.kv_len = seq_full[i];
+                    if (seq_full[i] == 16384 && impl == IMPL_SATTN && is_best && sweep == SWEEP_DEFAULT) {
+                        c.q_len = c.kv_len = 16384, c.causal = 1; /* long sequence: causal only */
+                        add_attention(c);
+                        continue;
+                    }
                     if (seq_full[i] > max_seq || (impl != IMPL_SATTN && seq_full[i] > 8192)) continue;
                     c.causal = 0;
                     add_attention(c);
@@ -336,8 +370,9 @@ int main(int argc, char **argv) {
             if (!strcmp(v, "smoke")) sweep = SWEEP_SMOKE;
             else if (!strcmp(v, "default")) sweep = SWEEP_DEFAULT;
             else if (!strcmp(v, "full")) sweep = SWEEP_FULL;
+            else if (!strcmp(v, "scaling")) sweep = SWEEP_SCALING;
             else {
-                fprintf(stderr, "sattn_bench: --sattn_sweep takes smoke, default or full\n");
+                fprintf(stderr, "sattn_bench: --sattn_sweep takes smoke, default, full or scaling\n");
                 return 2;
             }
             continue;
@@ -346,7 +381,8 @@ int main(int argc, char **argv) {
     }
     argc = kept;
     bench_describe_machine();
-    bench_context("sweep", sweep == SWEEP_SMOKE ? "smoke" : sweep == SWEEP_FULL ? "full" : "default");
+    static const char *const sweep_names[] = {"smoke", "default", "full", "scaling"};
+    bench_context("sweep", sweep_names[sweep]);
     register_cases(sweep);
     return bench_main(argc, argv);
 }

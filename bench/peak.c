@@ -39,6 +39,9 @@ double bench_peak_gflops(sattn_isa isa) {
 #if SATTN_BENCH_HAVE_PEAK_AVX2
     case SATTN_ISA_AVX2: return sattn_isa_available(isa) ? bench_peak_avx2() : 0;
 #endif
+#if SATTN_BENCH_HAVE_PEAK_AVX512
+    case SATTN_ISA_AVX512: return sattn_isa_available(isa) ? bench_peak_avx512() : 0;
+#endif
 #if SATTN_BENCH_HAVE_PEAK_NEON
     case SATTN_ISA_NEON: return sattn_isa_available(isa) ? bench_peak_neon() : 0;
 #endif

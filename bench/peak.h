@@ -10,6 +10,7 @@ double bench_peak_gflops(sattn_isa isa);
 
 double bench_peak_portable(void); /* baseline vectors without FMA: what the scalar path can reach */
 double bench_peak_avx2(void);
+double bench_peak_avx512(void);
 double bench_peak_neon(void);
 double bench_seconds(void);
 /* Streaming read bandwidth in GB/s with `threads` threads, or 0 when the buffer cannot be had. */

@@ -105,10 +105,41 @@ def fmt(x, digits=3):
     return f"{x:.{digits}g}"
 
 
+def scaling_groups(cases):
+    """sattn cases measured at several thread counts: {(kernel, shape, isa): {threads: throughput}}."""
+    groups = defaultdict(dict)
+    for c in cases.values():
+        if c["fields"].get("impl") != "sattn":
+            continue
+        value, _ = throughput(c)
+        if value is not None:
+            key = (c["kernel"], shape_of(c), c["fields"].get("isa"))
+            groups[key][int(c["fields"].get("threads", "1"))] = value
+    return {k: v for k, v in groups.items() if len(v) > 2 or (len(v) == 2 and 1 in v)}
+
+
+def scaling_table(cases):
+    groups = scaling_groups(cases)
+    if not groups:
+        return []
+    counts = sorted({t for v in groups.values() for t in v})
+    lines = ["## thread scaling (speed-up over 1 thread, median throughput)", "",
+             "| kernel | shape | isa | " + " | ".join(f"{t} thr" for t in counts) + " |",
+             "|---|---|---|" + "---|" * len(counts)]
+    for (kernel, shape, isa), v in sorted(groups.items()):
+        base = v.get(1)
+        cells = [f"{v[t] / base:.2f}x" if base and t in v else "-" for t in counts]
+        shape_text = " ".join(f"{k}={x}" for k, x in shape)
+        lines.append(f"| {kernel} | {shape_text} | {isa} | " + " | ".join(cells) + " |")
+    lines.append("")
+    return lines
+
+
 def write_markdown(context, cases, errors, path):
     lines = ["# sattn benchmark report", ""]
     keys = ["cpu_model", "cpu_flags", "physical_cores", "l1d_kib", "l2_kib", "l3_kib", "threads_all", "sattn_version",
-            "sattn_isas", "compiler", "openblas", "onednn", "sweep", "date", "host_name", "mhz_per_cpu"]
+            "sattn_isas", "compiler", "openblas", "onednn", "sweep", "date", "host_name", "mhz_per_cpu",
+            "read_gbs_1thread", "read_gbs_all_threads"]
     lines.append("| machine | |")
     lines.append("|---|---|")
     for k in keys:
@@ -173,6 +204,7 @@ def write_markdown(context, cases, errors, path):
             shape_text = " ".join(f"{k}={v}" for k, v in shape)
             lines.append(f"| {kernel} | {shape_text} | {threads} | {ours} | {peer} | {ratio:.2f}x |")
         lines.append("")
+    lines += scaling_table(cases)
     if errors:
         lines.append("## cases that failed")
         lines.append("")
@@ -244,6 +276,27 @@ def plot(cases, out_dir):
     figure("decode_bandwidth.png", "decode, 1 query, K+V streamed", "decode", "kv", lambda f: True, "GB/s")
     figure("latency.png", "attention d=64 latency (median, bar to p90)", "attention", "S",
            lambda f: dense(f) and f.get("d") == "64", "ms", ms=True)
+    groups = scaling_groups(cases)
+    if len(groups) and any(len(v) > 2 for v in groups.values()):
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        top = 1
+        for (kernel, shape, isa), v in sorted(groups.items()):
+            if 1 not in v:
+                continue
+            ts = sorted(v)
+            top = max(top, ts[-1])
+            ax.plot(ts, [v[t] / v[1] for t in ts], marker="o", label=f"{kernel} " + " ".join(f"{k}={x}" for k, x in shape))
+        ax.plot([1, top], [1, top], "k--", alpha=0.4, label="linear")
+        ax.set_xlabel("threads")
+        ax.set_ylabel("speed-up over 1 thread")
+        ax.set_title("thread scaling")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        path = os.path.join(out_dir, "scaling.png")
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
     return written
 
 

@@ -1,5 +1,6 @@
-/* Packing for the 6x16 microkernel. The transposing cases (Kᵀ in attention, Bᵀ and row-major A in
- * sgemm) go through 8x8 in-register transposes; the rest falls back to the portable packers. */
+/* Packing for the 6x16 microkernel (and AVX-512's 8x32, whose table inherits these). The
+ * transposing cases (Kᵀ in attention, Bᵀ and row-major A in sgemm) go through 8x8 in-register
+ * transposes in 8-wide strips; the rest falls back to the portable packers. */
 #include "../scalar/scalar.h"
 #include "avx2.h"
 
@@ -19,62 +20,60 @@ static inline void transpose8(__m256 r[8]) {
     r[3] = _mm256_permute2f128_ps(u3, u7, 0x20), r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
 }
 
-/* A with rows contiguous in depth (cs == 1), MR == 6: 6 rows x 8 depths per step become 8
- * columns of 6; each store writes 8 floats, the 2 extra are overwritten by the next column. */
-static void pack_a_rows_6(size_t mr, size_t kc, const float *src, size_t rs, float *dst) {
+/* A with rows contiguous in depth (cs == 1), MR <= 8: MR rows x 8 depths per step become 8
+ * columns of MR; each store writes 8 floats, the extra ones overwritten by the next column. */
+static void pack_a_rows(size_t MR, size_t mr, size_t kc, const float *src, size_t rs, float *dst) {
     size_t p = 0;
     for (; p + 8 <= kc; p += 8) {
         __m256 r[8];
-        for (size_t i = 0; i < 6; i++) r[i] = i < mr ? _mm256_loadu_ps(src + i * rs + p) : _mm256_setzero_ps();
-        r[6] = r[7] = _mm256_setzero_ps();
+        for (size_t i = 0; i < 8; i++) r[i] = i < mr ? _mm256_loadu_ps(src + i * rs + p) : _mm256_setzero_ps();
         transpose8(r);
-        for (int t = 0; t < 7; t++) _mm256_storeu_ps(dst + (p + t) * 6, r[t]);
-        _mm256_maskstore_ps(dst + (p + 7) * 6, sattn_avx2_tail_mask(6), r[7]);
+        for (size_t t = 0; t < 7; t++) _mm256_storeu_ps(dst + (p + t) * MR, r[t]);
+        _mm256_maskstore_ps(dst + (p + 7) * MR, sattn_avx2_tail_mask(MR), r[7]);
     }
-    if (p < kc) sattn_f32_pack_a__scalar(6, mr, kc - p, src + p, rs, 1, dst + p * 6);
+    if (p < kc) sattn_f32_pack_a__scalar(MR, mr, kc - p, src + p, rs, 1, dst + p * MR);
 }
 
 void sattn_f32_pack_a__avx2(size_t MR, size_t mr, size_t kc, const float *src, size_t rs, size_t cs, float *dst) {
-    if (MR == 6 && cs == 1)
-        pack_a_rows_6(mr, kc, src, rs, dst);
+    if (MR >= 6 && MR <= 8 && cs == 1)
+        pack_a_rows(MR, mr, kc, src, rs, dst);
     else
         sattn_f32_pack_a__scalar(MR, mr, kc, src, rs, cs, dst);
 }
 
-/* B with columns contiguous in depth (rs == 1), NR == 16: Kᵀ from K rows, or a transposed B. */
-static void pack_b_columns_16(size_t nr, size_t kc, const float *src, size_t cs, float *dst) {
+/* B with columns contiguous in depth (rs == 1), NR a multiple of 8: Kᵀ from K rows, or a transposed B. */
+static void pack_b_columns(size_t NR, size_t nr, size_t kc, const float *src, size_t cs, float *dst) {
     size_t p = 0;
     for (; p + 8 <= kc; p += 8)
-        for (size_t half = 0; half < 16; half += 8) {
+        for (size_t strip = 0; strip < NR; strip += 8) {
             __m256 r[8];
             for (size_t j = 0; j < 8; j++)
-                r[j] = half + j < nr ? _mm256_loadu_ps(src + (half + j) * cs + p) : _mm256_setzero_ps();
+                r[j] = strip + j < nr ? _mm256_loadu_ps(src + (strip + j) * cs + p) : _mm256_setzero_ps();
             transpose8(r);
-            for (size_t t = 0; t < 8; t++) _mm256_storeu_ps(dst + (p + t) * 16 + half, r[t]);
+            for (size_t t = 0; t < 8; t++) _mm256_storeu_ps(dst + (p + t) * NR + strip, r[t]);
         }
-    if (p < kc) sattn_f32_pack_b__scalar(16, nr, kc - p, src + p, 1, cs, dst + p * 16);
+    if (p < kc) sattn_f32_pack_b__scalar(NR, nr, kc - p, src + p, 1, cs, dst + p * NR);
 }
 
-/* B with rows contiguous (cs == 1), NR == 16: a copy, masked loads zero the padding. */
-static void pack_b_rows_16(size_t nr, size_t kc, const float *src, size_t rs, float *dst) {
-    const __m256i m_lo = sattn_avx2_tail_mask(nr < 8 ? nr : 8), m_hi = sattn_avx2_tail_mask(nr > 8 ? nr - 8 : 0);
-    if (nr == 16)
-        for (size_t p = 0; p < kc; p++) {
-            _mm256_storeu_ps(dst + p * 16, _mm256_loadu_ps(src + p * rs));
-            _mm256_storeu_ps(dst + p * 16 + 8, _mm256_loadu_ps(src + p * rs + 8));
-        }
-    else
-        for (size_t p = 0; p < kc; p++) {
-            _mm256_storeu_ps(dst + p * 16, _mm256_maskload_ps(src + p * rs, m_lo));
-            _mm256_storeu_ps(dst + p * 16 + 8, _mm256_maskload_ps(src + p * rs + 8, m_hi));
+/* B with rows contiguous (cs == 1), NR a multiple of 8: a copy, masked loads zero the padding. */
+static void pack_b_rows(size_t NR, size_t nr, size_t kc, const float *src, size_t rs, float *dst) {
+    if (nr == NR) {
+        for (size_t p = 0; p < kc; p++)
+            for (size_t j = 0; j < NR; j += 8) _mm256_storeu_ps(dst + p * NR + j, _mm256_loadu_ps(src + p * rs + j));
+        return;
+    }
+    for (size_t p = 0; p < kc; p++)
+        for (size_t j = 0; j < NR; j += 8) {
+            const __m256i m = sattn_avx2_tail_mask(nr > j ? (nr - j < 8 ? nr - j : 8) : 0);
+            _mm256_storeu_ps(dst + p * NR + j, _mm256_maskload_ps(src + p * rs + j, m));
         }
 }
 
 void sattn_f32_pack_b__avx2(size_t NR, size_t nr, size_t kc, const float *src, size_t rs, size_t cs, float *dst) {
-    if (NR == 16 && cs == 1)
-        pack_b_rows_16(nr, kc, src, rs, dst);
-    else if (NR == 16 && rs == 1)
-        pack_b_columns_16(nr, kc, src, cs, dst);
+    if (NR % 8 == 0 && cs == 1)
+        pack_b_rows(NR, nr, kc, src, rs, dst);
+    else if (NR % 8 == 0 && rs == 1)
+        pack_b_columns(NR, nr, kc, src, cs, dst);
     else
         sattn_f32_pack_b__scalar(NR, nr, kc, src, rs, cs, dst);
 }

@@ -1,0 +1,89 @@
+/* Block-size tuning: times fused attention and sgemm of the selected ISA (SATTN_ISA, default the
+ * best) on one thread with candidate block sizes, by running the drivers on a copy of the kernel
+ * table. What src/blocking.c's rules were fitted to; run it on a new machine to check them.
+ *
+ *   sattn_tune_blocks        (prints one line per candidate: median of 7 runs) */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "internal.h"
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static int by_value(const void *a, const void *b) {
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static float *filled(size_t n) {
+    float *x = malloc(n * sizeof *x);
+    for (size_t i = 0; i < n; i++) x[i] = (float)((i * 2654435761u) % 1000) / 500.0f - 1.0f;
+    return x;
+}
+
+enum { RUNS = 7 };
+
+static double attention_gflops(const struct sattn_kernels *k, size_t S, size_t d) {
+    const size_t H = 8, n = H * S * d;
+    float *q = filled(n), *kk = filled(n), *v = filled(n), *o = filled(n);
+    sattn_attention_desc desc = {.batch = 1, .heads = H, .q_len = S, .kv_len = S, .head_dim = d};
+    struct sattn_attention_problem p;
+    double t[RUNS];
+    if (sattn_attention_check(&desc, q, kk, v, o, &p) != SATTN_OK) return 0;
+    sattn_attention_run(k, 1, &p); /* warm-up */
+    for (int r = 0; r < RUNS; r++) {
+        const double t0 = now();
+        sattn_attention_run(k, 1, &p);
+        t[r] = now() - t0;
+    }
+    qsort(t, RUNS, sizeof t[0], by_value);
+    free(q), free(kk), free(v), free(o);
+    return 4.0 * H * S * S * d / t[RUNS / 2] * 1e-9;
+}
+
+static double gemm_gflops(const struct sattn_kernels *k, size_t n) {
+    float *a = filled(n * n), *b = filled(n * n), *c = filled(n * n);
+    double t[RUNS];
+    sattn_gemm_run(k, 1, SATTN_NOTRANS, SATTN_NOTRANS, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+    for (int r = 0; r < RUNS; r++) {
+        const double t0 = now();
+        sattn_gemm_run(k, 1, SATTN_NOTRANS, SATTN_NOTRANS, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+        t[r] = now() - t0;
+    }
+    qsort(t, RUNS, sizeof t[0], by_value);
+    free(a), free(b), free(c);
+    return 2.0 * n * n * n / t[RUNS / 2] * 1e-9;
+}
+
+int main(void) {
+    struct sattn_kernels k = *sattn_kernels_current();
+    printf("isa %s, table: gemm MC %zu KC %zu NC %zu, attention %zu rows x %zu keys\n", sattn_isa_name(k.isa),
+           k.gemm_mc, k.gemm_kc, k.gemm_nc, k.attn_block_rows, k.attn_block_keys);
+    const size_t MR = k.gemm_mr;
+    const size_t rows[] = {12 * MR, 18 * MR, 24 * MR, 36 * MR, 48 * MR}, keys[] = {128, 256, 512};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        for (size_t j = 0; j < sizeof keys / sizeof keys[0]; j++) {
+            struct sattn_kernels c = k;
+            c.attn_block_rows = rows[i], c.attn_block_keys = keys[j];
+            printf("attention rows %3zu keys %3zu: S1024 d64 %6.1f  S2048 d64 %6.1f  S1024 d128 %6.1f GFLOP/s\n",
+                   rows[i], keys[j], attention_gflops(&c, 1024, 64), attention_gflops(&c, 2048, 64),
+                   attention_gflops(&c, 1024, 128));
+            fflush(stdout);
+        }
+    const size_t kcs[] = {128, 192, 256, 384}, mcs[] = {15 * MR, 30 * MR, 60 * MR};
+    for (size_t i = 0; i < sizeof kcs / sizeof kcs[0]; i++)
+        for (size_t j = 0; j < sizeof mcs / sizeof mcs[0]; j++) {
+            struct sattn_kernels c = k;
+            c.gemm_kc = kcs[i], c.gemm_mc = mcs[j];
+            printf("sgemm KC %3zu MC %3zu: 1024^3 %6.1f GFLOP/s\n", kcs[i], mcs[j], gemm_gflops(&c, 1024));
+            fflush(stdout);
+        }
+    return 0;
+}

@@ -1,0 +1,47 @@
+/* AVX-512 (F, BW, DQ, VL) microkernels, compiled with those flags and FMA only, and their helpers.
+ * Row tails use opmask registers: no scalar edge loops and no padding buffers. */
+#ifndef SATTN_AVX512_H
+#define SATTN_AVX512_H
+
+#include <immintrin.h>
+#include <stddef.h>
+
+#include "../exp.h"
+
+void sattn_f32_gemm_ukernel_8x32__avx512(size_t mr, size_t nr, size_t kc, const float *a, size_t rs_a, size_t cs_a,
+                                         const float *b, float *c, size_t ldc, float alpha, float beta);
+float sattn_f32_rmax_ukernel__avx512(size_t n, const float *x);
+float sattn_f32_raddstoreexpminusmax_ukernel__avx512_p6(size_t n, const float *x, float max, float *y);
+void sattn_f32_vscale_ukernel__avx512(size_t n, const float *x, float s, float *y);
+void sattn_f32_vadd_ukernel__avx512(size_t n, const float *x, const float *y, float *z);
+void sattn_f32_vexp_ukernel__avx512_p6(size_t n, const float *x, float *y);
+void sattn_f32_qk_dot__avx512(size_t rows, size_t n, size_t d, const float *q, size_t ldq, const float *k, size_t ldk,
+                              float scale, float *s, size_t lds);
+void sattn_f32_pv_accumulate__avx512(size_t rows, size_t n, size_t dv, const float *p, size_t ldp, const float *v,
+                                     size_t ldv, float *acc, size_t ldacc);
+
+/* Lanes [0, n) of 16, n clamped to [0, 16]. */
+static inline __mmask16 sattn_avx512_tail_mask(size_t n) {
+    return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1u);
+}
+
+/* exp(x) for x <= 0 (softmax: x - max) with exp.h's reduction and polynomial; 2^n is applied by
+ * vscalefps, which scales exactly, so the result equals the AVX2 form's s*(1 + r*p(r)) bit for bit.
+ * Inputs below ln(FLT_MIN) give 0 (scalef alone would give denormals); NaN stays NaN. */
+static inline __m512 sattn_avx512_exp(__m512 x) {
+    const __m512 magic = _mm512_set1_ps(SATTN_EXP_MAGIC);
+    const __m512 n = _mm512_sub_ps(_mm512_fmadd_ps(x, _mm512_set1_ps(SATTN_EXP_LOG2E), magic), magic);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(SATTN_EXP_LN2_HI), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(SATTN_EXP_LN2_LO), r);
+    __m512 p = _mm512_set1_ps(SATTN_EXP_C6);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(SATTN_EXP_C5));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(SATTN_EXP_C4));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(SATTN_EXP_C3));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(SATTN_EXP_C2));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(SATTN_EXP_C1));
+    const __m512 e = _mm512_scalef_ps(_mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(1.0f)), n);
+    /* NaN compares false (not below), so it is kept. */
+    return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(SATTN_EXP_MIN_INPUT), _CMP_NLT_UQ), e);
+}
+
+#endif

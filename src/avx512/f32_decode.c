@@ -1,0 +1,84 @@
+/* Decode kernels, 16 lanes, the AVX2 folder's shapes: qk_dot keeps two query rows x four keys in
+ * eight accumulators over d; pv_accumulate adds four keys into each accumulator vector in key
+ * order, reading V rows front to back. Both prefetch the keys PREFETCH_KEYS ahead, which the
+ * hardware prefetchers alone left at about 55% of streaming bandwidth (measured on AVX2). d and
+ * dv tails under opmasks; edge rows and keys repeat the last one (computed, not stored). */
+#include "avx512.h"
+
+#define PREFETCH_KEYS 16
+
+/* (dot(a0), dot(a1), dot(a2), dot(a3)) from four 16-lane partial sums. */
+static inline __m128 sum4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
+#define HALVES(x) _mm256_add_ps(_mm512_castps512_ps256(x), _mm512_extractf32x8_ps(x, 1))
+    const __m256 t = _mm256_hadd_ps(_mm256_hadd_ps(HALVES(a0), HALVES(a1)), _mm256_hadd_ps(HALVES(a2), HALVES(a3)));
+#undef HALVES
+    return _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
+}
+
+static inline void prefetch_rows(const float *x, size_t ld, size_t cols) {
+    for (size_t t = 0; t < 4 * cols * sizeof(float) && t < 4 * ld * sizeof(float); t += 64)
+        _mm_prefetch((const char *)x + t, _MM_HINT_T0);
+}
+
+void sattn_f32_qk_dot__avx512(size_t rows, size_t n, size_t d, const float *q, size_t ldq, const float *k, size_t ldk,
+                              float scale, float *s, size_t lds) {
+    const __m128 vscale = _mm_set1_ps(scale);
+    for (size_t r = 0; r < rows; r += 2) {
+        const float *q0 = q + r * ldq, *q1 = q + (r + 1 < rows ? r + 1 : r) * ldq;
+        for (size_t j = 0; j < n; j += 4) {
+            const size_t nj = n - j < 4 ? n - j : 4;
+            const float *k0 = k + j * ldk, *k1 = k + (j + (nj > 1)) * ldk;
+            const float *k2 = k + (j + (nj > 2 ? 2 : 0)) * ldk, *k3 = k + (j + (nj > 3 ? 3 : 0)) * ldk;
+            if (j + PREFETCH_KEYS < n) prefetch_rows(k + (j + PREFETCH_KEYS) * ldk, ldk, d);
+            __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a03 = a00;
+            __m512 a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+            for (size_t c = 0; c < d; c += 16) {
+                const __mmask16 m = sattn_avx512_tail_mask(d - c);
+                const __m512 x0 = _mm512_maskz_loadu_ps(m, q0 + c), x1 = _mm512_maskz_loadu_ps(m, q1 + c);
+                __m512 y = _mm512_maskz_loadu_ps(m, k0 + c);
+                a00 = _mm512_fmadd_ps(x0, y, a00), a10 = _mm512_fmadd_ps(x1, y, a10);
+                y = _mm512_maskz_loadu_ps(m, k1 + c);
+                a01 = _mm512_fmadd_ps(x0, y, a01), a11 = _mm512_fmadd_ps(x1, y, a11);
+                y = _mm512_maskz_loadu_ps(m, k2 + c);
+                a02 = _mm512_fmadd_ps(x0, y, a02), a12 = _mm512_fmadd_ps(x1, y, a12);
+                y = _mm512_maskz_loadu_ps(m, k3 + c);
+                a03 = _mm512_fmadd_ps(x0, y, a03), a13 = _mm512_fmadd_ps(x1, y, a13);
+            }
+            const __mmask8 out = (__mmask8)((1u << nj) - 1u);
+            _mm_mask_storeu_ps(s + r * lds + j, out, _mm_mul_ps(vscale, sum4(a00, a01, a02, a03)));
+            if (r + 1 < rows) _mm_mask_storeu_ps(s + (r + 1) * lds + j, out, _mm_mul_ps(vscale, sum4(a10, a11, a12, a13)));
+        }
+    }
+}
+
+void sattn_f32_pv_accumulate__avx512(size_t rows, size_t n, size_t dv, const float *p, size_t ldp, const float *v,
+                                     size_t ldv, float *acc, size_t ldacc) {
+    for (size_t r = 0; r < rows; r += 2) {
+        const int two = r + 1 < rows;
+        const float *p0 = p + r * ldp, *p1 = p + (two ? r + 1 : r) * ldp;
+        float *c0 = acc + r * ldacc, *c1 = acc + (two ? r + 1 : r) * ldacc;
+        for (size_t j = 0; j < n; j += 4) {
+            const size_t nj = n - j < 4 ? n - j : 4;
+            /* Keys past n get weight 0 and repeat row j (read, never past the end). */
+            const float *v0 = v + j * ldv, *v1 = v + (j + (nj > 1)) * ldv;
+            const float *v2 = v + (j + (nj > 2 ? 2 : 0)) * ldv, *v3 = v + (j + (nj > 3 ? 3 : 0)) * ldv;
+            const __m512 w00 = _mm512_set1_ps(p0[j]), w01 = _mm512_set1_ps(nj > 1 ? p0[j + 1] : 0.0f);
+            const __m512 w02 = _mm512_set1_ps(nj > 2 ? p0[j + 2] : 0.0f), w03 = _mm512_set1_ps(nj > 3 ? p0[j + 3] : 0.0f);
+            const __m512 w10 = _mm512_set1_ps(p1[j]), w11 = _mm512_set1_ps(nj > 1 ? p1[j + 1] : 0.0f);
+            const __m512 w12 = _mm512_set1_ps(nj > 2 ? p1[j + 2] : 0.0f), w13 = _mm512_set1_ps(nj > 3 ? p1[j + 3] : 0.0f);
+            if (j + PREFETCH_KEYS < n) prefetch_rows(v + (j + PREFETCH_KEYS) * ldv, ldv, dv);
+            for (size_t c = 0; c < dv; c += 16) {
+                const __mmask16 m = sattn_avx512_tail_mask(dv - c);
+                const __m512 y0 = _mm512_maskz_loadu_ps(m, v0 + c), y1 = _mm512_maskz_loadu_ps(m, v1 + c);
+                const __m512 y2 = _mm512_maskz_loadu_ps(m, v2 + c), y3 = _mm512_maskz_loadu_ps(m, v3 + c);
+                __m512 x0 = _mm512_maskz_loadu_ps(m, c0 + c), x1 = _mm512_maskz_loadu_ps(m, c1 + c);
+                x0 = _mm512_fmadd_ps(w00, y0, x0), x1 = _mm512_fmadd_ps(w10, y0, x1);
+                x0 = _mm512_fmadd_ps(w01, y1, x0), x1 = _mm512_fmadd_ps(w11, y1, x1);
+                x0 = _mm512_fmadd_ps(w02, y2, x0), x1 = _mm512_fmadd_ps(w12, y2, x1);
+                x0 = _mm512_fmadd_ps(w03, y3, x0), x1 = _mm512_fmadd_ps(w13, y3, x1);
+                if (two) _mm512_mask_storeu_ps(c1 + c, m, x1);
+                _mm512_mask_storeu_ps(c0 + c, m, x0);
+            }
+        }
+    }
+}
