@@ -2,11 +2,17 @@
  * best) on one thread with candidate block sizes, by running the drivers on a copy of the kernel
  * table. What src/blocking.c's rules were fitted to; run it on a new machine to check them.
  *
- *   sattn_tune_blocks        (prints one line per candidate: median of 7 runs) */
+ *   sattn_tune_blocks [phases]   (one line per candidate: median of 7 runs; `phases`: only the
+ *                                 per-phase profile of one attention block)
+ *
+ * The phase profile replays the fused driver's steps on one block (the table's rows x keys, d = dv
+ * = 64 and 128) and times each: packing Kᵀ and V, S = Q·Kᵀ, the online softmax, P·V; the two
+ * products in both loop orders (row tiles outer, as the driver runs them, or panels outer). */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "internal.h"
@@ -62,8 +68,63 @@ static double gemm_gflops(const struct sattn_kernels *k, size_t n) {
     return 2.0 * n * n * n / t[RUNS / 2] * 1e-9;
 }
 
-int main(void) {
+/* ns per (row, key) pair of one phase, median of 7 timings of `reps` repetitions. */
+#define TIME_PHASE(result, reps, body)                                                                                 \
+    do {                                                                                                               \
+        double t_[RUNS];                                                                                               \
+        for (int r_ = 0; r_ < RUNS; r_++) {                                                                            \
+            const double t0_ = now();                                                                                  \
+            for (int i_ = 0; i_ < (reps); i_++) { body; }                                                              \
+            t_[r_] = now() - t0_;                                                                                      \
+        }                                                                                                              \
+        qsort(t_, RUNS, sizeof t_[0], by_value);                                                                       \
+        result = t_[RUNS / 2] / (reps) / ((double)R * BN) * 1e9;                                                      \
+    } while (0)
+
+static void phases(const struct sattn_kernels *k, size_t d) {
+    const size_t MR = k->gemm_mr, NR = k->gemm_nr, R = k->attn_block_rows, BN = k->attn_block_keys, dv = d;
+    float *q = filled(R * d), *kk = filled(BN * d), *v = filled(BN * dv), *kp = filled(BN * d), *vp = filled(BN * dv);
+    float *s = filled(R * BN), *acc = filled(R * dv);
+    const int reps = 20;
+    double pack_k, pack_v, qk_rows, qk_panels, soft, pv_rows, pv_panels;
+    TIME_PHASE(pack_k, reps, for (size_t j = 0; j < BN; j += NR)
+                                 k->pack_b(NR, sattn_min(NR, BN - j), d, kk + j * d, 1, d, kp + j * d));
+    TIME_PHASE(pack_v, reps, for (size_t c = 0; c < dv; c += NR)
+                                 k->pack_b(NR, sattn_min(NR, dv - c), BN, v + c, dv, 1, vp + c * BN));
+    TIME_PHASE(qk_rows, reps, for (size_t r = 0; r < R; r += MR) for (size_t j = 0; j < BN; j += NR)
+                                  k->gemm(sattn_min(MR, R - r), NR, d, q + r * d, d, 1, kp + j * d, s + r * BN + j, BN,
+                                          0.125f, 0.0f));
+    TIME_PHASE(qk_panels, reps, for (size_t j = 0; j < BN; j += NR) for (size_t r = 0; r < R; r += MR)
+                                    k->gemm(sattn_min(MR, R - r), NR, d, q + r * d, d, 1, kp + j * d, s + r * BN + j,
+                                            BN, 0.125f, 0.0f));
+    TIME_PHASE(soft, reps, for (size_t r = 0; r < R; r++) {
+        const float m = k->rmax(BN, s + r * BN);
+        k->raddstoreexpminusmax(BN, s + r * BN, m + 1.0f, s + r * BN);
+        k->vscale(dv, acc + r * dv, 0.5f, acc + r * dv);
+    });
+    TIME_PHASE(pv_rows, reps, for (size_t r = 0; r < R; r += MR) for (size_t c = 0; c < dv; c += NR)
+                                  k->gemm(sattn_min(MR, R - r), NR, BN, s + r * BN, BN, 1, vp + c * BN, acc + r * dv + c,
+                                          dv, 1.0f, 1.0f));
+    TIME_PHASE(pv_panels, reps, for (size_t c = 0; c < dv; c += NR) for (size_t r = 0; r < R; r += MR)
+                                    k->gemm(sattn_min(MR, R - r), NR, BN, s + r * BN, BN, 1, vp + c * BN,
+                                            acc + r * dv + c, dv, 1.0f, 1.0f));
+    const double total = pack_k + pack_v + qk_rows + soft + pv_rows;
+    printf("phases %s %zu rows x %zu keys, d %zu (ns per pair; %% of the sum, row-tile order):\n",
+           sattn_isa_name(k->isa), R, BN, d);
+    printf("  pack K %.3f (%.0f%%)  pack V %.3f (%.0f%%)  S %.3f (%.0f%%; panels outer %.3f)  softmax %.3f (%.0f%%)  "
+           "PV %.3f (%.0f%%; panels outer %.3f)  sum %.3f ns = %.1f GFLOP/s\n",
+           pack_k, 100 * pack_k / total, pack_v, 100 * pack_v / total, qk_rows, 100 * qk_rows / total, qk_panels, soft,
+           100 * soft / total, pv_rows, 100 * pv_rows / total, pv_panels, total, 4.0 * d / total);
+    fflush(stdout);
+    free(q), free(kk), free(v), free(kp), free(vp), free(s), free(acc);
+}
+
+int main(int argc, char **argv) {
     struct sattn_kernels k = *sattn_kernels_current();
+    if (argc > 1 && !strcmp(argv[1], "phases")) {
+        for (int rep = 0; rep < 3; rep++) phases(&k, 64), phases(&k, 128);
+        return 0;
+    }
     printf("isa %s, table: gemm MC %zu KC %zu NC %zu, attention %zu rows x %zu keys\n", sattn_isa_name(k.isa),
            k.gemm_mc, k.gemm_kc, k.gemm_nc, k.attn_block_rows, k.attn_block_keys);
     const size_t MR = k.gemm_mr;

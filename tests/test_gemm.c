@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "internal.h"
 
 static int check_gemm(int ta, int tb, size_t m, size_t n, size_t k, float alpha, float beta, size_t pad, uint64_t seed) {
     rng_t rng = rng_seed(seed);
@@ -73,6 +74,40 @@ static void alpha_beta(void) {
     assert_true(check_gemm(1, 0, 9, 17, 0, 1.0f, 0.0f, 2, 25));  /* k 0, beta 0: zeros */
 }
 
+/* Packers of every ISA table against the portable ones, bit for bit (packing only copies), for
+ * every register-tile shape in use (MR 4/6/12, NR 8/16/32) and a few more, both source
+ * orientations, edge widths and depths off the 8-wide transpose steps; padding must be zero. */
+static void packers(void) {
+    sattn_isa isas[8];
+    const size_t ni = test_isas(isas);
+    rng_t rng = rng_seed(31);
+    enum { LD = 70, DEPTH = 37, MAXW = 32 };
+    float src[LD * 64], got[DEPTH * MAXW], want[DEPTH * MAXW];
+    fill_uniform(&rng, src, sizeof src / sizeof src[0], -1, 1);
+    const size_t widths[] = {4, 6, 8, 12, 16, 24, 32};
+    const struct sattn_kernels *ref = sattn_kernels_for(SATTN_ISA_SCALAR);
+    for (size_t a = 0; a < ni; a++) {
+        const struct sattn_kernels *k = sattn_kernels_for(isas[a]);
+        for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++)
+            for (size_t used = 1; used <= widths[w]; used += 3)
+                for (size_t kc = 1; kc <= DEPTH; kc += 9)
+                    for (int orient = 0; orient < 2; orient++) {
+                        const size_t W = widths[w], rs = orient ? 1 : LD, cs = orient ? LD : 1;
+                        memset(got, 0x7f, sizeof got), memset(want, 0x7f, sizeof want);
+                        k->pack_a(W, used, kc, src, rs, cs, got);
+                        ref->pack_a(W, used, kc, src, rs, cs, want);
+                        if (memcmp(got, want, kc * W * sizeof(float)))
+                            fail_msg("%s pack_a MR %zu mr %zu kc %zu orient %d", sattn_isa_name(isas[a]), W, used, kc, orient);
+                        memset(got, 0x7f, sizeof got), memset(want, 0x7f, sizeof want);
+                        k->pack_b(W, used, kc, src, cs, rs, got);
+                        ref->pack_b(W, used, kc, src, cs, rs, want);
+                        if (memcmp(got, want, kc * W * sizeof(float)))
+                            fail_msg("%s pack_b NR %zu nr %zu kc %zu orient %d", sattn_isa_name(isas[a]), W, used, kc, orient);
+                    }
+    }
+}
+
+static void test_packers(void **s) { (void)s; packers(); }
 static void test_edges(void **s) { (void)s; for_each_isa(edges); }
 static void test_blocks(void **s) { (void)s; for_each_isa(blocks); }
 static void test_alpha_beta(void **s) { (void)s; for_each_isa(alpha_beta); }
@@ -81,6 +116,6 @@ int main(void) {
     const int skip = skip_if_isa_unavailable();
     if (skip) return skip;
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_edges), cmocka_unit_test(test_blocks),
-                                       cmocka_unit_test(test_alpha_beta)};
+                                       cmocka_unit_test(test_alpha_beta), cmocka_unit_test(test_packers)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

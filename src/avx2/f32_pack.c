@@ -1,4 +1,4 @@
-/* Packing for the 6x16 microkernel (and AVX-512's 8x32, whose table inherits these). The
+/* Packing for the 6x16 microkernel (and AVX-512's 12x32, whose table inherits these). The
  * transposing cases (Kᵀ in attention, Bᵀ and row-major A in sgemm) go through 8x8 in-register
  * transposes in 8-wide strips; the rest falls back to the portable packers. */
 #include "../scalar/scalar.h"
@@ -20,22 +20,27 @@ static inline void transpose8(__m256 r[8]) {
     r[3] = _mm256_permute2f128_ps(u3, u7, 0x20), r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
 }
 
-/* A with rows contiguous in depth (cs == 1), MR <= 8: MR rows x 8 depths per step become 8
- * columns of MR; each store writes 8 floats, the extra ones overwritten by the next column. */
+/* A with rows contiguous in depth (cs == 1), MR <= 16: each group of up to 8 rows x 8 depths
+ * becomes 8 columns of the packed panel through one transpose; a group narrower than 8 stores
+ * under a mask. */
 static void pack_a_rows(size_t MR, size_t mr, size_t kc, const float *src, size_t rs, float *dst) {
     size_t p = 0;
-    for (; p + 8 <= kc; p += 8) {
-        __m256 r[8];
-        for (size_t i = 0; i < 8; i++) r[i] = i < mr ? _mm256_loadu_ps(src + i * rs + p) : _mm256_setzero_ps();
-        transpose8(r);
-        for (size_t t = 0; t < 7; t++) _mm256_storeu_ps(dst + (p + t) * MR, r[t]);
-        _mm256_maskstore_ps(dst + (p + 7) * MR, sattn_avx2_tail_mask(MR), r[7]);
-    }
+    for (; p + 8 <= kc; p += 8)
+        for (size_t g = 0; g < MR; g += 8) {
+            const size_t width = MR - g < 8 ? MR - g : 8;
+            __m256 r[8];
+            for (size_t i = 0; i < 8; i++) r[i] = g + i < mr ? _mm256_loadu_ps(src + (g + i) * rs + p) : _mm256_setzero_ps();
+            transpose8(r);
+            if (width == 8)
+                for (size_t t = 0; t < 8; t++) _mm256_storeu_ps(dst + (p + t) * MR + g, r[t]);
+            else
+                for (size_t t = 0; t < 8; t++) _mm256_maskstore_ps(dst + (p + t) * MR + g, sattn_avx2_tail_mask(width), r[t]);
+        }
     if (p < kc) sattn_f32_pack_a__scalar(MR, mr, kc - p, src + p, rs, 1, dst + p * MR);
 }
 
 void sattn_f32_pack_a__avx2(size_t MR, size_t mr, size_t kc, const float *src, size_t rs, size_t cs, float *dst) {
-    if (MR >= 6 && MR <= 8 && cs == 1)
+    if (MR <= 16 && cs == 1)
         pack_a_rows(MR, mr, kc, src, rs, dst);
     else
         sattn_f32_pack_a__scalar(MR, mr, kc, src, rs, cs, dst);

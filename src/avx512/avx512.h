@@ -8,8 +8,8 @@
 
 #include "../exp.h"
 
-void sattn_f32_gemm_ukernel_8x32__avx512(size_t mr, size_t nr, size_t kc, const float *a, size_t rs_a, size_t cs_a,
-                                         const float *b, float *c, size_t ldc, float alpha, float beta);
+void sattn_f32_gemm_ukernel_12x32__avx512(size_t mr, size_t nr, size_t kc, const float *a, size_t rs_a, size_t cs_a,
+                                          const float *b, float *c, size_t ldc, float alpha, float beta);
 float sattn_f32_rmax_ukernel__avx512(size_t n, const float *x);
 float sattn_f32_raddstoreexpminusmax_ukernel__avx512_p6(size_t n, const float *x, float max, float *y);
 void sattn_f32_vscale_ukernel__avx512(size_t n, const float *x, float s, float *y);
