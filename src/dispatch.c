@@ -61,6 +61,9 @@ static void init_tables(void) {
         available[SATTN_ISA_NEON] = 1;
     }
 #endif
+    const struct sattn_topology *topo = sattn_topology_get();
+    for (int isa = SATTN_ISA_SCALAR; isa < ISA_COUNT; isa++)
+        if (available[isa]) sattn_blocking_fit(&tables[isa], topo->l1d_bytes, topo->l2_bytes);
     atomic_store(&current, &tables[isa_from_env()]);
 }
 

@@ -33,10 +33,17 @@ static inline int sattn_has_nan(size_t n, const float *x) {
     return 0;
 }
 
+/* The machine, read once (hwloc, else sysconf / OpenMP); a cache size of 0 means unknown. */
+struct sattn_topology {
+    int cores;                   /* physical cores, >= 1 */
+    size_t l1d_bytes, l2_bytes;  /* per core */
+};
+const struct sattn_topology *sattn_topology_get(void);
+/* Fits a kernel table's cache blocks to these cache sizes (blocking.c has the rules). */
+void sattn_blocking_fit(struct sattn_kernels *k, size_t l1d_bytes, size_t l2_bytes);
+
 /* The thread count a call should use (>= 1). */
 int sattn_threads_for_call(void);
-/* Physical cores from hwloc, else the OpenMP processor count; cached. */
-int sattn_physical_cores(void);
 
 /* CPU features, detected once. */
 struct sattn_cpu_features {
