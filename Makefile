@@ -85,12 +85,14 @@ test-asan: deps $(ASAN_BUILD)/build.ninja
 test-aarch64: deps-aarch64 $(ARM_BUILD)/build.ninja
 	ninja -C $(ARM_BUILD) && meson test -C $(ARM_BUILD) --print-errorlogs
 
-# The benchmark: the default sweep (about 5 minutes on 2 cores), then the report: raw JSON,
-# report.md and PNG plots in $(RESULTS)/.
+# The benchmark: the default sweep (about 5 minutes on 2 cores), the scaling sweep, the
+# long-sequence memory check, then the report: raw JSON, report.md and PNG plots in $(RESULTS)/.
 bench: build
 	mkdir -p $(RESULTS)
 	$(BUILD)/bench/sattn_bench --benchmark_out=$(RESULTS)/raw.json --benchmark_out_format=json $(BENCH_ARGS)
-	$(PYTHON) bench/report.py $(RESULTS)/raw.json --out $(RESULTS)
+	$(BUILD)/bench/sattn_bench --sattn_sweep=scaling --benchmark_out=$(RESULTS)/scaling.json --benchmark_out_format=json
+	$(BUILD)/bench/sattn_memory 16384 | tee $(RESULTS)/memory.txt
+	$(PYTHON) bench/report.py $(RESULTS)/raw.json $(RESULTS)/scaling.json --out $(RESULTS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(ARM_BUILD) $(VG_BUILD) $(TSAN_BUILD) build-fuzz

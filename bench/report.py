@@ -2,11 +2,15 @@
 """Turns the JSON of sattn_bench (--benchmark_format=json or --benchmark_out) into a Markdown
 report and PNG plots.
 
-    python3 bench/report.py bench-results/raw.json --out bench-results
+    python3 bench/report.py bench-results/raw.json [bench-results/scaling.json ...] --out bench-results
+
+Several JSON files (say the default sweep and the scaling sweep) make one report: the machine
+comes from the first, a case measured in several files keeps its first measurement.
 
 Writes report.md (machine, every case's mean/median/p90/p99 latency, throughput, percent of the
 calibrated peak, and sattn's speed against each peer on the same case) and, when matplotlib is
-installed, attention_vs_seq.png, attention_vs_dim.png, decode_bandwidth.png, latency.png.
+installed, attention_vs_seq.png, attention_vs_dim.png, decode_bandwidth.png, latency.png and, with
+cases at more than two thread counts, scaling.png.
 """
 import argparse
 import json
@@ -302,13 +306,18 @@ def plot(cases, out_dir):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("json", help="output of sattn_bench --benchmark_format=json")
+    parser.add_argument("json", nargs="+", help="output of sattn_bench --benchmark_format=json")
     parser.add_argument("--out", default="bench-results", help="folder for report.md and the plots")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    context, cases, errors = load(args.json)
+    context, cases, errors = load(args.json[0])
+    for path in args.json[1:]:
+        _, more, more_errors = load(path)
+        for name, case in more.items():
+            cases.setdefault(name, case)
+        errors += more_errors
     if not cases:
-        print(f"report.py: no benchmark results in {args.json}", file=sys.stderr)
+        print(f"report.py: no benchmark results in {' '.join(args.json)}", file=sys.stderr)
         return 1
     report = os.path.join(args.out, "report.md")
     write_markdown(context, cases, errors, report)

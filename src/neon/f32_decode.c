@@ -1,7 +1,11 @@
 /* Decode kernels, 4 lanes, the AVX2 folder's shapes: qk_dot keeps two query rows x four keys
- * in eight accumulators over d (pairwise adds give a row's four dot products), pv_accumulate
- * two rows x 16 columns of the accumulator over all keys. d and dv tails go through buffers. */
+ * in eight accumulators over d (pairwise adds give a row's four dot products); pv_accumulate
+ * adds four keys into each accumulator vector in key order, reading V rows front to back. Both
+ * prefetch 4 KiB ahead, as AVX2 does (no ARM hardware timed yet). d and dv tails go through buffers. */
+#include "../kernels.h"
 #include "neon.h"
+
+#define PREFETCH_KEYS 8
 
 static inline float32x4_t load_part(const float *x, size_t n) {
     return n >= 4 ? vld1q_f32(x) : sattn_neon_load_tail(x, n, 0.0f);
@@ -14,11 +18,14 @@ static inline float32x4_t sum4(float32x4_t a0, float32x4_t a1, float32x4_t a2, f
 void sattn_f32_qk_dot__neon(size_t rows, size_t n, size_t d, const float *q, size_t ldq, const float *k, size_t ldk,
                             float scale, float *s, size_t lds) {
     for (size_t r = 0; r < rows; r += 2) {
-        const float *q0 = q + r * ldq, *q1 = q + (r + 1 < rows ? r + 1 : r) * ldq;
+        const float *q0 = q + r * ldq, *q1 = sattn_tile_row(q0, ldq, 1, rows - r);
         for (size_t j = 0; j < n; j += 4) {
             const size_t nj = n - j < 4 ? n - j : 4;
-            const float *k0 = k + j * ldk, *k1 = k + (j + (nj > 1)) * ldk;
-            const float *k2 = k + (j + (nj > 2 ? 2 : 0)) * ldk, *k3 = k + (j + (nj > 3 ? 3 : 0)) * ldk;
+            const float *k0 = k + j * ldk, *k1 = sattn_tile_row(k0, ldk, 1, nj);
+            const float *k2 = sattn_tile_row(k0, ldk, 2, nj), *k3 = sattn_tile_row(k0, ldk, 3, nj);
+            if (j + PREFETCH_KEYS < n)
+                for (size_t t = 0; t < 4 * d * sizeof(float) && t < 4 * ldk * sizeof(float); t += 64)
+                    __builtin_prefetch((const char *)(k + (j + PREFETCH_KEYS) * ldk) + t);
             float32x4_t a00 = vdupq_n_f32(0.0f), a01 = a00, a02 = a00, a03 = a00;
             float32x4_t a10 = a00, a11 = a00, a12 = a00, a13 = a00;
             for (size_t c = 0; c < d; c += 4) {
@@ -44,42 +51,36 @@ void sattn_f32_pv_accumulate__neon(size_t rows, size_t n, size_t dv, const float
                                    size_t ldv, float *acc, size_t ldacc) {
     for (size_t r = 0; r < rows; r += 2) {
         const int two = r + 1 < rows;
-        const float *p0 = p + r * ldp, *p1 = p + (two ? r + 1 : r) * ldp;
-        float *c0 = acc + r * ldacc, *c1 = acc + (two ? r + 1 : r) * ldacc;
-        for (size_t c = 0; c < dv; c += 16) {
-            if (dv - c >= 16) {
-                float32x4_t x00 = vld1q_f32(c0 + c), x01 = vld1q_f32(c0 + c + 4);
-                float32x4_t x02 = vld1q_f32(c0 + c + 8), x03 = vld1q_f32(c0 + c + 12);
-                float32x4_t x10 = vld1q_f32(c1 + c), x11 = vld1q_f32(c1 + c + 4);
-                float32x4_t x12 = vld1q_f32(c1 + c + 8), x13 = vld1q_f32(c1 + c + 12);
-                for (size_t j = 0; j < n; j++) {
-                    const float *vj = v + j * ldv + c;
-                    const float32x4_t y0 = vld1q_f32(vj), y1 = vld1q_f32(vj + 4);
-                    const float32x4_t y2 = vld1q_f32(vj + 8), y3 = vld1q_f32(vj + 12);
-                    const float w0 = p0[j], w1 = p1[j];
-                    x00 = vfmaq_n_f32(x00, y0, w0), x01 = vfmaq_n_f32(x01, y1, w0);
-                    x02 = vfmaq_n_f32(x02, y2, w0), x03 = vfmaq_n_f32(x03, y3, w0);
-                    x10 = vfmaq_n_f32(x10, y0, w1), x11 = vfmaq_n_f32(x11, y1, w1);
-                    x12 = vfmaq_n_f32(x12, y2, w1), x13 = vfmaq_n_f32(x13, y3, w1);
+        const float *p0 = p + r * ldp, *p1 = sattn_tile_row(p0, ldp, 1, rows - r);
+        float *c0 = acc + r * ldacc, *c1 = two ? c0 + ldacc : c0;
+        for (size_t j = 0; j < n; j += 4) {
+            const size_t nj = n - j < 4 ? n - j : 4;
+            /* Keys past n get weight 0 and repeat the last key (read, never past the end). */
+            const float *v0 = v + j * ldv, *v1 = sattn_tile_row(v0, ldv, 1, nj);
+            const float *v2 = sattn_tile_row(v0, ldv, 2, nj), *v3 = sattn_tile_row(v0, ldv, 3, nj);
+            const float w00 = p0[j], w01 = nj > 1 ? p0[j + 1] : 0.0f, w02 = nj > 2 ? p0[j + 2] : 0.0f;
+            const float w03 = nj > 3 ? p0[j + 3] : 0.0f, w10 = p1[j], w11 = nj > 1 ? p1[j + 1] : 0.0f;
+            const float w12 = nj > 2 ? p1[j + 2] : 0.0f, w13 = nj > 3 ? p1[j + 3] : 0.0f;
+            if (j + PREFETCH_KEYS < n)
+                for (size_t t = 0; t < 4 * dv * sizeof(float) && t < 4 * ldv * sizeof(float); t += 64)
+                    __builtin_prefetch((const char *)(v + (j + PREFETCH_KEYS) * ldv) + t);
+            /* Each accumulator vector takes the four keys in order: the sum is j-ordered. */
+            for (size_t c = 0; c < dv; c += 4) {
+                const size_t w = dv - c;
+                const float32x4_t y0 = load_part(v0 + c, w), y1 = load_part(v1 + c, w);
+                const float32x4_t y2 = load_part(v2 + c, w), y3 = load_part(v3 + c, w);
+                float32x4_t x0 = load_part(c0 + c, w), x1 = load_part(c1 + c, w);
+                x0 = vfmaq_n_f32(x0, y0, w00), x1 = vfmaq_n_f32(x1, y0, w10);
+                x0 = vfmaq_n_f32(x0, y1, w01), x1 = vfmaq_n_f32(x1, y1, w11);
+                x0 = vfmaq_n_f32(x0, y2, w02), x1 = vfmaq_n_f32(x1, y2, w12);
+                x0 = vfmaq_n_f32(x0, y3, w03), x1 = vfmaq_n_f32(x1, y3, w13);
+                if (w >= 4) {
+                    if (two) vst1q_f32(c1 + c, x1);
+                    vst1q_f32(c0 + c, x0);
+                } else {
+                    if (two) sattn_neon_store_tail(c1 + c, w, x1);
+                    sattn_neon_store_tail(c0 + c, w, x0);
                 }
-                if (two) {
-                    vst1q_f32(c1 + c, x10), vst1q_f32(c1 + c + 4, x11);
-                    vst1q_f32(c1 + c + 8, x12), vst1q_f32(c1 + c + 12, x13);
-                }
-                vst1q_f32(c0 + c, x00), vst1q_f32(c0 + c + 4, x01);
-                vst1q_f32(c0 + c + 8, x02), vst1q_f32(c0 + c + 12, x03);
-                continue;
-            }
-            /* Column tail (< 16): four lanes at a time, the last through a buffer. */
-            for (size_t cc = c; cc < dv; cc += 4) {
-                const size_t w = dv - cc < 4 ? dv - cc : 4;
-                float32x4_t x0 = load_part(c0 + cc, w), x1 = load_part(c1 + cc, w);
-                for (size_t j = 0; j < n; j++) {
-                    const float32x4_t y = load_part(v + j * ldv + cc, w);
-                    x0 = vfmaq_n_f32(x0, y, p0[j]), x1 = vfmaq_n_f32(x1, y, p1[j]);
-                }
-                if (two) sattn_neon_store_tail(c1 + cc, w, x1);
-                sattn_neon_store_tail(c0 + cc, w, x0);
             }
         }
     }
