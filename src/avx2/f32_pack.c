@@ -21,8 +21,7 @@ static inline void transpose8(__m256 r[8]) {
 }
 
 /* A with rows contiguous in depth (cs == 1), MR <= 16: each group of up to 8 rows x 8 depths
- * becomes 8 columns of the packed panel through one transpose; a group narrower than 8 stores
- * under a mask. */
+ * becomes 8 columns of the packed panel through one transpose. */
 static void pack_a_rows(size_t MR, size_t mr, size_t kc, const float *src, size_t rs, float *dst) {
     size_t p = 0;
     for (; p + 8 <= kc; p += 8)
@@ -31,10 +30,16 @@ static void pack_a_rows(size_t MR, size_t mr, size_t kc, const float *src, size_
             __m256 r[8];
             for (size_t i = 0; i < 8; i++) r[i] = g + i < mr ? _mm256_loadu_ps(src + (g + i) * rs + p) : _mm256_setzero_ps();
             transpose8(r);
-            if (width == 8)
+            if (width == 8) {
                 for (size_t t = 0; t < 8; t++) _mm256_storeu_ps(dst + (p + t) * MR + g, r[t]);
-            else
+            } else if (MR < 8) {
+                /* One narrow group: each full store's extra lanes land where the next column is
+                 * about to be written (masked stores are slow on AMD cores); the last is masked. */
+                for (size_t t = 0; t < 7; t++) _mm256_storeu_ps(dst + (p + t) * MR, r[t]);
+                _mm256_maskstore_ps(dst + (p + 7) * MR, sattn_avx2_tail_mask(MR), r[7]);
+            } else {
                 for (size_t t = 0; t < 8; t++) _mm256_maskstore_ps(dst + (p + t) * MR + g, sattn_avx2_tail_mask(width), r[t]);
+            }
         }
     if (p < kc) sattn_f32_pack_a__scalar(MR, mr, kc - p, src + p, rs, 1, dst + p * MR);
 }
