@@ -32,6 +32,11 @@ static void read_topology(void) {
 #if SATTN_HAVE_HWLOC
     hwloc_topology_t topo;
     if (hwloc_topology_init(&topo) == 0) {
+#if defined(__linux__) && HWLOC_API_VERSION >= 0x00020100
+        /* Linux's /sys has the cores and caches; hwloc's CPUID backend adds nothing we read and
+         * prints a warning under valgrind, which would land in the caller's stderr. */
+        hwloc_topology_set_components(topo, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST, "x86");
+#endif
         if (hwloc_topology_load(topo) == 0) {
             topology.cores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
             topology.l1d_bytes = hwloc_cache_bytes(topo, HWLOC_OBJ_L1CACHE);
