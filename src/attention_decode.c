@@ -20,6 +20,9 @@
 /* Large enough that a chunk's per-row bookkeeping is noise next to streaming its keys
  * (512 keys of d = 128 are 256 KiB of K and V), small enough that 8K keys give 16 units per head. */
 #define DECODE_CHUNK_KEYS 512
+/* Partials kept at once: 4 Mi floats (16 MiB), e.g. 32 heads x 1 row x 128 chunks of d 128 (64K
+ * keys). A variable only so that a test can force small waves. */
+size_t sattn_decode_partial_floats = (size_t)1 << 22;
 
 struct decode_plan {
     size_t group, rows, chunks, items;
@@ -70,10 +73,9 @@ static void run_unit(const struct sattn_kernels *k, const struct sattn_attention
 /* Chunk partials of one item, merged in chunk order: m = max m_c, l = sum l_c e^(m_c - m),
  * acc = sum acc_c e^(m_c - m). A chunk no row saw (l_c = 0, m_c = -inf) adds nothing. */
 static void merge_item(const struct sattn_kernels *k, const struct sattn_attention_problem *p,
-                       const struct decode_plan *pl, size_t item, const float *partials, float *acc, float *l) {
+                       const struct decode_plan *pl, size_t item, const float *first, float *acc, float *l) {
     const struct row_block rb = item_rows(p, pl, item);
     const size_t dv = p->v_head_dim, rows = rb.rows, stride = partial_floats(p, pl);
-    const float *first = partials + item * pl->chunks * stride;
     for (size_t r = 0; r < rows; r++) {
         float m = -INFINITY;
         for (size_t c = 0; c < pl->chunks; c++) {
@@ -105,21 +107,28 @@ sattn_status sattn_attention_decode_run(const struct sattn_kernels *k, int threa
     if (units == 0) return SATTN_OK;
     if ((size_t)threads > units) threads = (int)units;
 
-    const size_t stride = partial_floats(p, &pl);
+    /* Items go in waves whose partials fit sattn_decode_partial_floats, so memory does not grow with
+     * the batch; a wave only bounds memory, every item's merge order is the same in any wave. */
+    const size_t stride = partial_floats(p, &pl), item_floats = pl.chunks * stride;
+    const size_t wave = sattn_max(1, sattn_min(pl.items, sattn_decode_partial_floats / item_floats));
     const size_t s_floats = sattn_round_floats(pl.rows * DECODE_CHUNK_KEYS);
     const size_t merge_floats = sattn_round_floats(pl.rows * p->v_head_dim + pl.rows);
     const size_t per_thread = s_floats > merge_floats ? s_floats : merge_floats;
-    float *mem = sattn_alloc((units * stride + per_thread * (size_t)threads) * sizeof(float));
+    float *mem = sattn_alloc((wave * item_floats + per_thread * (size_t)threads) * sizeof(float));
     if (!mem) return SATTN_E_NOMEM;
-    float *partials = mem, *scratch = mem + units * stride;
+    float *partials = mem, *scratch = mem + wave * item_floats;
 #pragma omp parallel num_threads(threads) if (threads > 1)
     {
         float *w = scratch + per_thread * (size_t)sattn_thread_id();
+        for (size_t first = 0; first < pl.items; first += wave) {
+            const size_t n_items = sattn_min(wave, pl.items - first), first_unit = first * pl.chunks;
 #pragma omp for schedule(dynamic, 1)
-        for (size_t unit = 0; unit < units; unit++) run_unit(k, p, &pl, unit, w, partials + unit * stride);
+            for (size_t unit = first_unit; unit < first_unit + n_items * pl.chunks; unit++)
+                run_unit(k, p, &pl, unit, w, partials + (unit - first_unit) * stride);
 #pragma omp for schedule(static)
-        for (size_t item = 0; item < pl.items; item++)
-            merge_item(k, p, &pl, item, partials, w, w + pl.rows * p->v_head_dim);
+            for (size_t item = first; item < first + n_items; item++)
+                merge_item(k, p, &pl, item, partials + (item - first) * item_floats, w, w + pl.rows * p->v_head_dim);
+        }
     }
     sattn_free(mem);
     return SATTN_OK;

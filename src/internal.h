@@ -79,5 +79,8 @@ sattn_status sattn_attention_run(const struct sattn_kernels *k, int threads, con
 #define SATTN_DECODE_MAX_ROWS 8
 sattn_status sattn_attention_decode_run(const struct sattn_kernels *k, int threads,
                                         const struct sattn_attention_problem *p);
+/* How many floats of chunk partials the decode driver keeps at once (test hook: small values
+ * force one item per wave). */
+extern size_t sattn_decode_partial_floats;
 
 #endif

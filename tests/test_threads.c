@@ -74,6 +74,32 @@ static sattn_status run_all(const inputs_t *in, int variant, float *out) {
     return sattn_self_attention(&sd, in->x, in->wq, in->wk, in->wv, in->wo, out, NULL, 0);
 }
 
+/* Decode items in waves of one (a tiny partial budget) give the same bits as all at once. */
+static void test_decode_waves(void **state) {
+    (void)state;
+    sattn_isa isas[8];
+    const size_t ni = test_isas(isas);
+    inputs_t in = make_inputs(13);
+    float ref[DECODE_FLOATS], got[DECODE_FLOATS];
+    sattn_attention_desc dd = {.batch = B, .heads = H, .kv_heads = KVH, .q_len = 2, .kv_len = KV_LONG, .head_dim = D,
+                               .causal = 1};
+    const size_t budget = sattn_decode_partial_floats;
+    for (size_t a = 0; a < ni; a++) {
+        assert_int_equal(sattn_set_isa(isas[a]), SATTN_OK);
+        for (int t = 1; t <= 3; t++) {
+            assert_int_equal(sattn_set_num_threads(t), SATTN_OK);
+            sattn_decode_partial_floats = budget;
+            assert_int_equal(sattn_attention(&dd, in.q, in.k, in.v, ref), SATTN_OK);
+            sattn_decode_partial_floats = 1;
+            assert_int_equal(sattn_attention(&dd, in.q, in.k, in.v, got), SATTN_OK);
+            sattn_decode_partial_floats = budget;
+            if (memcmp(ref, got, sizeof ref)) fail_msg("%s, %d threads: waves change the bits", sattn_isa_name(isas[a]), t);
+        }
+    }
+    sattn_set_num_threads(0);
+    free_inputs(&in);
+}
+
 static void test_bit_identical_across_thread_counts(void **state) {
     (void)state;
     sattn_isa isas[8];
@@ -172,6 +198,7 @@ int main(void) {
     const int skip = skip_if_isa_unavailable();
     if (skip) return skip;
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_bit_identical_across_thread_counts),
+                                       cmocka_unit_test(test_decode_waves),
                                        cmocka_unit_test(test_concurrent_callers),
                                        cmocka_unit_test(test_allocation_failure)};
     return cmocka_run_group_tests(tests, NULL, NULL);
