@@ -22,6 +22,13 @@ static inline const float *sattn_tile_row(const float *a, size_t rs_a, size_t i,
     return a + (i < mr ? i : mr - 1) * rs_a;
 }
 
+/* Prefetches four rows (ld floats apart, cols floats each, as one span when dense) a decode
+ * kernel will stream next, one prefetch per 64-byte line. */
+static inline void sattn_prefetch_rows(const float *x, size_t ld, size_t cols) {
+    const size_t bytes = 4 * (cols < ld ? cols : ld) * sizeof(float);
+    for (size_t t = 0; t < bytes; t += 64) __builtin_prefetch((const char *)x + t);
+}
+
 /* Packs element (i, p) = src[i*rs + p*cs], i < mr, p < kc, into dst[p*MR + i]; rows mr..MR are zero. */
 typedef void (*sattn_pack_a_fn)(size_t MR, size_t mr, size_t kc, const float *src, size_t rs, size_t cs, float *dst);
 /* Packs element (p, j) = src[p*rs + j*cs], p < kc, j < nr, into dst[p*NR + j]; columns nr..NR are zero. */

@@ -51,10 +51,7 @@ ALWAYS_INLINE void qk_rows(const int TWO, size_t n, size_t d, const float *q0, c
         const size_t nj = n - j < 4 ? n - j : 4;
         const float *k0 = k + j * ldk, *k1 = sattn_tile_row(k0, ldk, 1, nj);
         const float *k2 = sattn_tile_row(k0, ldk, 2, nj), *k3 = sattn_tile_row(k0, ldk, 3, nj);
-        /* The four keys PREFETCH_KEYS on, one prefetch per 64-byte line. */
-        if (j + PREFETCH_KEYS < n)
-            for (size_t t = 0; t < 4 * d * sizeof(float) && t < 4 * ldk * sizeof(float); t += 64)
-                _mm_prefetch((const char *)(k + (j + PREFETCH_KEYS) * ldk) + t, _MM_HINT_T0);
+        if (j + PREFETCH_KEYS < n) sattn_prefetch_rows(k + (j + PREFETCH_KEYS) * ldk, ldk, d);
         __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a03 = a00;
         __m256 a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         for (size_t c = 0; c < d; c += 8) {
@@ -101,9 +98,7 @@ ALWAYS_INLINE void pv_rows(const int TWO, size_t n, size_t dv, const float *p0, 
             w10 = _mm256_set1_ps(p1[j]), w11 = _mm256_set1_ps(nj > 1 ? p1[j + 1] : 0.0f);
             w12 = _mm256_set1_ps(nj > 2 ? p1[j + 2] : 0.0f), w13 = _mm256_set1_ps(nj > 3 ? p1[j + 3] : 0.0f);
         }
-        if (j + PREFETCH_KEYS < n)
-            for (size_t t = 0; t < 4 * dv * sizeof(float) && t < 4 * ldv * sizeof(float); t += 64)
-                _mm_prefetch((const char *)(v + (j + PREFETCH_KEYS) * ldv) + t, _MM_HINT_T0);
+        if (j + PREFETCH_KEYS < n) sattn_prefetch_rows(v + (j + PREFETCH_KEYS) * ldv, ldv, dv);
         /* Each accumulator vector takes the four keys in order: the sum is j-ordered. */
         for (size_t c = 0; c < dv; c += 8) {
             const size_t w = dv - c;

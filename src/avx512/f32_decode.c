@@ -17,11 +17,6 @@ static inline __m128 sum4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
     return _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
 }
 
-static inline void prefetch_rows(const float *x, size_t ld, size_t cols) {
-    for (size_t t = 0; t < 4 * cols * sizeof(float) && t < 4 * ld * sizeof(float); t += 64)
-        _mm_prefetch((const char *)x + t, _MM_HINT_T0);
-}
-
 void sattn_f32_qk_dot__avx512(size_t rows, size_t n, size_t d, const float *q, size_t ldq, const float *k, size_t ldk,
                               float scale, float *s, size_t lds) {
     const __m128 vscale = _mm_set1_ps(scale);
@@ -31,7 +26,7 @@ void sattn_f32_qk_dot__avx512(size_t rows, size_t n, size_t d, const float *q, s
             const size_t nj = n - j < 4 ? n - j : 4;
             const float *k0 = k + j * ldk, *k1 = sattn_tile_row(k0, ldk, 1, nj);
             const float *k2 = sattn_tile_row(k0, ldk, 2, nj), *k3 = sattn_tile_row(k0, ldk, 3, nj);
-            if (j + PREFETCH_KEYS < n) prefetch_rows(k + (j + PREFETCH_KEYS) * ldk, ldk, d);
+            if (j + PREFETCH_KEYS < n) sattn_prefetch_rows(k + (j + PREFETCH_KEYS) * ldk, ldk, d);
             __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a03 = a00;
             __m512 a10 = a00, a11 = a00, a12 = a00, a13 = a00;
             for (size_t c = 0; c < d; c += 16) {
@@ -68,7 +63,7 @@ void sattn_f32_pv_accumulate__avx512(size_t rows, size_t n, size_t dv, const flo
             const __m512 w02 = _mm512_set1_ps(nj > 2 ? p0[j + 2] : 0.0f), w03 = _mm512_set1_ps(nj > 3 ? p0[j + 3] : 0.0f);
             const __m512 w10 = _mm512_set1_ps(p1[j]), w11 = _mm512_set1_ps(nj > 1 ? p1[j + 1] : 0.0f);
             const __m512 w12 = _mm512_set1_ps(nj > 2 ? p1[j + 2] : 0.0f), w13 = _mm512_set1_ps(nj > 3 ? p1[j + 3] : 0.0f);
-            if (j + PREFETCH_KEYS < n) prefetch_rows(v + (j + PREFETCH_KEYS) * ldv, ldv, dv);
+            if (j + PREFETCH_KEYS < n) sattn_prefetch_rows(v + (j + PREFETCH_KEYS) * ldv, ldv, dv);
             for (size_t c = 0; c < dv; c += 16) {
                 const __mmask16 m = sattn_avx512_tail_mask(dv - c);
                 const __m512 y0 = _mm512_maskz_loadu_ps(m, v0 + c), y1 = _mm512_maskz_loadu_ps(m, v1 + c);

@@ -23,9 +23,7 @@ void sattn_f32_qk_dot__neon(size_t rows, size_t n, size_t d, const float *q, siz
             const size_t nj = n - j < 4 ? n - j : 4;
             const float *k0 = k + j * ldk, *k1 = sattn_tile_row(k0, ldk, 1, nj);
             const float *k2 = sattn_tile_row(k0, ldk, 2, nj), *k3 = sattn_tile_row(k0, ldk, 3, nj);
-            if (j + PREFETCH_KEYS < n)
-                for (size_t t = 0; t < 4 * d * sizeof(float) && t < 4 * ldk * sizeof(float); t += 64)
-                    __builtin_prefetch((const char *)(k + (j + PREFETCH_KEYS) * ldk) + t);
+            if (j + PREFETCH_KEYS < n) sattn_prefetch_rows(k + (j + PREFETCH_KEYS) * ldk, ldk, d);
             float32x4_t a00 = vdupq_n_f32(0.0f), a01 = a00, a02 = a00, a03 = a00;
             float32x4_t a10 = a00, a11 = a00, a12 = a00, a13 = a00;
             for (size_t c = 0; c < d; c += 4) {
@@ -61,9 +59,7 @@ void sattn_f32_pv_accumulate__neon(size_t rows, size_t n, size_t dv, const float
             const float w00 = p0[j], w01 = nj > 1 ? p0[j + 1] : 0.0f, w02 = nj > 2 ? p0[j + 2] : 0.0f;
             const float w03 = nj > 3 ? p0[j + 3] : 0.0f, w10 = p1[j], w11 = nj > 1 ? p1[j + 1] : 0.0f;
             const float w12 = nj > 2 ? p1[j + 2] : 0.0f, w13 = nj > 3 ? p1[j + 3] : 0.0f;
-            if (j + PREFETCH_KEYS < n)
-                for (size_t t = 0; t < 4 * dv * sizeof(float) && t < 4 * ldv * sizeof(float); t += 64)
-                    __builtin_prefetch((const char *)(v + (j + PREFETCH_KEYS) * ldv) + t);
+            if (j + PREFETCH_KEYS < n) sattn_prefetch_rows(v + (j + PREFETCH_KEYS) * ldv, ldv, dv);
             /* Each accumulator vector takes the four keys in order: the sum is j-ordered. */
             for (size_t c = 0; c < dv; c += 4) {
                 const size_t w = dv - c;
