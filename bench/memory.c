@@ -8,15 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "sattn.h"
-
-static double seconds_now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
+#include "seconds.h"
 
 static double peak_rss_mib(void) {
     FILE *f = fopen("/proc/self/status", "r");
@@ -41,9 +35,9 @@ int main(int argc, char **argv) {
         o[i] = 0;
     }
     sattn_attention_desc d = {.batch = 1, .heads = H, .q_len = S, .kv_len = S, .head_dim = D, .causal = 1};
-    const double t0 = seconds_now();
+    const double t0 = bench_seconds();
     const sattn_status st = sattn_attention(&d, q, k, v, o);
-    const double seconds = seconds_now() - t0;
+    const double seconds = bench_seconds() - t0;
     if (st != SATTN_OK) {
         fprintf(stderr, "sattn_memory: %s\n", sattn_strerror(st));
         return 2;

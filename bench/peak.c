@@ -1,13 +1,4 @@
-#define _POSIX_C_SOURCE 200809L
 #include "peak.h"
-
-#include <time.h>
-
-double bench_seconds(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
 
 /* GCC vector extensions: baseline SIMD of the target (SSE2 on x86-64, NEON on AArch64), mul + add. */
 typedef float v4 __attribute__((vector_size(16)));

@@ -4,6 +4,7 @@
 #define SATTN_BENCH_PEAK_H
 
 #include "sattn.h"
+#include "seconds.h"
 
 /* GFLOP/s of one core, or 0 when the bench was built without that ISA's calibration. */
 double bench_peak_gflops(sattn_isa isa);
@@ -12,7 +13,6 @@ double bench_peak_portable(void); /* baseline vectors without FMA: what the scal
 double bench_peak_avx2(void);
 double bench_peak_avx512(void);
 double bench_peak_neon(void);
-double bench_seconds(void);
 /* Streaming read bandwidth in GB/s with `threads` threads, or 0 when the buffer cannot be had. */
 double bench_read_bandwidth_gbs(int threads);
 

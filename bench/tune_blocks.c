@@ -13,15 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "internal.h"
-
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
+#include "seconds.h"
 
 static int by_value(const void *a, const void *b) {
     const double x = *(const double *)a, y = *(const double *)b;
@@ -45,9 +39,9 @@ static double attention_gflops(const struct sattn_kernels *k, size_t S, size_t d
     if (sattn_attention_check(&desc, q, kk, v, o, &p) != SATTN_OK) return 0;
     sattn_attention_run(k, 1, &p); /* warm-up */
     for (int r = 0; r < RUNS; r++) {
-        const double t0 = now();
+        const double t0 = bench_seconds();
         sattn_attention_run(k, 1, &p);
-        t[r] = now() - t0;
+        t[r] = bench_seconds() - t0;
     }
     qsort(t, RUNS, sizeof t[0], by_value);
     free(q), free(kk), free(v), free(o);
@@ -59,9 +53,9 @@ static double gemm_gflops(const struct sattn_kernels *k, size_t n) {
     double t[RUNS];
     sattn_gemm_run(k, 1, SATTN_NOTRANS, SATTN_NOTRANS, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
     for (int r = 0; r < RUNS; r++) {
-        const double t0 = now();
+        const double t0 = bench_seconds();
         sattn_gemm_run(k, 1, SATTN_NOTRANS, SATTN_NOTRANS, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
-        t[r] = now() - t0;
+        t[r] = bench_seconds() - t0;
     }
     qsort(t, RUNS, sizeof t[0], by_value);
     free(a), free(b), free(c);
@@ -73,9 +67,9 @@ static double gemm_gflops(const struct sattn_kernels *k, size_t n) {
     do {                                                                                                               \
         double t_[RUNS];                                                                                               \
         for (int r_ = 0; r_ < RUNS; r_++) {                                                                            \
-            const double t0_ = now();                                                                                  \
+            const double t0_ = bench_seconds();                                                                                  \
             for (int i_ = 0; i_ < (reps); i_++) { body; }                                                              \
-            t_[r_] = now() - t0_;                                                                                      \
+            t_[r_] = bench_seconds() - t0_;                                                                                      \
         }                                                                                                              \
         qsort(t_, RUNS, sizeof t_[0], by_value);                                                                       \
         result = t_[RUNS / 2] / (reps) / ((double)R * BN) * 1e9;                                                      \
