@@ -19,7 +19,10 @@ SANITIZER_ENV = UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=de
 VALGRIND = valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --quiet
 # ThreadSanitizer with LLVM's OpenMP runtime and its Archer tool, which tells TSan about OpenMP's
 # barriers; reports from inside the uninstrumented runtime itself are ignored.
-TSAN_ENV = OMP_TOOL_LIBRARIES=/usr/lib/llvm-14/lib/libarcher.so TSAN_OPTIONS="halt_on_error=1 ignore_noninstrumented_modules=1"
+# Archer is looked up beside the clang in use (its LLVM's lib folder), else in any installed LLVM.
+ARCHER ?= $(firstword $(wildcard $(dir $(realpath $(shell command -v clang)))../lib/libarcher.so) \
+                      $(lastword $(sort $(wildcard /usr/lib/llvm-*/lib/libarcher.so))))
+TSAN_ENV = OMP_TOOL_LIBRARIES=$(ARCHER) TSAN_OPTIONS="halt_on_error=1 ignore_noninstrumented_modules=1"
 
 .PHONY: all deps deps-aarch64 build test test-x86 test-asan test-aarch64 test-valgrind test-tsan fuzz check-packaging bench clean
 

@@ -1,11 +1,11 @@
 /* Block-size tuning: times fused attention and sgemm of the selected ISA (SATTN_ISA, default the
- * best) on one thread with candidate block sizes, by running the drivers on a copy of the kernel
- * table. What src/blocking.c's rules were fitted to; run it on a new machine to check them.
+ * best) on one thread with candidate block sizes, by running the drivers with edited copies of
+ * the blocking fitted to this machine (the kernel tables are never touched). What src/blocking.c's rules were fitted to; run it on a new machine to check them.
  *
  *   sattn_tune_blocks [phases]   (one line per candidate: median of 7 runs; `phases`: only the
  *                                 per-phase profile of one attention block)
  *
- * The phase profile replays the fused driver's steps on one block (the table's rows x keys, d = dv
+ * The phase profile replays the fused driver's steps on one block (the fitted rows x keys, d = dv
  * = 64 and 128) and times each: packing Kᵀ and V, S = Q·Kᵀ, the online softmax, P·V; the two
  * products in both loop orders (row tiles outer, as the driver runs them, or panels outer). */
 #define _POSIX_C_SOURCE 200809L
@@ -30,17 +30,23 @@ static float *filled(size_t n) {
 
 enum { RUNS = 7 };
 
-static double attention_gflops(const struct sattn_kernels *k, size_t S, size_t d) {
+/* One thread, the current ISA's kernels, the candidate blocking. */
+static struct sattn_exec candidate(const struct sattn_blocking *blk) {
+    return (struct sattn_exec){.k = sattn_kernels_current(), .blk = blk, .threads = 1};
+}
+
+static double attention_gflops(const struct sattn_blocking *blk, size_t S, size_t d) {
+    const struct sattn_exec x = candidate(blk);
     const size_t H = 8, n = H * S * d;
     float *q = filled(n), *kk = filled(n), *v = filled(n), *o = filled(n);
     sattn_attention_desc desc = {.batch = 1, .heads = H, .q_len = S, .kv_len = S, .head_dim = d};
     struct sattn_attention_problem p;
     double t[RUNS];
     if (sattn_attention_check(&desc, q, kk, v, o, &p) != SATTN_OK) return 0;
-    sattn_attention_run(k, 1, &p); /* warm-up */
+    sattn_attention_run(&x, &p); /* warm-up */
     for (int r = 0; r < RUNS; r++) {
         const double t0 = bench_seconds();
-        sattn_attention_run(k, 1, &p);
+        sattn_attention_run(&x, &p);
         t[r] = bench_seconds() - t0;
     }
     qsort(t, RUNS, sizeof t[0], by_value);
@@ -48,13 +54,14 @@ static double attention_gflops(const struct sattn_kernels *k, size_t S, size_t d
     return 4.0 * H * S * S * d / t[RUNS / 2] * 1e-9;
 }
 
-static double gemm_gflops(const struct sattn_kernels *k, size_t n) {
+static double gemm_gflops(const struct sattn_blocking *blk, size_t n) {
+    const struct sattn_exec x = candidate(blk);
     float *a = filled(n * n), *b = filled(n * n), *c = filled(n * n);
     double t[RUNS];
-    sattn_gemm_run(k, 1, SATTN_NOTRANS, SATTN_NOTRANS, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+    sattn_gemm_run(&x, SATTN_NOTRANS, SATTN_NOTRANS, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
     for (int r = 0; r < RUNS; r++) {
         const double t0 = bench_seconds();
-        sattn_gemm_run(k, 1, SATTN_NOTRANS, SATTN_NOTRANS, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+        sattn_gemm_run(&x, SATTN_NOTRANS, SATTN_NOTRANS, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
         t[r] = bench_seconds() - t0;
     }
     qsort(t, RUNS, sizeof t[0], by_value);
@@ -75,33 +82,36 @@ static double gemm_gflops(const struct sattn_kernels *k, size_t n) {
         result = t_[RUNS / 2] / (reps) / ((double)R * BN) * 1e9;                                                      \
     } while (0)
 
-static void phases(const struct sattn_kernels *k, size_t d) {
-    const size_t MR = k->gemm_mr, NR = k->gemm_nr, R = k->attn_block_rows, BN = k->attn_block_keys, dv = d;
+static void phases(const struct sattn_kernels *k, const struct sattn_blocking *blk, size_t d) {
+    const struct sattn_gemm_config *g = &k->gemm;
+    const struct sattn_row_ops *row = &k->row;
+    const struct sattn_gemm_params qk = {0.125f, 0.0f}, pv = {1.0f, 1.0f};
+    const size_t MR = g->mr, NR = g->nr, R = blk->attn_rows, BN = blk->attn_keys, dv = d;
     float *q = filled(R * d), *kk = filled(BN * d), *v = filled(BN * dv), *kp = filled(BN * d), *vp = filled(BN * dv);
     float *s = filled(R * BN), *acc = filled(R * dv);
     const int reps = 20;
     double pack_k, pack_v, qk_rows, qk_panels, soft, pv_rows, pv_panels;
     TIME_PHASE(pack_k, reps, for (size_t j = 0; j < BN; j += NR)
-                                 k->pack_b(NR, sattn_min(NR, BN - j), d, kk + j * d, 1, d, kp + j * d));
+                                 g->pack_b[SATTN_ELEM_F32](NR, sattn_min(NR, BN - j), d, kk + j * d, 1, d, kp + j * d));
     TIME_PHASE(pack_v, reps, for (size_t c = 0; c < dv; c += NR)
-                                 k->pack_b(NR, sattn_min(NR, dv - c), BN, v + c, dv, 1, vp + c * BN));
+                                 g->pack_b[SATTN_ELEM_F32](NR, sattn_min(NR, dv - c), BN, v + c, dv, 1, vp + c * BN));
     TIME_PHASE(qk_rows, reps, for (size_t r = 0; r < R; r += MR) for (size_t j = 0; j < BN; j += NR)
-                                  k->gemm(sattn_min(MR, R - r), NR, d, q + r * d, d, 1, kp + j * d, s + r * BN + j, BN,
-                                          0.125f, 0.0f));
+                                  g->ukernel(sattn_min(MR, R - r), NR, d, q + r * d, d, 1, kp + j * d, s + r * BN + j,
+                                             BN, &qk));
     TIME_PHASE(qk_panels, reps, for (size_t j = 0; j < BN; j += NR) for (size_t r = 0; r < R; r += MR)
-                                    k->gemm(sattn_min(MR, R - r), NR, d, q + r * d, d, 1, kp + j * d, s + r * BN + j,
-                                            BN, 0.125f, 0.0f));
+                                    g->ukernel(sattn_min(MR, R - r), NR, d, q + r * d, d, 1, kp + j * d,
+                                               s + r * BN + j, BN, &qk));
     TIME_PHASE(soft, reps, for (size_t r = 0; r < R; r++) {
-        const float m = k->rmax(BN, s + r * BN);
-        k->raddstoreexpminusmax(BN, s + r * BN, m + 1.0f, s + r * BN);
-        k->vscale(dv, acc + r * dv, 0.5f, acc + r * dv);
+        const float m = row->rmax(BN, s + r * BN);
+        row->raddstoreexpminusmax(BN, s + r * BN, m + 1.0f, s + r * BN);
+        row->vscale(dv, acc + r * dv, 0.5f, acc + r * dv);
     });
     TIME_PHASE(pv_rows, reps, for (size_t r = 0; r < R; r += MR) for (size_t c = 0; c < dv; c += NR)
-                                  k->gemm(sattn_min(MR, R - r), NR, BN, s + r * BN, BN, 1, vp + c * BN, acc + r * dv + c,
-                                          dv, 1.0f, 1.0f));
+                                  g->ukernel(sattn_min(MR, R - r), NR, BN, s + r * BN, BN, 1, vp + c * BN,
+                                             acc + r * dv + c, dv, &pv));
     TIME_PHASE(pv_panels, reps, for (size_t c = 0; c < dv; c += NR) for (size_t r = 0; r < R; r += MR)
-                                    k->gemm(sattn_min(MR, R - r), NR, BN, s + r * BN, BN, 1, vp + c * BN,
-                                            acc + r * dv + c, dv, 1.0f, 1.0f));
+                                    g->ukernel(sattn_min(MR, R - r), NR, BN, s + r * BN, BN, 1, vp + c * BN,
+                                               acc + r * dv + c, dv, &pv));
     const double total = pack_k + pack_v + qk_rows + soft + pv_rows;
     printf("phases %s %zu rows x %zu keys, d %zu (ns per pair; %% of the sum, row-tile order):\n",
            sattn_isa_name(k->isa), R, BN, d);
@@ -114,19 +124,20 @@ static void phases(const struct sattn_kernels *k, size_t d) {
 }
 
 int main(int argc, char **argv) {
-    struct sattn_kernels k = *sattn_kernels_current();
+    const struct sattn_kernels *k = sattn_kernels_current();
+    const struct sattn_blocking live = *sattn_blocking_for(k->isa);
     if (argc > 1 && !strcmp(argv[1], "phases")) {
-        for (int rep = 0; rep < 3; rep++) phases(&k, 64), phases(&k, 128);
+        for (int rep = 0; rep < 3; rep++) phases(k, &live, 64), phases(k, &live, 128);
         return 0;
     }
-    printf("isa %s, table: gemm MC %zu KC %zu NC %zu, attention %zu rows x %zu keys\n", sattn_isa_name(k.isa),
-           k.gemm_mc, k.gemm_kc, k.gemm_nc, k.attn_block_rows, k.attn_block_keys);
-    const size_t MR = k.gemm_mr;
+    printf("isa %s, blocking: gemm MC %zu KC %zu NC %zu, attention %zu rows x %zu keys\n", sattn_isa_name(k->isa),
+           live.gemm_mc, live.gemm_kc, live.gemm_nc, live.attn_rows, live.attn_keys);
+    const size_t MR = k->gemm.mr;
     const size_t rows[] = {12 * MR, 18 * MR, 24 * MR, 36 * MR, 48 * MR}, keys[] = {128, 256, 512};
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         for (size_t j = 0; j < sizeof keys / sizeof keys[0]; j++) {
-            struct sattn_kernels c = k;
-            c.attn_block_rows = rows[i], c.attn_block_keys = keys[j];
+            struct sattn_blocking c = live;
+            c.attn_rows = rows[i], c.attn_keys = keys[j];
             printf("attention rows %3zu keys %3zu: S1024 d64 %6.1f  S2048 d64 %6.1f  S1024 d128 %6.1f GFLOP/s\n",
                    rows[i], keys[j], attention_gflops(&c, 1024, 64), attention_gflops(&c, 2048, 64),
                    attention_gflops(&c, 1024, 128));
@@ -135,7 +146,7 @@ int main(int argc, char **argv) {
     const size_t kcs[] = {128, 192, 256, 384}, mcs[] = {15 * MR, 30 * MR, 60 * MR};
     for (size_t i = 0; i < sizeof kcs / sizeof kcs[0]; i++)
         for (size_t j = 0; j < sizeof mcs / sizeof mcs[0]; j++) {
-            struct sattn_kernels c = k;
+            struct sattn_blocking c = live;
             c.gemm_kc = kcs[i], c.gemm_mc = mcs[j];
             printf("sgemm KC %3zu MC %3zu: 1024^3 %6.1f GFLOP/s\n", kcs[i], mcs[j], gemm_gflops(&c, 1024));
             fflush(stdout);

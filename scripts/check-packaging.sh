@@ -43,18 +43,22 @@ ninja -C "$work/sub/build" >/dev/null
 "$work/sub/build/consumer"
 passed=$((passed + 1))
 
-# 3. Without meson: one compiler command per folder, each folder with its own flags only.
+# 3. Without meson: sattn_config.h written by hand from its template, then one compiler command per
+#    folder, each folder with its own flags only; -DSATTN_TMPL_TYPE=0 instantiates the *_tmpl.c
+#    kernels for f32 (the README's "Vendoring into an engine").
 cpu=$(uname -m)
-mkdir -p "$work/vendor/core" "$work/vendor/isa"
+mkdir -p "$work/vendor/core" "$work/vendor/isa" "$work/vendor/config"
 have_avx2=0 have_neon=0 isa_flags=() isa_dir=""
 case $cpu in
     x86_64) have_avx2=1 isa_dir=avx2 isa_flags=(-mavx2 -mfma) ;;
     aarch64) have_neon=1 isa_dir=neon isa_flags=(-fno-schedule-insns) ;;
 esac
-defs=(-DSATTN_HAVE_AVX2=$have_avx2 -DSATTN_HAVE_AVX512=0 -DSATTN_HAVE_NEON=$have_neon -DSATTN_HAVE_HWLOC=0)
-(cd "$work/vendor/core" && cc -O2 -std=c11 -fPIC -fopenmp -I "$root/include" "${defs[@]}" -c "$root"/src/*.c "$root"/src/scalar/*.c)
+sed -e "s/@SATTN_HAVE_AVX2@/$have_avx2/" -e "s/@SATTN_HAVE_NEON@/$have_neon/" -e "s/@SATTN_HAVE_AVX512@/0/" \
+    -e "s/@SATTN_HAVE_HWLOC@/0/" "$root/src/sattn_config.h.in" >"$work/vendor/config/sattn_config.h"
+inc=(-I "$root/include" -I "$work/vendor/config")
+(cd "$work/vendor/core" && cc -O2 -std=c11 -fPIC -fopenmp "${inc[@]}" -DSATTN_TMPL_TYPE=0 -c "$root"/src/*.c "$root"/src/scalar/*.c)
 if [[ -n $isa_dir ]]; then
-    (cd "$work/vendor/isa" && cc -O2 -std=c11 -fPIC "${isa_flags[@]}" -I "$root/include" -c "$root/src/$isa_dir"/*.c)
+    (cd "$work/vendor/isa" && cc -O2 -std=c11 -fPIC "${isa_flags[@]}" "${inc[@]}" -DSATTN_TMPL_TYPE=0 -c "$root/src/$isa_dir"/*.c)
 fi
 ar rcs "$work/vendor/libsattn.a" "$work"/vendor/core/*.o $(ls "$work"/vendor/isa/*.o 2>/dev/null)
 cc -std=c11 -I "$root/include" "$consumer" "$work/vendor/libsattn.a" -fopenmp -lm -lpthread -o "$work/consumer_vendored"

@@ -16,9 +16,14 @@ if [[ "${1:-}" == aarch64 ]]; then want+=("${cross[@]}"); fi
 sudo=""
 if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
 
+# One dpkg-query for all of them (make runs this before every build, so it has to be cheap).
+installed=$(dpkg-query -W -f='${db:Status-Abbrev}|${Package}:${Architecture}\n' "${want[@]%%:*}" 2>/dev/null |
+            sed -n 's/^ii *|//p') || true
+native_arch=$(dpkg --print-architecture)
 missing=()
 for p in "${want[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    [[ $p == *:* ]] && q=$p || q=$p:$native_arch
+    grep -qxF -e "$q" -e "${p%%:*}:all" <<<"$installed" || missing+=("$p")
 done
 if [[ ${#missing[@]} -eq 0 ]]; then exit 0; fi
 

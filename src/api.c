@@ -2,6 +2,7 @@
  * resolved, then the drivers run with the kernel table in use. */
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -48,8 +49,8 @@ sattn_status sattn_sgemm(sattn_trans trans_a, sattn_trans trans_b, size_t m, siz
     if (!c || (reads_ab && (!a || !b))) return SATTN_E_NULL;
     if (!extent_fits(m, ldc, n)) return SATTN_E_OVERFLOW;
     if (reads_ab && (!extent_fits(a_rows, lda, a_cols) || !extent_fits(b_rows, ldb, b_cols))) return SATTN_E_OVERFLOW;
-    return sattn_gemm_run(sattn_kernels_current(), sattn_threads_for_call(), trans_a, trans_b, m, n, k, alpha, a, lda,
-                          b, ldb, beta, c, ldc);
+    const struct sattn_exec x = sattn_exec_current();
+    return sattn_gemm_run(&x, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 sattn_status sattn_softmax(size_t rows, size_t cols, const float *x, size_t ldx, float *y, size_t ldy) {
@@ -63,7 +64,8 @@ sattn_status sattn_softmax(size_t rows, size_t cols, const float *x, size_t ldx,
         const char *y0 = (const char *)y, *y1 = (const char *)(y + (rows - 1) * ldy + cols);
         if (x0 < y1 && y0 < x1) return SATTN_E_ARG;
     }
-    return sattn_softmax_run(sattn_kernels_current(), sattn_threads_for_call(), rows, cols, x, ldx, y, ldy);
+    const struct sattn_exec exec = sattn_exec_current();
+    return sattn_softmax_run(&exec, rows, cols, x, ldx, y, ldy);
 }
 
 /* Largest index + 1 over [n0, n1, n2, cols] with strides (s0, s1, s2, 1), in floats; 0 on overflow. */
@@ -94,6 +96,13 @@ static int rows_disjoint(const size_t n[3], const size_t s[3], size_t cols) {
     return 1;
 }
 
+/* Whether the byte ranges [a, a + a_floats) and [b, b + b_floats) share a byte. */
+static int spans_overlap(const void *a, size_t a_floats, const void *b, size_t b_floats) {
+    const uintptr_t a0 = (uintptr_t)a, a1 = a0 + a_floats * sizeof(float);
+    const uintptr_t b0 = (uintptr_t)b, b1 = b0 + b_floats * sizeof(float);
+    return a && b && a0 < b1 && b0 < a1;
+}
+
 static int strides_zero(sattn_strides s) { return s.batch == 0 && s.head == 0 && s.seq == 0; }
 
 /* Dense [batch, heads, len, cols] strides; 0 on overflow. */
@@ -104,6 +113,7 @@ static int dense_strides(size_t heads, size_t len, size_t cols, sattn_strides *s
 
 sattn_status sattn_attention_check(const sattn_attention_desc *desc, const float *q, const float *k, const float *v,
                                    const float *out, struct sattn_attention_problem *p) {
+    memset(p, 0, sizeof *p);
     if (!desc) return SATTN_E_NULL;
     const sattn_attention_desc D = *desc;
     p->batch = D.batch;
@@ -113,16 +123,19 @@ sattn_status sattn_attention_check(const sattn_attention_desc *desc, const float
     p->kv_len = D.kv_len;
     p->head_dim = D.head_dim;
     p->v_head_dim = D.v_head_dim ? D.v_head_dim : D.head_dim;
+    if (D.head_dim == 0) return SATTN_E_SHAPE;
+    if (D.heads && (p->kv_heads > D.heads || D.heads % p->kv_heads)) return SATTN_E_SHAPE;
+    if (!isfinite(D.scale)) return SATTN_E_ARG;
+    if (D.batch == 0 || D.heads == 0 || D.q_len == 0) { /* nothing to compute, nothing read */
+        p->empty = 1;
+        return SATTN_OK;
+    }
+    const int reads_kv = D.kv_len > 0;
+    if (!q || !out || (reads_kv && (!k || !v))) return SATTN_E_NULL;
     p->causal = D.causal != 0;
     p->window = D.window;
     p->kv_lens = D.kv_lens;
     p->bias = D.bias;
-    if (D.head_dim == 0) return SATTN_E_SHAPE;
-    if (D.heads && (p->kv_heads > D.heads || D.heads % p->kv_heads)) return SATTN_E_SHAPE;
-    if (!isfinite(D.scale)) return SATTN_E_ARG;
-    if (D.batch == 0 || D.heads == 0 || D.q_len == 0) return SATTN_OK; /* nothing to compute */
-    const int reads_kv = D.kv_len > 0;
-    if (!q || !out || (reads_kv && (!k || !v))) return SATTN_E_NULL;
     p->q = q;
     p->k = k;
     p->v = v;
@@ -144,19 +157,25 @@ sattn_status sattn_attention_check(const sattn_attention_desc *desc, const float
     /* Input rows may be shared (a zero stride broadcasts), but a row may not overlap the next one. */
     if ((D.q_len > 1 && p->qs.seq < d) || (D.kv_len > 1 && (p->ks.seq < d || p->vs.seq < dv)))
         return SATTN_E_STRIDE;
-    if (!extent4(D.batch, p->qs.batch, D.heads, p->qs.head, D.q_len, p->qs.seq, d) ||
-        !extent4(D.batch, p->os.batch, D.heads, p->os.head, D.q_len, p->os.seq, dv))
-        return SATTN_E_OVERFLOW;
-    if (reads_kv && (!extent4(D.batch, p->ks.batch, kvh, p->ks.head, D.kv_len, p->ks.seq, d) ||
-                     !extent4(D.batch, p->vs.batch, kvh, p->vs.head, D.kv_len, p->vs.seq, dv)))
-        return SATTN_E_OVERFLOW;
-    if (reads_kv && p->bias &&
-        !extent4(D.batch, p->bs.batch, D.heads, p->bs.head, D.q_len, p->bs.seq, D.kv_len))
-        return SATTN_E_OVERFLOW;
+    /* Each tensor's extent in floats from its base pointer (0: overflow). */
+    const size_t q_ext = extent4(D.batch, p->qs.batch, D.heads, p->qs.head, D.q_len, p->qs.seq, d);
+    const size_t o_ext = extent4(D.batch, p->os.batch, D.heads, p->os.head, D.q_len, p->os.seq, dv);
+    const size_t k_ext = reads_kv ? extent4(D.batch, p->ks.batch, kvh, p->ks.head, D.kv_len, p->ks.seq, d) : 1;
+    const size_t v_ext = reads_kv ? extent4(D.batch, p->vs.batch, kvh, p->vs.head, D.kv_len, p->vs.seq, dv) : 1;
+    const size_t b_ext = reads_kv && p->bias
+                             ? extent4(D.batch, p->bs.batch, D.heads, p->bs.head, D.q_len, p->bs.seq, D.kv_len)
+                             : 1;
+    if (!q_ext || !o_ext || !k_ext || !v_ext || !b_ext) return SATTN_E_OVERFLOW;
     /* kv_len itself must be addressable as a signed offset (masks compare signed positions). */
     if (D.kv_len > (size_t)PTRDIFF_MAX / 2 || D.q_len > (size_t)PTRDIFF_MAX / 2) return SATTN_E_OVERFLOW;
     const size_t n[3] = {D.batch, D.heads, D.q_len}, s[3] = {p->os.batch, p->os.head, p->os.seq};
     if (!rows_disjoint(n, s, dv)) return SATTN_E_STRIDE;
+    /* The output may not share memory with what is read: rows are read and written at different
+     * times by different threads. */
+    if (spans_overlap(out, o_ext, q, q_ext) ||
+        (reads_kv && (spans_overlap(out, o_ext, k, k_ext) || spans_overlap(out, o_ext, v, v_ext) ||
+                      spans_overlap(out, o_ext, p->bias, b_ext))))
+        return SATTN_E_STRIDE;
     if (p->kv_lens)
         for (size_t b = 0; b < D.batch; b++)
             if (p->kv_lens[b] < 0 || (size_t)p->kv_lens[b] > D.kv_len) return SATTN_E_ARG;
@@ -166,7 +185,8 @@ sattn_status sattn_attention_check(const sattn_attention_desc *desc, const float
 sattn_status sattn_attention(const sattn_attention_desc *desc, const float *q, const float *k, const float *v,
                              float *out) {
     struct sattn_attention_problem p;
-    sattn_status st = sattn_attention_check(desc, q, k, v, out, &p);
-    if (st != SATTN_OK || desc->batch == 0 || desc->heads == 0 || desc->q_len == 0) return st;
-    return sattn_attention_run(sattn_kernels_current(), sattn_threads_for_call(), &p);
+    const sattn_status st = sattn_attention_check(desc, q, k, v, out, &p);
+    if (st != SATTN_OK || p.empty) return st;
+    const struct sattn_exec x = sattn_exec_current();
+    return sattn_attention_run(&x, &p);
 }

@@ -6,23 +6,17 @@
  * chunks of DECODE_CHUNK_KEYS. Each (item, chunk) is an independent unit giving a partial
  * (max m, sum l, accumulator) per row — the online softmax of attention.c over that chunk
  * alone — so one head's keys are spread over all threads. The partials of an item are then
- * merged in chunk order.
+ * merged in chunk order. All of the row algebra is attention_rows.c's.
  *
  * Determinism: chunk boundaries are multiples of DECODE_CHUNK_KEYS, fixed by the shape alone,
  * and the merge order is fixed, so the result is the same bits for any thread count. */
-#include <math.h>
-#include <string.h>
 
 #include "attention_rows.h"
-#include "exp.h"
 #include "parallel.h"
 
 /* Large enough that a chunk's per-row bookkeeping is noise next to streaming its keys
  * (512 keys of d = 128 are 256 KiB of K and V), small enough that 8K keys give 16 units per head. */
 #define DECODE_CHUNK_KEYS 512
-/* Partials kept at once: 4 Mi floats (16 MiB), e.g. 32 heads x 1 row x 128 chunks of d 128 (64K
- * keys). A variable only so that a test can force small waves. */
-size_t sattn_decode_partial_floats = (size_t)1 << 22;
 
 struct decode_plan {
     size_t group, rows, chunks, items;
@@ -34,19 +28,18 @@ static struct row_block item_rows(const struct sattn_attention_problem *p, const
     return (struct row_block){.b = b, .h0 = g * pl->group, .i0 = 0, .qn = p->q_len, .rows = pl->rows};
 }
 
-/* A unit's partial state: m and l per row, then the accumulator rows. */
+/* A unit's partial state, in attention_rows.h's row_state_at layout. */
 static size_t partial_floats(const struct sattn_attention_problem *p, const struct decode_plan *pl) {
-    return sattn_round_floats(2 * pl->rows + pl->rows * p->v_head_dim);
+    return sattn_round_floats(sattn_row_state_floats(pl->rows, p->v_head_dim));
 }
 
-static void run_unit(const struct sattn_kernels *k, const struct sattn_attention_problem *p,
-                     const struct decode_plan *pl, size_t unit, float *s, float *partial) {
+static void run_unit(const struct sattn_exec *x, const struct sattn_attention_problem *p, const struct decode_plan *pl,
+                     size_t unit, float *s, float *partial) {
     const size_t item = unit / pl->chunks, chunk = unit % pl->chunks;
     const struct row_block rb = item_rows(p, pl, item);
     const size_t d = p->head_dim, dv = p->v_head_dim, rows = rb.rows;
-    float *m = partial, *l = partial + rows, *acc = partial + 2 * rows;
-    for (size_t r = 0; r < rows; r++) m[r] = -INFINITY, l[r] = 0.0f;
-    memset(acc, 0, rows * dv * sizeof *acc);
+    const struct row_state st = sattn_row_state_at(partial, rows);
+    sattn_rows_start(st, rows, dv);
 
     /* The part of the chunk that some row of the item sees; nothing outside it is read. */
     const struct key_range keys = sattn_block_keys(p, &rb);
@@ -59,45 +52,30 @@ static void run_unit(const struct sattn_kernels *k, const struct sattn_attention
 
     /* S = scale * Q·Kᵀ. Rows of one head are its queries (qs.seq apart); with one query, the
      * rows are the group's heads (qs.head apart), so each kernel call reads K once. */
+    const struct sattn_decode_ops *ops = &x->k->decode[SATTN_ELEM_F32];
+    const struct sattn_decode_params params = {.scale = p->scale};
     const float *q = p->q + rb.b * p->qs.batch + rb.h0 * p->qs.head;
     if (rb.qn == 1)
-        k->qk_dot(rows, nk, d, q, p->qs.head, kc, p->ks.seq, p->scale, s, DECODE_CHUNK_KEYS);
+        ops->qk_dot(rows, nk, d, q, p->qs.head, kc, p->ks.seq, s, DECODE_CHUNK_KEYS, &params);
     else
         for (size_t h = 0; h < pl->group; h++)
-            k->qk_dot(rb.qn, nk, d, q + h * p->qs.head, p->qs.seq, kc, p->ks.seq, p->scale,
-                      s + h * rb.qn * DECODE_CHUNK_KEYS, DECODE_CHUNK_KEYS);
-    sattn_online_softmax_block(k, p, &rb, j0, nk, s, DECODE_CHUNK_KEYS, m, l, acc);
-    k->pv_accumulate(rows, nk, dv, s, DECODE_CHUNK_KEYS, vc, p->vs.seq, acc, dv);
+            ops->qk_dot(rb.qn, nk, d, q + h * p->qs.head, p->qs.seq, kc, p->ks.seq, s + h * rb.qn * DECODE_CHUNK_KEYS,
+                        DECODE_CHUNK_KEYS, &params);
+    sattn_rows_update(&x->k->row, p, &rb, j0, nk, s, DECODE_CHUNK_KEYS, st);
+    ops->pv_accumulate(rows, nk, dv, s, DECODE_CHUNK_KEYS, vc, p->vs.seq, st.acc, dv, &params);
 }
 
-/* Chunk partials of one item, merged in chunk order: m = max m_c, l = sum l_c e^(m_c - m),
- * acc = sum acc_c e^(m_c - m). A chunk no row saw (l_c = 0, m_c = -inf) adds nothing. */
-static void merge_item(const struct sattn_kernels *k, const struct sattn_attention_problem *p,
-                       const struct decode_plan *pl, size_t item, const float *first, float *acc, float *l) {
+/* The chunk partials of one item, merged in chunk order, then its output rows. */
+static void merge_item(const struct sattn_exec *x, const struct sattn_attention_problem *p,
+                       const struct decode_plan *pl, size_t item, const float *first, float *scratch) {
     const struct row_block rb = item_rows(p, pl, item);
-    const size_t dv = p->v_head_dim, rows = rb.rows, stride = partial_floats(p, pl);
-    for (size_t r = 0; r < rows; r++) {
-        float m = -INFINITY;
-        for (size_t c = 0; c < pl->chunks; c++) {
-            const float mc = first[c * stride + r];
-            if (mc > m || mc != mc) m = mc; /* a NaN maximum poisons the row, as it would unsplit */
-        }
-        l[r] = 0.0f;
-        memset(acc + r * dv, 0, dv * sizeof *acc);
-        if (m == -INFINITY) continue;
-        for (size_t c = 0; c < pl->chunks; c++) {
-            const float *part = first + c * stride;
-            if (part[rows + r] == 0.0f && part[r] == -INFINITY) continue;
-            const float f = sattn_expf(part[r] - m);
-            l[r] += part[rows + r] * f;
-            for (size_t x = 0; x < dv; x++) acc[r * dv + x] += part[2 * rows + r * dv + x] * f;
-        }
-    }
-    sattn_store_rows(k, p, &rb, acc, l);
+    const struct row_state merged = sattn_row_state_at(scratch, rb.rows);
+    sattn_rows_merge(rb.rows, p->v_head_dim, first, pl->chunks, partial_floats(p, pl), merged);
+    sattn_rows_finish(&x->k->row, p, &rb, merged);
 }
 
-sattn_status sattn_attention_decode_run(const struct sattn_kernels *k, int threads,
-                                        const struct sattn_attention_problem *p) {
+sattn_status sattn_attention_decode_run(const struct sattn_exec *x, const struct sattn_attention_problem *p,
+                                        size_t partial_floats_max) {
     struct decode_plan pl;
     pl.group = p->heads / p->kv_heads;
     pl.rows = pl.group * p->q_len;
@@ -105,14 +83,14 @@ sattn_status sattn_attention_decode_run(const struct sattn_kernels *k, int threa
     pl.items = p->batch * p->kv_heads;
     const size_t units = pl.items * pl.chunks;
     if (units == 0) return SATTN_OK;
-    if ((size_t)threads > units) threads = (int)units;
+    const int threads = (size_t)x->threads > units ? (int)units : x->threads;
 
-    /* Items go in waves whose partials fit sattn_decode_partial_floats, so memory does not grow with
-     * the batch; a wave only bounds memory, every item's merge order is the same in any wave. */
+    /* Items go in waves whose partials fit partial_floats_max, so memory does not grow with the
+     * batch; a wave only bounds memory, every item's merge order is the same in any wave. */
     const size_t stride = partial_floats(p, &pl), item_floats = pl.chunks * stride;
-    const size_t wave = sattn_max(1, sattn_min(pl.items, sattn_decode_partial_floats / item_floats));
+    const size_t wave = sattn_max(1, sattn_min(pl.items, partial_floats_max / item_floats));
     const size_t s_floats = sattn_round_floats(pl.rows * DECODE_CHUNK_KEYS);
-    const size_t merge_floats = sattn_round_floats(pl.rows * p->v_head_dim + pl.rows);
+    const size_t merge_floats = stride;
     const size_t per_thread = s_floats > merge_floats ? s_floats : merge_floats;
     float *mem = sattn_alloc((wave * item_floats + per_thread * (size_t)threads) * sizeof(float));
     if (!mem) return SATTN_E_NOMEM;
@@ -124,10 +102,10 @@ sattn_status sattn_attention_decode_run(const struct sattn_kernels *k, int threa
             const size_t n_items = sattn_min(wave, pl.items - first), first_unit = first * pl.chunks;
 #pragma omp for schedule(dynamic, 1)
             for (size_t unit = first_unit; unit < first_unit + n_items * pl.chunks; unit++)
-                run_unit(k, p, &pl, unit, w, partials + (unit - first_unit) * stride);
+                run_unit(x, p, &pl, unit, w, partials + (unit - first_unit) * stride);
 #pragma omp for schedule(static)
             for (size_t item = first; item < first + n_items; item++)
-                merge_item(k, p, &pl, item, partials + (item - first) * item_floats, w, w + pl.rows * p->v_head_dim);
+                merge_item(x, p, &pl, item, partials + (item - first) * item_floats, w);
         }
     }
     sattn_free(mem);

@@ -1,5 +1,7 @@
-/* What both attention drivers (attention.c: blocks of many rows; attention_decode.c: a few rows,
- * keys split in chunks) share: which keys a query sees, and the online softmax of a row block. */
+/* The row algebra both attention drivers share (attention_prefill.c: blocks of many rows;
+ * attention_decode.c: a few rows, keys split in chunks): which keys a query sees, and the online
+ * softmax state of a row from its first logit to its output row. Every logit feature lives in
+ * attention_rows.c, once, whichever driver computed the logits. */
 #ifndef SATTN_ATTENTION_ROWS_H
 #define SATTN_ATTENTION_ROWS_H
 
@@ -32,15 +34,32 @@ static inline struct key_range sattn_block_keys(const struct sattn_attention_pro
     return (struct key_range){first.lo, last.hi > first.hi ? last.hi : first.hi};
 }
 
-/* Logits of keys [j0, j0+nk) in s (row r at s + r*ld_s) become weights in place (zero where a
- * row sees nothing), and each row's running max m, sum l and accumulator acc (dv per row) are
- * updated; bias and masks are applied here. */
-void sattn_online_softmax_block(const struct sattn_kernels *k, const struct sattn_attention_problem *p,
-                                const struct row_block *rb, size_t j0, size_t nk, float *s, size_t ld_s, float *m,
-                                float *l, float *acc);
+/* The online softmax state of a block of rows: running max m and sum l per row, and the
+ * accumulator, dv floats per row. A decode partial is one, stored contiguously (row_state_at). */
+struct row_state {
+    float *m, *l, *acc;
+};
 
-/* out = acc / l for every row of the block (zeros for a row that saw no key). */
-void sattn_store_rows(const struct sattn_kernels *k, const struct sattn_attention_problem *p, const struct row_block *rb,
-                      const float *acc, const float *l);
+static inline size_t sattn_row_state_floats(size_t rows, size_t dv) { return 2 * rows + rows * dv; }
+
+static inline struct row_state sattn_row_state_at(float *base, size_t rows) {
+    return (struct row_state){base, base + rows, base + 2 * rows};
+}
+
+/* Before the first key: m = -inf, l = 0, acc = 0. */
+void sattn_rows_start(struct row_state st, size_t rows, size_t dv);
+
+/* Logits of keys [j0, j0+nk) in s (row r at s + r*ld_s) become weights in place (zero where a row
+ * sees nothing); bias and masks are applied here, and each row's m, l and acc are updated. */
+void sattn_rows_update(const struct sattn_row_ops *k, const struct sattn_attention_problem *p,
+                       const struct row_block *rb, size_t j0, size_t nk, float *s, size_t ld_s, struct row_state st);
+
+/* Merges `count` partial states of the same rows, stored `stride` floats apart from `first`
+ * (row_state_at layout), in their order: m = max m_c, l = sum l_c e^(m_c - m), acc likewise. */
+void sattn_rows_merge(size_t rows, size_t dv, const float *first, size_t count, size_t stride, struct row_state out);
+
+/* Writes out = acc / l for every row of the block (zeros for a row that saw no key). */
+void sattn_rows_finish(const struct sattn_row_ops *k, const struct sattn_attention_problem *p,
+                       const struct row_block *rb, struct row_state st);
 
 #endif

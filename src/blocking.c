@@ -1,4 +1,5 @@
 /* Cache blocks fitted to this machine's caches (topology.c), over the tile sizes an ISA brings.
+ * Computed once per ISA by dispatch.c and kept beside the kernel tables, never inside them.
  *
  *   sgemm KC: a KC x NR micro-panel of B fills half of L1d (the other half holds A's micro-panel
  *             and the C tile), rounded down to 32, within [128, 512];
@@ -18,12 +19,13 @@ static size_t clamp_down(size_t x, size_t step, size_t lo, size_t hi) {
     return x < lo ? lo : x > hi ? hi : x;
 }
 
-void sattn_blocking_fit(struct sattn_kernels *k, size_t l1d_bytes, size_t l2_bytes) {
-    const size_t MR = k->gemm_mr, NR = k->gemm_nr, f = sizeof(float);
-    if (l1d_bytes) k->gemm_kc = clamp_down(l1d_bytes / 2 / (NR * f), 32, 128, 512);
+struct sattn_blocking sattn_blocking_fit(const struct sattn_kernels *k, size_t l1d_bytes, size_t l2_bytes) {
+    const size_t MR = k->gemm.mr, NR = k->gemm.nr, f = sizeof(float);
+    struct sattn_blocking b = k->tuned;
+    if (l1d_bytes) b.gemm_kc = clamp_down(l1d_bytes / 2 / (NR * f), 32, 128, 512);
     if (l2_bytes) {
-        k->gemm_mc = clamp_down(l2_bytes / 4 / (k->gemm_kc * f), MR, 4 * MR, 30 * MR);
-        const size_t rows = clamp_down(l2_bytes / 32 * 9 / (k->attn_block_keys * f), MR, 2 * MR, k->attn_block_rows);
-        k->attn_block_rows = rows < k->attn_block_rows ? rows : k->attn_block_rows;
+        b.gemm_mc = clamp_down(l2_bytes / 4 / (b.gemm_kc * f), MR, 4 * MR, 30 * MR);
+        b.attn_rows = clamp_down(l2_bytes / 32 * 9 / (b.attn_keys * f), MR, 2 * MR, k->tuned.attn_rows);
     }
+    return b;
 }

@@ -1,5 +1,6 @@
 /* The kernel tables: one per available ISA, built once as a cascade (scalar, then each ISA
- * overrides its slots), and an atomic pointer to the one in use, so readers never lock. */
+ * overrides its slots), the cache blocking fitted to this machine for each (kept apart from the
+ * tables), and an atomic pointer to the table in use, so readers never lock. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #define ISA_COUNT (SATTN_ISA_NEON + 1)
 
 static struct sattn_kernels tables[ISA_COUNT];
+static struct sattn_blocking blocking[ISA_COUNT];
 static int available[ISA_COUNT];
 static _Atomic(const struct sattn_kernels *) current;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -35,35 +37,31 @@ static sattn_isa isa_from_env(void) {
     return best_available();
 }
 
+/* An ISA starts from its parent's table and overrides what it provides. */
+static void add_isa(sattn_isa isa, sattn_isa parent, void (*init)(struct sattn_kernels *), int cpu_has) {
+    if (!cpu_has || !available[parent]) return;
+    tables[isa] = tables[parent];
+    init(&tables[isa]);
+    available[isa] = 1;
+}
+
 static void init_tables(void) {
     const struct sattn_cpu_features cpu = sattn_cpu_detect();
-    (void)cpu; /* unused when the build has no SIMD ISA */
+    (void)cpu, (void)add_isa; /* unused when the build has no SIMD ISA */
     sattn_kernels_init_scalar(&tables[SATTN_ISA_SCALAR]);
     available[SATTN_ISA_SCALAR] = 1;
 #if SATTN_HAVE_AVX2
-    if (cpu.avx2_fma) {
-        tables[SATTN_ISA_AVX2] = tables[SATTN_ISA_SCALAR];
-        sattn_kernels_init_avx2(&tables[SATTN_ISA_AVX2]);
-        available[SATTN_ISA_AVX2] = 1;
-    }
+    add_isa(SATTN_ISA_AVX2, SATTN_ISA_SCALAR, sattn_kernels_init_avx2, cpu.avx2_fma);
 #endif
 #if SATTN_HAVE_AVX512
-    if (cpu.avx512 && available[SATTN_ISA_AVX2]) {
-        tables[SATTN_ISA_AVX512] = tables[SATTN_ISA_AVX2];
-        sattn_kernels_init_avx512(&tables[SATTN_ISA_AVX512]);
-        available[SATTN_ISA_AVX512] = 1;
-    }
+    add_isa(SATTN_ISA_AVX512, SATTN_ISA_AVX2, sattn_kernels_init_avx512, cpu.avx512);
 #endif
 #if SATTN_HAVE_NEON
-    if (cpu.neon) {
-        tables[SATTN_ISA_NEON] = tables[SATTN_ISA_SCALAR];
-        sattn_kernels_init_neon(&tables[SATTN_ISA_NEON]);
-        available[SATTN_ISA_NEON] = 1;
-    }
+    add_isa(SATTN_ISA_NEON, SATTN_ISA_SCALAR, sattn_kernels_init_neon, cpu.neon);
 #endif
     const struct sattn_topology *topo = sattn_topology_get();
     for (int isa = SATTN_ISA_SCALAR; isa < ISA_COUNT; isa++)
-        if (available[isa]) sattn_blocking_fit(&tables[isa], topo->l1d_bytes, topo->l2_bytes);
+        if (available[isa]) blocking[isa] = sattn_blocking_fit(&tables[isa], topo->l1d_bytes, topo->l2_bytes);
     atomic_store(&current, &tables[isa_from_env()]);
 }
 
@@ -77,6 +75,16 @@ const struct sattn_kernels *sattn_kernels_for(sattn_isa isa) {
     if (isa == SATTN_ISA_AUTO) isa = best_available();
     if ((int)isa <= SATTN_ISA_AUTO || (int)isa >= ISA_COUNT || !available[isa]) return NULL;
     return &tables[isa];
+}
+
+const struct sattn_blocking *sattn_blocking_for(sattn_isa isa) {
+    const struct sattn_kernels *k = sattn_kernels_for(isa);
+    return k ? &blocking[k->isa] : NULL;
+}
+
+struct sattn_exec sattn_exec_current(void) {
+    const struct sattn_kernels *k = sattn_kernels_current();
+    return (struct sattn_exec){.k = k, .blk = &blocking[k->isa], .threads = sattn_threads_for_call()};
 }
 
 int sattn_isa_available(sattn_isa isa) { return sattn_kernels_for(isa) != NULL; }

@@ -10,13 +10,13 @@
 #include "parallel.h"
 
 /* C = beta*C for the cases that need no product (k == 0 or alpha == 0). beta == 0 never reads C. */
-static void scale_c(const struct sattn_kernels *k, size_t m, size_t n, float beta, float *c, size_t ldc) {
+static void scale_c(const struct sattn_row_ops *row, size_t m, size_t n, float beta, float *c, size_t ldc) {
     if (beta == 1.0f) return;
     for (size_t i = 0; i < m; i++) {
         if (beta == 0.0f)
             memset(c + i * ldc, 0, n * sizeof *c);
         else
-            k->vscale(n, c + i * ldc, beta, c + i * ldc);
+            row->vscale(n, c + i * ldc, beta, c + i * ldc);
     }
 }
 
@@ -29,16 +29,18 @@ static size_t gcd(size_t a, size_t b) {
     return a;
 }
 
-sattn_status sattn_gemm_run(const struct sattn_kernels *k, int threads, sattn_trans trans_a, sattn_trans trans_b,
-                            size_t m, size_t n, size_t kk, float alpha, const float *a, size_t lda, const float *b,
-                            size_t ldb, float beta, float *c, size_t ldc) {
+sattn_status sattn_gemm_run(const struct sattn_exec *x, sattn_trans trans_a, sattn_trans trans_b, size_t m, size_t n,
+                            size_t kk, float alpha, const float *a, size_t lda, const float *b, size_t ldb, float beta,
+                            float *c, size_t ldc) {
     if (m == 0 || n == 0) return SATTN_OK;
     if (kk == 0 || alpha == 0.0f) {
-        scale_c(k, m, n, beta, c, ldc);
+        scale_c(&x->k->row, m, n, beta, c, ldc);
         return SATTN_OK;
     }
-    const size_t MR = k->gemm_mr, NR = k->gemm_nr;
-    const size_t MC = k->gemm_mc, KC = k->gemm_kc, NC = k->gemm_nc;
+    const struct sattn_gemm_config *g = &x->k->gemm;
+    const size_t MR = g->mr, NR = g->nr;
+    const size_t MC = x->blk->gemm_mc, KC = x->blk->gemm_kc, NC = x->blk->gemm_nc;
+    int threads = x->threads;
     /* Element (i, p) of op(A) is a[i*a_rs + p*a_cs]; element (p, j) of op(B) is b[p*b_rs + j*b_cs]. */
     const size_t a_rs = trans_a ? 1 : lda, a_cs = trans_a ? lda : 1;
     const size_t b_rs = trans_b ? 1 : ldb, b_cs = trans_b ? ldb : 1;
@@ -68,12 +70,12 @@ sattn_status sattn_gemm_run(const struct sattn_kernels *k, int threads, sattn_tr
             const size_t panels_per_group = sattn_div_up(n_panels, groups);
             for (size_t pc = 0; pc < kk; pc += KC) {
                 const size_t kc = sattn_min(KC, kk - pc);
-                const float beta_pc = pc == 0 ? beta : 1.0f;
+                const struct sattn_gemm_params params = {alpha, pc == 0 ? beta : 1.0f};
 #pragma omp for schedule(static)
                 for (size_t panel = 0; panel < n_panels; panel++) {
                     const size_t j = panel * NR;
-                    k->pack_b(NR, sattn_min(NR, nc - j), kc, b + pc * b_rs + (jc + j) * b_cs, b_rs, b_cs,
-                              b_packed + j * kc);
+                    g->pack_b[SATTN_ELEM_F32](NR, sattn_min(NR, nc - j), kc, b + pc * b_rs + (jc + j) * b_cs, b_rs,
+                                              b_cs, b_packed + j * kc);
                 }
                 size_t packed_block = (size_t)-1;
 #pragma omp for schedule(static)
@@ -82,7 +84,7 @@ sattn_status sattn_gemm_run(const struct sattn_kernels *k, int threads, sattn_tr
                     const size_t ic = block * MC, mc = sattn_min(MC, m - ic);
                     if (block != packed_block) {
                         for (size_t i = 0; i < mc; i += MR)
-                            k->pack_a(MR, sattn_min(MR, mc - i), kc, a + (ic + i) * a_rs + pc * a_cs, a_rs, a_cs,
+                            g->pack_a(MR, sattn_min(MR, mc - i), kc, a + (ic + i) * a_rs + pc * a_cs, a_rs, a_cs,
                                       a_packed + i * kc);
                         packed_block = block;
                     }
@@ -90,8 +92,8 @@ sattn_status sattn_gemm_run(const struct sattn_kernels *k, int threads, sattn_tr
                     for (size_t panel = group * panels_per_group; panel < p_end; panel++) {
                         const size_t j = panel * NR, nr = sattn_min(NR, nc - j);
                         for (size_t i = 0; i < mc; i += MR)
-                            k->gemm(sattn_min(MR, mc - i), nr, kc, a_packed + i * kc, 1, MR, b_packed + j * kc,
-                                    c + (ic + i) * ldc + jc + j, ldc, alpha, beta_pc);
+                            g->ukernel(sattn_min(MR, mc - i), nr, kc, a_packed + i * kc, 1, MR, b_packed + j * kc,
+                                       c + (ic + i) * ldc + jc + j, ldc, &params);
                     }
                 }
             }

@@ -39,8 +39,9 @@ struct sattn_topology {
     size_t l1d_bytes, l2_bytes;  /* per core */
 };
 const struct sattn_topology *sattn_topology_get(void);
-/* Fits a kernel table's cache blocks to these cache sizes (blocking.c has the rules). */
-void sattn_blocking_fit(struct sattn_kernels *k, size_t l1d_bytes, size_t l2_bytes);
+/* The cache blocks for a kernel table's tile on a core with these cache sizes, starting from the
+ * table's tuned values (blocking.c has the rules; a size of 0 keeps the tuned values). */
+struct sattn_blocking sattn_blocking_fit(const struct sattn_kernels *k, size_t l1d_bytes, size_t l2_bytes);
 
 /* The thread count a call should use (>= 1). */
 int sattn_threads_for_call(void);
@@ -53,15 +54,26 @@ struct sattn_cpu_features {
 };
 struct sattn_cpu_features sattn_cpu_detect(void);
 
-/* Drivers. Arguments are already validated by api.c. */
-sattn_status sattn_gemm_run(const struct sattn_kernels *k, int threads, sattn_trans trans_a, sattn_trans trans_b,
-                            size_t m, size_t n, size_t kk, float alpha, const float *a, size_t lda, const float *b,
-                            size_t ldb, float beta, float *c, size_t ldc);
-sattn_status sattn_softmax_run(const struct sattn_kernels *k, int threads, size_t rows, size_t cols, const float *x,
-                               size_t ldx, float *y, size_t ldy);
+/* What a driver runs with: one ISA's kernels, the blocking fitted for them, and the thread count. */
+struct sattn_exec {
+    const struct sattn_kernels *k;
+    const struct sattn_blocking *blk;
+    int threads;
+};
+/* The ISA in use (sattn_set_isa / SATTN_ISA) with the call's thread count. */
+struct sattn_exec sattn_exec_current(void);
 
-/* A validated attention problem: defaults resolved, strides explicit. */
+/* Drivers. Arguments are already validated by api.c. */
+sattn_status sattn_gemm_run(const struct sattn_exec *x, sattn_trans trans_a, sattn_trans trans_b, size_t m, size_t n,
+                            size_t kk, float alpha, const float *a, size_t lda, const float *b, size_t ldb, float beta,
+                            float *c, size_t ldc);
+sattn_status sattn_softmax_run(const struct sattn_exec *x, size_t rows, size_t cols, const float *x_in, size_t ldx,
+                               float *y, size_t ldy);
+
+/* A validated attention problem: defaults resolved, strides explicit. `empty` marks a problem with
+ * nothing to compute (batch, heads or q_len zero): then only the sizes are filled. */
 struct sattn_attention_problem {
+    int empty;
     size_t batch, heads, kv_heads, q_len, kv_len, head_dim, v_head_dim;
     float scale;
     int causal;
@@ -74,13 +86,16 @@ struct sattn_attention_problem {
 };
 sattn_status sattn_attention_check(const sattn_attention_desc *desc, const float *q, const float *k, const float *v,
                                    const float *out, struct sattn_attention_problem *p);
-sattn_status sattn_attention_run(const struct sattn_kernels *k, int threads, const struct sattn_attention_problem *p);
+/* The router: decode-shaped problems take the split-KV driver, the rest the prefill driver. */
+sattn_status sattn_attention_run(const struct sattn_exec *x, const struct sattn_attention_problem *p);
 /* Problems with at most this many query rows per K/V head (decode) take the split-KV driver. */
 #define SATTN_DECODE_MAX_ROWS 8
-sattn_status sattn_attention_decode_run(const struct sattn_kernels *k, int threads,
-                                        const struct sattn_attention_problem *p);
-/* How many floats of chunk partials the decode driver keeps at once (test hook: small values
- * force one item per wave). */
-extern size_t sattn_decode_partial_floats;
+/* Floats of chunk partials the decode driver keeps at once: 4 Mi floats (16 MiB), e.g. 32 heads x
+ * 1 row x 128 chunks of d 128 (64K keys). */
+#define SATTN_DECODE_PARTIAL_FLOATS ((size_t)1 << 22)
+sattn_status sattn_attention_prefill_run(const struct sattn_exec *x, const struct sattn_attention_problem *p);
+/* partial_floats bounds the partials kept at once (a test passes small values to force waves). */
+sattn_status sattn_attention_decode_run(const struct sattn_exec *x, const struct sattn_attention_problem *p,
+                                        size_t partial_floats);
 
 #endif

@@ -1,82 +1,127 @@
 /* The microkernel contract every ISA meets, and the table that dispatch fills.
  *
- * Drivers (gemm.c, softmax.c, attention.c) call only through this table; an ISA contributes
- * the functions below plus the tile sizes that travel with them. */
+ * A table is a few bundles that travel together: the gemm config (tile size, microkernel and the
+ * packers that match it), the row operations of softmax, the decode operations per element type,
+ * and the blocking the ISA was tuned with. Drivers (gemm.c, softmax.c, attention_*.c) call only
+ * through a table. Every kernel type is declared by one macro, which both the typedef below and
+ * each ISA's header use, so a kernel with the wrong signature does not compile. Parameters that
+ * a kernel may grow (alpha and beta, scales) come through a pointer to a small struct. */
 #ifndef SATTN_KERNELS_H
 #define SATTN_KERNELS_H
 
 #include <stddef.h>
 
 #include "sattn.h"
+#include "sattn_config.h"
+
+/* Element types a kernel can read K and V in (the caches engines keep). Each has a template
+ * instantiation per ISA (tmpl.h); f32 is the only one so far. */
+enum sattn_elem { SATTN_ELEM_F32 = 0, SATTN_ELEM_COUNT };
+
+struct sattn_gemm_params {
+    float alpha, beta;
+};
 
 /* C[0..mr)[0..nr) = alpha * A·B + beta * C, mr <= MR and nr <= NR selecting the edge of a tile.
  * A is read element by element (broadcast), so it may be packed (a[p*MR + i]: rs_a = 1,
  * cs_a = MR) or any strided matrix (a[i*rs_a + p*cs_a]), e.g. query rows or softmax rows in
  * place; rows mr..MR of A are never read. B is a packed kc x NR panel (b[p*NR + j]), zero past nr.
  * beta == 0 never reads C. */
-typedef void (*sattn_gemm_ukernel_fn)(size_t mr, size_t nr, size_t kc, const float *a, size_t rs_a, size_t cs_a,
-                                      const float *b, float *c, size_t ldc, float alpha, float beta);
-/* Row i of a tile's A operand: rows past mr repeat the last row, so a microkernel always reads
- * MR valid rows (the extra ones are computed and never stored). */
-static inline const float *sattn_tile_row(const float *a, size_t rs_a, size_t i, size_t mr) {
-    return a + (i < mr ? i : mr - 1) * rs_a;
-}
-
-/* Prefetches four rows (ld floats apart, cols floats each, as one span when dense) a decode
- * kernel will stream next, one prefetch per 64-byte line. */
-static inline void sattn_prefetch_rows(const float *x, size_t ld, size_t cols) {
-    const size_t bytes = 4 * (cols < ld ? cols : ld) * sizeof(float);
-    for (size_t t = 0; t < bytes; t += 64) __builtin_prefetch((const char *)x + t);
-}
-
+#define SATTN_GEMM_UKERNEL(fn)                                                                                      \
+    void fn(size_t mr, size_t nr, size_t kc, const float *restrict a, size_t rs_a, size_t cs_a,                     \
+            const float *restrict b, float *restrict c, size_t ldc, const struct sattn_gemm_params *params)
 /* Packs element (i, p) = src[i*rs + p*cs], i < mr, p < kc, into dst[p*MR + i]; rows mr..MR are zero. */
-typedef void (*sattn_pack_a_fn)(size_t MR, size_t mr, size_t kc, const float *src, size_t rs, size_t cs, float *dst);
-/* Packs element (p, j) = src[p*rs + j*cs], p < kc, j < nr, into dst[p*NR + j]; columns nr..NR are zero. */
-typedef void (*sattn_pack_b_fn)(size_t NR, size_t nr, size_t kc, const float *src, size_t rs, size_t cs, float *dst);
+#define SATTN_PACK_A(fn) void fn(size_t MR, size_t mr, size_t kc, const float *src, size_t rs, size_t cs, float *dst)
+/* Packs element (p, j) = src[p*rs + j*cs] (an element of the table slot's type), p < kc, j < nr, into
+ * dst[p*NR + j] as float; columns nr..NR are zero. */
+#define SATTN_PACK_B(fn) void fn(size_t NR, size_t nr, size_t kc, const void *src, size_t rs, size_t cs, float *dst)
 
 /* max(x[0..n)), n >= 1. A NaN may or may not win; callers do not rely on it. */
-typedef float (*sattn_rmax_fn)(size_t n, const float *x);
+#define SATTN_RMAX_UKERNEL(fn) float fn(size_t n, const float *x)
 /* y[i] = exp(x[i] - max), returns the sum of y. y may equal x. */
-typedef float (*sattn_raddstoreexpminusmax_fn)(size_t n, const float *x, float max, float *y);
+#define SATTN_RADDSTOREEXPMINUSMAX_UKERNEL(fn) float fn(size_t n, const float *x, float max, float *y)
 /* y[i] = x[i] * s. y may equal x. */
-typedef void (*sattn_vscale_fn)(size_t n, const float *x, float s, float *y);
+#define SATTN_VSCALE_UKERNEL(fn) void fn(size_t n, const float *x, float s, float *y)
 /* z[i] = x[i] + y[i]. z may equal x. */
-typedef void (*sattn_vadd_fn)(size_t n, const float *x, const float *y, float *z);
+#define SATTN_VADD_UKERNEL(fn) void fn(size_t n, const float *x, const float *y, float *z)
 /* y[i] = exp(x[i]) over the whole float range (below about -87.34 gives 0). y may equal x. */
-typedef void (*sattn_vexp_fn)(size_t n, const float *x, float *y);
+#define SATTN_VEXP_UKERNEL(fn) void fn(size_t n, const float *x, float *y)
 
 /* Decode-shaped kernels: a few query rows against keys and values read in place (no packing),
  * because with one or a few rows the work is streaming K and V from memory, not arithmetic.
- * s[r*lds + j] = scale * sum_c q[r*ldq + c] * k[j*ldk + c] for r < rows, j < n, c < d. */
-typedef void (*sattn_qk_dot_fn)(size_t rows, size_t n, size_t d, const float *q, size_t ldq, const float *k, size_t ldk,
-                                float scale, float *s, size_t lds);
+ * K and V are elements of the slot's type; q, s, p and acc are float. */
+struct sattn_decode_params {
+    float scale; /* qk_dot: the logit scale */
+};
+/* s[r*lds + j] = scale * sum_c q[r*ldq + c] * k[j*ldk + c] for r < rows, j < n, c < d. */
+#define SATTN_QK_DOT_UKERNEL(fn)                                                                                    \
+    void fn(size_t rows, size_t n, size_t d, const float *q, size_t ldq, const void *k, size_t ldk, float *s,       \
+            size_t lds, const struct sattn_decode_params *params)
 /* acc[r*ldacc + c] += sum_j p[r*ldp + j] * v[j*ldv + c] for r < rows, c < dv, j < n (j in order). */
-typedef void (*sattn_pv_accumulate_fn)(size_t rows, size_t n, size_t dv, const float *p, size_t ldp, const float *v,
-                                       size_t ldv, float *acc, size_t ldacc);
+#define SATTN_PV_ACCUMULATE_UKERNEL(fn)                                                                             \
+    void fn(size_t rows, size_t n, size_t dv, const float *p, size_t ldp, const void *v, size_t ldv, float *acc,    \
+            size_t ldacc, const struct sattn_decode_params *params)
 
-struct sattn_kernels {
-    sattn_isa isa;
+typedef SATTN_GEMM_UKERNEL((*sattn_gemm_ukernel_fn));
+typedef SATTN_PACK_A((*sattn_pack_a_fn));
+typedef SATTN_PACK_B((*sattn_pack_b_fn));
+typedef SATTN_RMAX_UKERNEL((*sattn_rmax_fn));
+typedef SATTN_RADDSTOREEXPMINUSMAX_UKERNEL((*sattn_raddstoreexpminusmax_fn));
+typedef SATTN_VSCALE_UKERNEL((*sattn_vscale_fn));
+typedef SATTN_VADD_UKERNEL((*sattn_vadd_fn));
+typedef SATTN_VEXP_UKERNEL((*sattn_vexp_fn));
+typedef SATTN_QK_DOT_UKERNEL((*sattn_qk_dot_fn));
+typedef SATTN_PV_ACCUMULATE_UKERNEL((*sattn_pv_accumulate_fn));
 
-    /* sgemm: register tile MR x NR, cache blocks MC (rows of A in L2), KC (depth), NC (columns of B). */
-    size_t gemm_mr, gemm_nr, gemm_mc, gemm_kc, gemm_nc;
-    sattn_gemm_ukernel_fn gemm;
+/* A register tile and the packers that lay out its operands: set together, never one alone. */
+struct sattn_gemm_config {
+    size_t mr, nr;
+    sattn_gemm_ukernel_fn ukernel;
     sattn_pack_a_fn pack_a;
-    sattn_pack_b_fn pack_b;
+    sattn_pack_b_fn pack_b[SATTN_ELEM_COUNT]; /* B (Kᵀ, V in prefill) from each element type into float panels */
+};
 
-    /* fused attention: rows of stacked (head, query) pairs per work item, keys per block. */
-    size_t attn_block_rows, attn_block_keys;
-
+struct sattn_row_ops {
     sattn_rmax_fn rmax;
     sattn_raddstoreexpminusmax_fn raddstoreexpminusmax;
     sattn_vscale_fn vscale;
     sattn_vadd_fn vadd;
     sattn_vexp_fn vexp;
+};
 
+struct sattn_decode_ops {
     sattn_qk_dot_fn qk_dot;
     sattn_pv_accumulate_fn pv_accumulate;
 };
 
-/* Per-ISA initialisers: each overrides the slots its ISA provides (dav1d's cascade). */
+/* Cache blocks. An ISA's table carries the values it was tuned with on its reference core;
+ * the values in use are fitted to the machine once (blocking.c) and kept beside the tables. */
+struct sattn_blocking {
+    size_t gemm_mc, gemm_kc, gemm_nc; /* rows of A in L2, depth, columns of B */
+    size_t attn_rows, attn_keys;      /* fused attention: stacked (head, query) rows per item, keys per block */
+};
+
+struct sattn_kernels {
+    sattn_isa isa;
+    sattn_isa parent; /* the table this one started from (dispatch's cascade); AUTO for scalar */
+    struct sattn_gemm_config gemm;
+    struct sattn_row_ops row;
+    struct sattn_decode_ops decode[SATTN_ELEM_COUNT];
+    struct sattn_blocking tuned;
+};
+
+/* Row i of a tile's operand (any element type): rows past mr repeat the last row, so a
+ * microkernel always reads MR valid rows (the extra ones are computed and never stored). */
+#define SATTN_TILE_ROW(a, rs, i, mr) ((a) + ((size_t)(i) < (mr) ? (size_t)(i) : (mr)-1) * (rs))
+
+/* Prefetches four rows (ld_bytes apart, row_bytes each, as one span when dense) a decode kernel
+ * will stream next, one prefetch per 64-byte line. */
+static inline void sattn_prefetch_rows(const void *x, size_t ld_bytes, size_t row_bytes) {
+    const size_t bytes = 4 * (row_bytes < ld_bytes ? row_bytes : ld_bytes);
+    for (size_t t = 0; t < bytes; t += 64) __builtin_prefetch((const char *)x + t);
+}
+
+/* Per-ISA initialisers: each overrides the bundles and slots its ISA provides (dav1d's cascade). */
 void sattn_kernels_init_scalar(struct sattn_kernels *k);
 #if SATTN_HAVE_AVX2
 void sattn_kernels_init_avx2(struct sattn_kernels *k);
@@ -92,5 +137,7 @@ void sattn_kernels_init_neon(struct sattn_kernels *k);
 const struct sattn_kernels *sattn_kernels_current(void);
 /* The table of one ISA, or NULL when it is not available (tests use this to cross-check ISAs). */
 const struct sattn_kernels *sattn_kernels_for(sattn_isa isa);
+/* The blocking fitted to this machine for one ISA's table, or NULL when it is not available. */
+const struct sattn_blocking *sattn_blocking_for(sattn_isa isa);
 
 #endif

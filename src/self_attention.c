@@ -17,6 +17,12 @@ static size_t workspace_bytes(const sattn_self_attention_desc *d, size_t *tensor
     return total;
 }
 
+/* Whether [a, a + a_bytes) and [b, b + b_bytes) share a byte (b NULL: nothing is read there). */
+static int bytes_overlap(const void *a, size_t a_bytes, const void *b, size_t b_bytes) {
+    const uintptr_t a0 = (uintptr_t)a, b0 = (uintptr_t)b;
+    return b && a0 < b0 + b_bytes && b0 < a0 + a_bytes;
+}
+
 static int desc_valid(const sattn_self_attention_desc *d) {
     return d && d->d_model && d->heads && d->head_dim;
 }
@@ -42,6 +48,13 @@ sattn_status sattn_self_attention(const sattn_self_attention_desc *desc, const f
         __builtin_mul_overflow(desc->batch * S, D, &tokens_d) || tokens_d > (size_t)PTRDIFF_MAX / sizeof(float))
         return SATTN_E_OVERFLOW;
     if (workspace && workspace_size < need) return SATTN_E_ARG;
+    /* y is written while x, the weights and the workspace are still being read. */
+    const size_t width_floats = H * dh, y_floats = desc->batch * S * (w_o ? D : width_floats);
+    const void *reads[] = {x, w_q, w_k, w_v, w_o, workspace};
+    const size_t read_bytes[] = {tokens_d * sizeof(float), dm_sq * sizeof(float), dm_sq * sizeof(float),
+                                 dm_sq * sizeof(float), dm_sq * sizeof(float), workspace ? workspace_size : 0};
+    for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++)
+        if (bytes_overlap(y, y_floats * sizeof(float), reads[i], read_bytes[i])) return SATTN_E_STRIDE;
 
     const size_t width = H * dh, tokens = desc->batch * S;
     const sattn_strides tokens_major = {S * width, dh, width};
@@ -62,22 +75,18 @@ sattn_status sattn_self_attention(const sattn_self_attention_desc *desc, const f
     float *base = (float *)(((uintptr_t)workspace + SATTN_ALIGN - 1) & ~(uintptr_t)(SATTN_ALIGN - 1));
     float *q = base, *k = q + tensor, *v = k + tensor, *heads = w_o ? v + tensor : y;
 
-    const struct sattn_kernels *kern = sattn_kernels_current();
-    const int threads = sattn_threads_for_call();
+    const struct sattn_exec ex = sattn_exec_current();
     struct sattn_attention_problem p;
-    sattn_status st = sattn_gemm_run(kern, threads, SATTN_NOTRANS, SATTN_NOTRANS, tokens, width, D, 1.0f, x, D, w_q,
-                                     width, 0.0f, q, width);
-    if (st == SATTN_OK)
-        st = sattn_gemm_run(kern, threads, SATTN_NOTRANS, SATTN_NOTRANS, tokens, width, D, 1.0f, x, D, w_k, width, 0.0f,
-                            k, width);
-    if (st == SATTN_OK)
-        st = sattn_gemm_run(kern, threads, SATTN_NOTRANS, SATTN_NOTRANS, tokens, width, D, 1.0f, x, D, w_v, width, 0.0f,
-                            v, width);
+    sattn_status st = SATTN_OK;
+    const float *weights[3] = {w_q, w_k, w_v};
+    float *projected[3] = {q, k, v};
+    for (int t = 0; t < 3 && st == SATTN_OK; t++)
+        st = sattn_gemm_run(&ex, SATTN_NOTRANS, SATTN_NOTRANS, tokens, width, D, 1.0f, x, D, weights[t], width, 0.0f,
+                            projected[t], width);
     if (st == SATTN_OK) st = sattn_attention_check(&ad, q, k, v, heads, &p);
-    if (st == SATTN_OK) st = sattn_attention_run(kern, threads, &p);
+    if (st == SATTN_OK) st = sattn_attention_run(&ex, &p);
     if (st == SATTN_OK && w_o)
-        st = sattn_gemm_run(kern, threads, SATTN_NOTRANS, SATTN_NOTRANS, tokens, D, width, 1.0f, heads, width, w_o, D,
-                            0.0f, y, D);
+        st = sattn_gemm_run(&ex, SATTN_NOTRANS, SATTN_NOTRANS, tokens, D, width, 1.0f, heads, width, w_o, D, 0.0f, y, D);
     sattn_free(owned);
     return st;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "sattn_config.h"
 
 static void test_strings_and_version(void **state) {
     (void)state;

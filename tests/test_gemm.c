@@ -94,13 +94,13 @@ static void packers(void) {
                     for (int orient = 0; orient < 2; orient++) {
                         const size_t W = widths[w], rs = orient ? 1 : LD, cs = orient ? LD : 1;
                         memset(got, 0x7f, sizeof got), memset(want, 0x7f, sizeof want);
-                        k->pack_a(W, used, kc, src, rs, cs, got);
-                        ref->pack_a(W, used, kc, src, rs, cs, want);
+                        k->gemm.pack_a(W, used, kc, src, rs, cs, got);
+                        ref->gemm.pack_a(W, used, kc, src, rs, cs, want);
                         if (memcmp(got, want, kc * W * sizeof(float)))
                             fail_msg("%s pack_a MR %zu mr %zu kc %zu orient %d", sattn_isa_name(isas[a]), W, used, kc, orient);
                         memset(got, 0x7f, sizeof got), memset(want, 0x7f, sizeof want);
-                        k->pack_b(W, used, kc, src, cs, rs, got);
-                        ref->pack_b(W, used, kc, src, cs, rs, want);
+                        k->gemm.pack_b[SATTN_ELEM_F32](W, used, kc, src, cs, rs, got);
+                        ref->gemm.pack_b[SATTN_ELEM_F32](W, used, kc, src, cs, rs, want);
                         if (memcmp(got, want, kc * W * sizeof(float)))
                             fail_msg("%s pack_b NR %zu nr %zu kc %zu orient %d", sattn_isa_name(isas[a]), W, used, kc, orient);
                     }

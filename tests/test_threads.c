@@ -83,16 +83,15 @@ static void test_decode_waves(void **state) {
     float ref[DECODE_FLOATS], got[DECODE_FLOATS];
     sattn_attention_desc dd = {.batch = B, .heads = H, .kv_heads = KVH, .q_len = 2, .kv_len = KV_LONG, .head_dim = D,
                                .causal = 1};
-    const size_t budget = sattn_decode_partial_floats;
+    struct sattn_attention_problem p;
     for (size_t a = 0; a < ni; a++) {
         assert_int_equal(sattn_set_isa(isas[a]), SATTN_OK);
         for (int t = 1; t <= 3; t++) {
             assert_int_equal(sattn_set_num_threads(t), SATTN_OK);
-            sattn_decode_partial_floats = budget;
+            const struct sattn_exec x = sattn_exec_current();
             assert_int_equal(sattn_attention(&dd, in.q, in.k, in.v, ref), SATTN_OK);
-            sattn_decode_partial_floats = 1;
-            assert_int_equal(sattn_attention(&dd, in.q, in.k, in.v, got), SATTN_OK);
-            sattn_decode_partial_floats = budget;
+            assert_int_equal(sattn_attention_check(&dd, in.q, in.k, in.v, got, &p), SATTN_OK);
+            assert_int_equal(sattn_attention_decode_run(&x, &p, 1), SATTN_OK);
             if (memcmp(ref, got, sizeof ref)) fail_msg("%s, %d threads: waves change the bits", sattn_isa_name(isas[a]), t);
         }
     }

@@ -6,20 +6,18 @@
 #include <stddef.h>
 
 #include "../exp.h"
+#include "../kernels.h"
 
-void sattn_f32_gemm_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, const float *a, size_t rs_a, size_t cs_a,
-                                       const float *b, float *c, size_t ldc, float alpha, float beta);
-void sattn_f32_pack_a__avx2(size_t MR, size_t mr, size_t kc, const float *src, size_t rs, size_t cs, float *dst);
-void sattn_f32_pack_b__avx2(size_t NR, size_t nr, size_t kc, const float *src, size_t rs, size_t cs, float *dst);
-float sattn_f32_rmax_ukernel__avx2(size_t n, const float *x);
-float sattn_f32_raddstoreexpminusmax_ukernel__avx2_p6(size_t n, const float *x, float max, float *y);
-void sattn_f32_vscale_ukernel__avx2(size_t n, const float *x, float s, float *y);
-void sattn_f32_vadd_ukernel__avx2(size_t n, const float *x, const float *y, float *z);
-void sattn_f32_vexp_ukernel__avx2_p6(size_t n, const float *x, float *y);
-void sattn_f32_qk_dot__avx2(size_t rows, size_t n, size_t d, const float *q, size_t ldq, const float *k, size_t ldk,
-                            float scale, float *s, size_t lds);
-void sattn_f32_pv_accumulate__avx2(size_t rows, size_t n, size_t dv, const float *p, size_t ldp, const float *v,
-                                   size_t ldv, float *acc, size_t ldacc);
+SATTN_GEMM_UKERNEL(sattn_f32_gemm_ukernel_6x16__avx2);
+SATTN_PACK_A(sattn_f32_pack_a__avx2);
+SATTN_PACK_B(sattn_f32_pack_b__avx2);
+SATTN_RMAX_UKERNEL(sattn_f32_rmax_ukernel__avx2);
+SATTN_RADDSTOREEXPMINUSMAX_UKERNEL(sattn_f32_raddstoreexpminusmax_ukernel__avx2_p6);
+SATTN_VSCALE_UKERNEL(sattn_f32_vscale_ukernel__avx2);
+SATTN_VADD_UKERNEL(sattn_f32_vadd_ukernel__avx2);
+SATTN_VEXP_UKERNEL(sattn_f32_vexp_ukernel__avx2_p6);
+SATTN_QK_DOT_UKERNEL(sattn_f32_qk_dot__avx2);
+SATTN_PV_ACCUMULATE_UKERNEL(sattn_f32_pv_accumulate__avx2);
 
 /* Lanes [0, n) set, for n in [0, 8]: masked loads and stores of row tails. */
 static inline __m256i sattn_avx2_tail_mask(size_t n) {

@@ -14,7 +14,7 @@ static inline __m256 exp_full(__m256 x) {
     return _mm256_blendv_ps(e, _mm256_set1_ps(INFINITY), _mm256_cmp_ps(x, _mm256_set1_ps(SATTN_EXP_MAX_INPUT), _CMP_GT_OQ));
 }
 
-void sattn_f32_vexp_ukernel__avx2_p6(size_t n, const float *x, float *y) {
+SATTN_VEXP_UKERNEL(sattn_f32_vexp_ukernel__avx2_p6) {
     size_t i = 0;
     for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, exp_full(_mm256_loadu_ps(x + i)));
     if (i < n) {

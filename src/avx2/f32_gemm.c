@@ -2,7 +2,6 @@
  * one A element per row feed 12 FMAs. A is read through (rs_a, cs_a), packed or in place. Edge
  * tiles run the same loop (B panels are zero-padded, missing A rows repeat the last row) and
  * store only their mr x nr corner with masked stores. */
-#include "../kernels.h"
 #include "avx2.h"
 
 #define MR 6
@@ -31,15 +30,12 @@ static inline void store_row(float *c, __m256 lo, __m256 hi, size_t nr, __m256 a
     _mm256_maskstore_ps(c + 8, m_hi, v_hi);
 }
 
-void sattn_f32_gemm_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, const float *restrict a, size_t rs_a,
-                                       size_t cs_a, const float *restrict b, float *restrict c, size_t ldc,
-                                       float alpha, float beta) {
-    /* alpha and beta arrive in registers; parked in memory they leave all 16 YMM registers to
-     * the loop (12 accumulators, 2 B vectors, 1 broadcast) instead of forcing a spill. */
-    volatile float alpha_beta[2] = {alpha, beta};
-    const float *a0 = sattn_tile_row(a, rs_a, 0, mr), *a1 = sattn_tile_row(a, rs_a, 1, mr);
-    const float *a2 = sattn_tile_row(a, rs_a, 2, mr), *a3 = sattn_tile_row(a, rs_a, 3, mr);
-    const float *a4 = sattn_tile_row(a, rs_a, 4, mr), *a5 = sattn_tile_row(a, rs_a, 5, mr);
+SATTN_GEMM_UKERNEL(sattn_f32_gemm_ukernel_6x16__avx2) {
+    /* alpha and beta stay behind the params pointer until the stores: the loop has all 16 YMM
+     * registers (12 accumulators, 2 B vectors, 1 broadcast) and nothing to spill. */
+    const float *a0 = SATTN_TILE_ROW(a, rs_a, 0, mr), *a1 = SATTN_TILE_ROW(a, rs_a, 1, mr);
+    const float *a2 = SATTN_TILE_ROW(a, rs_a, 2, mr), *a3 = SATTN_TILE_ROW(a, rs_a, 3, mr);
+    const float *a4 = SATTN_TILE_ROW(a, rs_a, 4, mr), *a5 = SATTN_TILE_ROW(a, rs_a, 5, mr);
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
     __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
@@ -61,8 +57,8 @@ void sattn_f32_gemm_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, const fl
         av = _mm256_broadcast_ss(a5 + o);
         c50 = _mm256_fmadd_ps(av, b0, c50), c51 = _mm256_fmadd_ps(av, b1, c51);
     }
-    alpha = alpha_beta[0], beta = alpha_beta[1];
-    const __m256 va = _mm256_set1_ps(alpha);
+    const float beta = params->beta;
+    const __m256 va = _mm256_set1_ps(params->alpha);
     store_row(c, c00, c01, nr, va, beta);
     if (mr > 1) store_row(c + ldc, c10, c11, nr, va, beta);
     if (mr > 2) store_row(c + 2 * ldc, c20, c21, nr, va, beta);

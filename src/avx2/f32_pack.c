@@ -32,9 +32,11 @@ static void pack_a_rows(size_t MR, size_t mr, size_t kc, const float *src, size_
             transpose8(r);
             if (width == 8) {
                 for (size_t t = 0; t < 8; t++) _mm256_storeu_ps(dst + (p + t) * MR + g, r[t]);
-            } else if (MR < 8) {
+            } else if (MR < 8 && MR >= 4) {
                 /* One narrow group: each full store's extra lanes land where the next column is
-                 * about to be written (masked stores are slow on AMD cores); the last is masked. */
+                 * about to be written (masked stores are slow on AMD cores); the last is masked.
+                 * With MR >= 4 the store of column 6 ends by the end of column 7 (6*MR + 8 <= 8*MR):
+                 * below that it would write past the panel. */
                 for (size_t t = 0; t < 7; t++) _mm256_storeu_ps(dst + (p + t) * MR, r[t]);
                 _mm256_maskstore_ps(dst + (p + 7) * MR, sattn_avx2_tail_mask(MR), r[7]);
             } else {
@@ -44,7 +46,7 @@ static void pack_a_rows(size_t MR, size_t mr, size_t kc, const float *src, size_
     if (p < kc) sattn_f32_pack_a__scalar(MR, mr, kc - p, src + p, rs, 1, dst + p * MR);
 }
 
-void sattn_f32_pack_a__avx2(size_t MR, size_t mr, size_t kc, const float *src, size_t rs, size_t cs, float *dst) {
+SATTN_PACK_A(sattn_f32_pack_a__avx2) {
     if (MR <= 16 && cs == 1)
         pack_a_rows(MR, mr, kc, src, rs, dst);
     else
@@ -79,11 +81,12 @@ static void pack_b_rows(size_t NR, size_t nr, size_t kc, const float *src, size_
         }
 }
 
-void sattn_f32_pack_b__avx2(size_t NR, size_t nr, size_t kc, const float *src, size_t rs, size_t cs, float *dst) {
+SATTN_PACK_B(sattn_f32_pack_b__avx2) {
+    const float *from = src;
     if (NR % 8 == 0 && cs == 1)
-        pack_b_rows(NR, nr, kc, src, rs, dst);
+        pack_b_rows(NR, nr, kc, from, rs, dst);
     else if (NR % 8 == 0 && rs == 1)
-        pack_b_columns(NR, nr, kc, src, cs, dst);
+        pack_b_columns(NR, nr, kc, from, cs, dst);
     else
         sattn_f32_pack_b__scalar(NR, nr, kc, src, rs, cs, dst);
 }

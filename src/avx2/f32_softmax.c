@@ -4,7 +4,7 @@
 
 #include "avx2.h"
 
-float sattn_f32_rmax_ukernel__avx2(size_t n, const float *x) {
+SATTN_RMAX_UKERNEL(sattn_f32_rmax_ukernel__avx2) {
     const __m256 neg_inf = _mm256_set1_ps(-INFINITY);
     __m256 m0 = neg_inf, m1 = neg_inf, m2 = neg_inf, m3 = neg_inf;
     size_t i = 0;
@@ -22,7 +22,7 @@ float sattn_f32_rmax_ukernel__avx2(size_t n, const float *x) {
     return sattn_avx2_hmax(_mm256_max_ps(_mm256_max_ps(m0, m1), _mm256_max_ps(m2, m3)));
 }
 
-float sattn_f32_raddstoreexpminusmax_ukernel__avx2_p6(size_t n, const float *x, float max, float *y) {
+SATTN_RADDSTOREEXPMINUSMAX_UKERNEL(sattn_f32_raddstoreexpminusmax_ukernel__avx2_p6) {
     const __m256 vmax = _mm256_set1_ps(max);
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps();
     size_t i = 0;
@@ -47,7 +47,7 @@ float sattn_f32_raddstoreexpminusmax_ukernel__avx2_p6(size_t n, const float *x, 
     return sattn_avx2_hsum(_mm256_add_ps(_mm256_add_ps(s0, s1), s2));
 }
 
-void sattn_f32_vscale_ukernel__avx2(size_t n, const float *x, float s, float *y) {
+SATTN_VSCALE_UKERNEL(sattn_f32_vscale_ukernel__avx2) {
     const __m256 vs = _mm256_set1_ps(s);
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
@@ -61,7 +61,7 @@ void sattn_f32_vscale_ukernel__avx2(size_t n, const float *x, float s, float *y)
     }
 }
 
-void sattn_f32_vadd_ukernel__avx2(size_t n, const float *x, const float *y, float *z) {
+SATTN_VADD_UKERNEL(sattn_f32_vadd_ukernel__avx2) {
     size_t i = 0;
     for (; i + 8 <= n; i += 8) _mm256_storeu_ps(z + i, _mm256_add_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
     if (i < n) {

@@ -10,7 +10,7 @@ static inline __m512 exp_full(__m512 x) {
                               _mm512_set1_ps(INFINITY));
 }
 
-void sattn_f32_vexp_ukernel__avx512_p6(size_t n, const float *x, float *y) {
+SATTN_VEXP_UKERNEL(sattn_f32_vexp_ukernel__avx512_p6) {
     size_t i = 0;
     for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, exp_full(_mm512_loadu_ps(x + i)));
     if (i < n) {

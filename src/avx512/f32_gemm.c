@@ -2,7 +2,6 @@
  * step and one broadcast of an A element per row: 14 loads feed 24 FMAs, so the two 512-bit FMA
  * pipes, not the load ports, set the pace. A is read in place through (rs_a, cs_a) like the AVX2
  * tile. Edge tiles run the same loop and store their mr x nr corner under opmasks. */
-#include "../kernels.h"
 #include "avx512.h"
 
 #define MR 12
@@ -20,15 +19,13 @@ static inline void store_row(float *c, __m512 lo, __m512 hi, __mmask16 m_lo, __m
     _mm512_mask_storeu_ps(c + 16, m_hi, v_hi);
 }
 
-void sattn_f32_gemm_ukernel_12x32__avx512(size_t mr, size_t nr, size_t kc, const float *restrict a, size_t rs_a,
-                                          size_t cs_a, const float *restrict b, float *restrict c, size_t ldc,
-                                          float alpha, float beta) {
-    const float *a0 = sattn_tile_row(a, rs_a, 0, mr), *a1 = sattn_tile_row(a, rs_a, 1, mr);
-    const float *a2 = sattn_tile_row(a, rs_a, 2, mr), *a3 = sattn_tile_row(a, rs_a, 3, mr);
-    const float *a4 = sattn_tile_row(a, rs_a, 4, mr), *a5 = sattn_tile_row(a, rs_a, 5, mr);
-    const float *a6 = sattn_tile_row(a, rs_a, 6, mr), *a7 = sattn_tile_row(a, rs_a, 7, mr);
-    const float *a8 = sattn_tile_row(a, rs_a, 8, mr), *a9 = sattn_tile_row(a, rs_a, 9, mr);
-    const float *a10 = sattn_tile_row(a, rs_a, 10, mr), *a11 = sattn_tile_row(a, rs_a, 11, mr);
+SATTN_GEMM_UKERNEL(sattn_f32_gemm_ukernel_12x32__avx512) {
+    const float *a0 = SATTN_TILE_ROW(a, rs_a, 0, mr), *a1 = SATTN_TILE_ROW(a, rs_a, 1, mr);
+    const float *a2 = SATTN_TILE_ROW(a, rs_a, 2, mr), *a3 = SATTN_TILE_ROW(a, rs_a, 3, mr);
+    const float *a4 = SATTN_TILE_ROW(a, rs_a, 4, mr), *a5 = SATTN_TILE_ROW(a, rs_a, 5, mr);
+    const float *a6 = SATTN_TILE_ROW(a, rs_a, 6, mr), *a7 = SATTN_TILE_ROW(a, rs_a, 7, mr);
+    const float *a8 = SATTN_TILE_ROW(a, rs_a, 8, mr), *a9 = SATTN_TILE_ROW(a, rs_a, 9, mr);
+    const float *a10 = SATTN_TILE_ROW(a, rs_a, 10, mr), *a11 = SATTN_TILE_ROW(a, rs_a, 11, mr);
     __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
     __m512 c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
     __m512 c80 = c00, c81 = c00, c90 = c00, c91 = c00, c100 = c00, c101 = c00, c110 = c00, c111 = c00;
@@ -63,7 +60,8 @@ void sattn_f32_gemm_ukernel_12x32__avx512(size_t mr, size_t nr, size_t kc, const
         c110 = _mm512_fmadd_ps(av, b0, c110), c111 = _mm512_fmadd_ps(av, b1, c111);
     }
     const __mmask16 m_lo = sattn_avx512_tail_mask(nr), m_hi = sattn_avx512_tail_mask(nr > 16 ? nr - 16 : 0);
-    const __m512 va = _mm512_set1_ps(alpha);
+    const float beta = params->beta;
+    const __m512 va = _mm512_set1_ps(params->alpha);
     store_row(c, c00, c01, m_lo, m_hi, va, beta);
     if (mr > 1) store_row(c + 1 * ldc, c10, c11, m_lo, m_hi, va, beta);
     if (mr > 2) store_row(c + 2 * ldc, c20, c21, m_lo, m_hi, va, beta);

@@ -4,7 +4,7 @@
 
 #include "avx512.h"
 
-float sattn_f32_rmax_ukernel__avx512(size_t n, const float *x) {
+SATTN_RMAX_UKERNEL(sattn_f32_rmax_ukernel__avx512) {
     const __m512 neg_inf = _mm512_set1_ps(-INFINITY);
     __m512 m0 = neg_inf, m1 = neg_inf, m2 = neg_inf, m3 = neg_inf;
     size_t i = 0;
@@ -19,7 +19,7 @@ float sattn_f32_rmax_ukernel__avx512(size_t n, const float *x) {
     return _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(m0, m1), _mm512_max_ps(m2, m3)));
 }
 
-float sattn_f32_raddstoreexpminusmax_ukernel__avx512_p6(size_t n, const float *x, float max, float *y) {
+SATTN_RADDSTOREEXPMINUSMAX_UKERNEL(sattn_f32_raddstoreexpminusmax_ukernel__avx512_p6) {
     const __m512 vmax = _mm512_set1_ps(max);
     __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps();
     size_t i = 0;
@@ -44,7 +44,7 @@ float sattn_f32_raddstoreexpminusmax_ukernel__avx512_p6(size_t n, const float *x
     return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), s2));
 }
 
-void sattn_f32_vscale_ukernel__avx512(size_t n, const float *x, float s, float *y) {
+SATTN_VSCALE_UKERNEL(sattn_f32_vscale_ukernel__avx512) {
     const __m512 vs = _mm512_set1_ps(s);
     size_t i = 0;
     for (; i + 32 <= n; i += 32) {
@@ -57,7 +57,7 @@ void sattn_f32_vscale_ukernel__avx512(size_t n, const float *x, float s, float *
     }
 }
 
-void sattn_f32_vadd_ukernel__avx512(size_t n, const float *x, const float *y, float *z) {
+SATTN_VADD_UKERNEL(sattn_f32_vadd_ukernel__avx512) {
     for (size_t i = 0; i < n; i += 16) {
         const __mmask16 m = sattn_avx512_tail_mask(n - i);
         _mm512_mask_storeu_ps(z + i, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, x + i), _mm512_maskz_loadu_ps(m, y + i)));

@@ -16,7 +16,7 @@ static inline float32x4_t exp_full(float32x4_t x) {
     return vbslq_f32(vcgtq_f32(x, vdupq_n_f32(SATTN_EXP_MAX_INPUT)), vdupq_n_f32(INFINITY), e);
 }
 
-void sattn_f32_vexp_ukernel__neon_p6(size_t n, const float *x, float *y) {
+SATTN_VEXP_UKERNEL(sattn_f32_vexp_ukernel__neon_p6) {
     size_t i = 0;
     for (; i + 4 <= n; i += 4) vst1q_f32(y + i, exp_full(vld1q_f32(x + i)));
     if (i < n) sattn_neon_store_tail(y + i, n - i, exp_full(sattn_neon_load_tail(x + i, n - i, 0.0f)));

@@ -2,7 +2,6 @@
  * broadcast (ld1r) of one A element per row feed 24 FMAs; 29 of the 32 vector registers. A is
  * read through (rs_a, cs_a), packed or in place; missing A rows repeat the last one; B panels are
  * zero-padded. Edge tiles store whole vectors, then at most 3 lanes. */
-#include "../kernels.h"
 #include "neon.h"
 
 #define MR 6
@@ -34,15 +33,12 @@ static inline void store_row(float *c, float32x4_t v0, float32x4_t v1, float32x4
         r##2 = vfmaq_f32(r##2, bc, b2), r##3 = vfmaq_f32(r##3, bc, b3);                                            \
     } while (0)
 
-void sattn_f32_gemm_ukernel_6x16__neon(size_t mr, size_t nr, size_t kc, const float *restrict a, size_t rs_a,
-                                       size_t cs_a, const float *restrict b, float *restrict c, size_t ldc,
-                                       float alpha, float beta) {
-    /* As on AVX2: alpha and beta parked in memory leave the loop every vector register (24
-     * accumulators, 4 B vectors, the A elements); kept in registers they force a spill. */
-    volatile float alpha_beta[2] = {alpha, beta};
-    const float *a0 = sattn_tile_row(a, rs_a, 0, mr), *a1 = sattn_tile_row(a, rs_a, 1, mr);
-    const float *a2 = sattn_tile_row(a, rs_a, 2, mr), *a3 = sattn_tile_row(a, rs_a, 3, mr);
-    const float *a4 = sattn_tile_row(a, rs_a, 4, mr), *a5 = sattn_tile_row(a, rs_a, 5, mr);
+SATTN_GEMM_UKERNEL(sattn_f32_gemm_ukernel_6x16__neon) {
+    /* As on AVX2: alpha and beta stay behind the params pointer until the stores, leaving the loop
+     * every vector register (24 accumulators, 4 B vectors, the A elements). */
+    const float *a0 = SATTN_TILE_ROW(a, rs_a, 0, mr), *a1 = SATTN_TILE_ROW(a, rs_a, 1, mr);
+    const float *a2 = SATTN_TILE_ROW(a, rs_a, 2, mr), *a3 = SATTN_TILE_ROW(a, rs_a, 3, mr);
+    const float *a4 = SATTN_TILE_ROW(a, rs_a, 4, mr), *a5 = SATTN_TILE_ROW(a, rs_a, 5, mr);
     const float32x4_t z = vdupq_n_f32(0.0f);
     float32x4_t c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
     float32x4_t c20 = z, c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z;
@@ -58,7 +54,7 @@ void sattn_f32_gemm_ukernel_6x16__neon(size_t mr, size_t nr, size_t kc, const fl
         ROW_UPDATE(c4, a4 + o);
         ROW_UPDATE(c5, a5 + o);
     }
-    alpha = alpha_beta[0], beta = alpha_beta[1];
+    const float alpha = params->alpha, beta = params->beta;
     store_row(c, c00, c01, c02, c03, nr, alpha, beta);
     if (mr > 1) store_row(c + ldc, c10, c11, c12, c13, nr, alpha, beta);
     if (mr > 2) store_row(c + 2 * ldc, c20, c21, c22, c23, nr, alpha, beta);

@@ -4,7 +4,7 @@
 
 #include "neon.h"
 
-float sattn_f32_rmax_ukernel__neon(size_t n, const float *x) {
+SATTN_RMAX_UKERNEL(sattn_f32_rmax_ukernel__neon) {
     float32x4_t m0 = vdupq_n_f32(-INFINITY), m1 = m0, m2 = m0, m3 = m0;
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
@@ -18,7 +18,7 @@ float sattn_f32_rmax_ukernel__neon(size_t n, const float *x) {
     return vmaxvq_f32(vmaxq_f32(vmaxq_f32(m0, m1), vmaxq_f32(m2, m3)));
 }
 
-float sattn_f32_raddstoreexpminusmax_ukernel__neon_p6(size_t n, const float *x, float max, float *y) {
+SATTN_RADDSTOREEXPMINUSMAX_UKERNEL(sattn_f32_raddstoreexpminusmax_ukernel__neon_p6) {
     const float32x4_t vmax = vdupq_n_f32(max);
     float32x4_t s0 = vdupq_n_f32(0.0f), s1 = s0, s2 = s0, s3 = s0;
     size_t i = 0;
@@ -43,7 +43,7 @@ float sattn_f32_raddstoreexpminusmax_ukernel__neon_p6(size_t n, const float *x, 
     return vaddvq_f32(vaddq_f32(vaddq_f32(s0, s1), vaddq_f32(s2, s3)));
 }
 
-void sattn_f32_vscale_ukernel__neon(size_t n, const float *x, float s, float *y) {
+SATTN_VSCALE_UKERNEL(sattn_f32_vscale_ukernel__neon) {
     const float32x4_t vs = vdupq_n_f32(s);
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -54,7 +54,7 @@ void sattn_f32_vscale_ukernel__neon(size_t n, const float *x, float s, float *y)
     if (i < n) sattn_neon_store_tail(y + i, n - i, vmulq_f32(sattn_neon_load_tail(x + i, n - i, 0.0f), vs));
 }
 
-void sattn_f32_vadd_ukernel__neon(size_t n, const float *x, const float *y, float *z) {
+SATTN_VADD_UKERNEL(sattn_f32_vadd_ukernel__neon) {
     size_t i = 0;
     for (; i + 4 <= n; i += 4) vst1q_f32(z + i, vaddq_f32(vld1q_f32(x + i), vld1q_f32(y + i)));
     if (i < n)

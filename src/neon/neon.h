@@ -8,18 +8,16 @@
 #include <string.h>
 
 #include "../exp.h"
+#include "../kernels.h"
 
-void sattn_f32_gemm_ukernel_6x16__neon(size_t mr, size_t nr, size_t kc, const float *a, size_t rs_a, size_t cs_a,
-                                       const float *b, float *c, size_t ldc, float alpha, float beta);
-float sattn_f32_rmax_ukernel__neon(size_t n, const float *x);
-float sattn_f32_raddstoreexpminusmax_ukernel__neon_p6(size_t n, const float *x, float max, float *y);
-void sattn_f32_vscale_ukernel__neon(size_t n, const float *x, float s, float *y);
-void sattn_f32_vadd_ukernel__neon(size_t n, const float *x, const float *y, float *z);
-void sattn_f32_vexp_ukernel__neon_p6(size_t n, const float *x, float *y);
-void sattn_f32_qk_dot__neon(size_t rows, size_t n, size_t d, const float *q, size_t ldq, const float *k, size_t ldk,
-                            float scale, float *s, size_t lds);
-void sattn_f32_pv_accumulate__neon(size_t rows, size_t n, size_t dv, const float *p, size_t ldp, const float *v,
-                                   size_t ldv, float *acc, size_t ldacc);
+SATTN_GEMM_UKERNEL(sattn_f32_gemm_ukernel_6x16__neon);
+SATTN_RMAX_UKERNEL(sattn_f32_rmax_ukernel__neon);
+SATTN_RADDSTOREEXPMINUSMAX_UKERNEL(sattn_f32_raddstoreexpminusmax_ukernel__neon_p6);
+SATTN_VSCALE_UKERNEL(sattn_f32_vscale_ukernel__neon);
+SATTN_VADD_UKERNEL(sattn_f32_vadd_ukernel__neon);
+SATTN_VEXP_UKERNEL(sattn_f32_vexp_ukernel__neon_p6);
+SATTN_QK_DOT_UKERNEL(sattn_f32_qk_dot__neon);
+SATTN_PV_ACCUMULATE_UKERNEL(sattn_f32_pv_accumulate__neon);
 
 /* NEON has no masked loads: a row tail of n < 4 goes through a 4-lane buffer filled with `fill`. */
 static inline float32x4_t sattn_neon_load_tail(const float *x, size_t n, float fill) {

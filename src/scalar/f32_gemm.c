@@ -5,7 +5,6 @@
  * vectors are kept on the stack without AVX (12 GFLOP/s); this form runs like packed-only code. */
 #include <string.h>
 
-#include "../kernels.h"
 #include "scalar.h"
 
 #define MR 4
@@ -29,11 +28,9 @@ static inline void store_row(float *c, v4f lo, v4f hi, size_t nr, float alpha, f
         for (size_t j = 0; j < nr; j++) c[j] = alpha * row[j] + beta * c[j];
 }
 
-void sattn_f32_gemm_ukernel_4x8__scalar(size_t mr, size_t nr, size_t kc, const float *restrict a, size_t rs_a,
-                                        size_t cs_a, const float *restrict b, float *restrict c, size_t ldc,
-                                        float alpha, float beta) {
-    const float *a0 = sattn_tile_row(a, rs_a, 0, mr), *a1 = sattn_tile_row(a, rs_a, 1, mr);
-    const float *a2 = sattn_tile_row(a, rs_a, 2, mr), *a3 = sattn_tile_row(a, rs_a, 3, mr);
+SATTN_GEMM_UKERNEL(sattn_f32_gemm_ukernel_4x8__scalar) {
+    const float *a0 = SATTN_TILE_ROW(a, rs_a, 0, mr), *a1 = SATTN_TILE_ROW(a, rs_a, 1, mr);
+    const float *a2 = SATTN_TILE_ROW(a, rs_a, 2, mr), *a3 = SATTN_TILE_ROW(a, rs_a, 3, mr);
     v4f c0l = {0}, c0h = {0}, c1l = {0}, c1h = {0}, c2l = {0}, c2h = {0}, c3l = {0}, c3h = {0};
     for (size_t p = 0; p < kc; p++) {
         const v4f bl = load4(b + p * NR), bh = load4(b + p * NR + 4);
@@ -44,6 +41,7 @@ void sattn_f32_gemm_ukernel_4x8__scalar(size_t mr, size_t nr, size_t kc, const f
         c2l += x2 * bl, c2h += x2 * bh;
         c3l += x3 * bl, c3h += x3 * bh;
     }
+    const float alpha = params->alpha, beta = params->beta;
     store_row(c, c0l, c0h, nr, alpha, beta);
     if (mr > 1) store_row(c + ldc, c1l, c1h, nr, alpha, beta);
     if (mr > 2) store_row(c + 2 * ldc, c2l, c2h, nr, alpha, beta);

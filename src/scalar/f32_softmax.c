@@ -2,10 +2,9 @@
  * accumulators keep dependency chains short; their order is fixed, so results do not depend
  * on anything but the input. */
 #include "../exp.h"
-#include "../kernels.h"
 #include "scalar.h"
 
-float sattn_f32_rmax_ukernel__scalar(size_t n, const float *x) {
+SATTN_RMAX_UKERNEL(sattn_f32_rmax_ukernel__scalar) {
     float m0 = x[0], m1 = x[0], m2 = x[0], m3 = x[0];
     size_t i = 0;
     for (; i + 4 <= n; i += 4) {
@@ -20,7 +19,7 @@ float sattn_f32_rmax_ukernel__scalar(size_t n, const float *x) {
     return m2 > m0 ? m2 : m0;
 }
 
-float sattn_f32_raddstoreexpminusmax_ukernel__scalar(size_t n, const float *x, float max, float *y) {
+SATTN_RADDSTOREEXPMINUSMAX_UKERNEL(sattn_f32_raddstoreexpminusmax_ukernel__scalar) {
     float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
     size_t i = 0;
     for (; i + 4 <= n; i += 4) {
@@ -37,10 +36,10 @@ float sattn_f32_raddstoreexpminusmax_ukernel__scalar(size_t n, const float *x, f
     return (s0 + s1) + (s2 + s3);
 }
 
-void sattn_f32_vscale_ukernel__scalar(size_t n, const float *x, float s, float *y) {
+SATTN_VSCALE_UKERNEL(sattn_f32_vscale_ukernel__scalar) {
     for (size_t i = 0; i < n; i++) y[i] = x[i] * s;
 }
 
-void sattn_f32_vadd_ukernel__scalar(size_t n, const float *x, const float *y, float *z) {
+SATTN_VADD_UKERNEL(sattn_f32_vadd_ukernel__scalar) {
     for (size_t i = 0; i < n; i++) z[i] = x[i] + y[i];
 }

@@ -1,4 +1,5 @@
-/* Decode kernels, 8 lanes. qk_dot: two query rows x four keys = eight accumulators over d, so
+/* Decode kernels, 8 lanes, compiled once per element type (tmpl.h); K and V become float as
+ * they are loaded (load_elems). qk_dot: two query rows x four keys = eight accumulators over d, so
  * each K vector loaded serves two rows and eight independent FMA chains hide the latency; the
  * four dot products of a row come out of one horizontal-add tree. pv_accumulate: four keys are
  * added into each accumulator vector in key order, so V rows are read front to back (column
@@ -8,13 +9,20 @@
  * Both prefetch the rows PREFETCH_KEYS keys ahead: the hardware prefetchers alone kept each
  * phase at about 9 GB/s of this Zen 3 core's 16.6; 4 KiB ahead measured best (8 keys of
  * d = 128: 14.5-15.5 GB/s for the whole decode, against 14.0 at 16 keys and 13.1 at 32). */
-#include "../kernels.h"
+#include "../tmpl.h"
 #include "avx2.h"
 
 #define PREFETCH_KEYS 8
 
 static inline __m256 load_part(const float *x, size_t n) {
     return n >= 8 ? _mm256_loadu_ps(x) : _mm256_maskload_ps(x, sattn_avx2_tail_mask(n));
+}
+
+/* n >= 8 elements, or a tail of n < 8: eight floats. */
+static inline __m256 load_elems(const sattn_elem_t *x, size_t n) {
+#if SATTN_TMPL_IS_F32
+    return load_part(x, n);
+#endif
 }
 
 static inline void store_part(float *x, size_t n, __m256 v) {
@@ -45,28 +53,29 @@ static inline void store4(float *s, __m128 v, size_t n) {
  * memory stream: decode from L3 (kv 512) runs at about 35 GB/s, only twice the DRAM stream. */
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
-ALWAYS_INLINE void qk_rows(const int TWO, size_t n, size_t d, const float *q0, const float *q1, const float *k,
-                           size_t ldk, __m128 vscale, float *s0, float *s1) {
+ALWAYS_INLINE void qk_rows(const int TWO, size_t n, size_t d, const float *q0, const float *q1,
+                           const sattn_elem_t *k, size_t ldk, __m128 vscale, float *s0, float *s1) {
     for (size_t j = 0; j < n; j += 4) {
         const size_t nj = n - j < 4 ? n - j : 4;
-        const float *k0 = k + j * ldk, *k1 = sattn_tile_row(k0, ldk, 1, nj);
-        const float *k2 = sattn_tile_row(k0, ldk, 2, nj), *k3 = sattn_tile_row(k0, ldk, 3, nj);
-        if (j + PREFETCH_KEYS < n) sattn_prefetch_rows(k + (j + PREFETCH_KEYS) * ldk, ldk, d);
+        const sattn_elem_t *k0 = k + j * ldk, *k1 = SATTN_TILE_ROW(k0, ldk, 1, nj);
+        const sattn_elem_t *k2 = SATTN_TILE_ROW(k0, ldk, 2, nj), *k3 = SATTN_TILE_ROW(k0, ldk, 3, nj);
+        if (j + PREFETCH_KEYS < n)
+            sattn_prefetch_rows(k + (j + PREFETCH_KEYS) * ldk, ldk * sizeof *k, d * sizeof *k);
         __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a03 = a00;
         __m256 a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         for (size_t c = 0; c < d; c += 8) {
             const size_t w = d - c;
             const __m256 x0 = load_part(q0 + c, w), x1 = TWO ? load_part(q1 + c, w) : x0;
-            __m256 y = load_part(k0 + c, w);
+            __m256 y = load_elems(k0 + c, w);
             a00 = _mm256_fmadd_ps(x0, y, a00);
             if (TWO) a10 = _mm256_fmadd_ps(x1, y, a10);
-            y = load_part(k1 + c, w);
+            y = load_elems(k1 + c, w);
             a01 = _mm256_fmadd_ps(x0, y, a01);
             if (TWO) a11 = _mm256_fmadd_ps(x1, y, a11);
-            y = load_part(k2 + c, w);
+            y = load_elems(k2 + c, w);
             a02 = _mm256_fmadd_ps(x0, y, a02);
             if (TWO) a12 = _mm256_fmadd_ps(x1, y, a12);
-            y = load_part(k3 + c, w);
+            y = load_elems(k3 + c, w);
             a03 = _mm256_fmadd_ps(x0, y, a03);
             if (TWO) a13 = _mm256_fmadd_ps(x1, y, a13);
         }
@@ -75,22 +84,21 @@ ALWAYS_INLINE void qk_rows(const int TWO, size_t n, size_t d, const float *q0, c
     }
 }
 
-void sattn_f32_qk_dot__avx2(size_t rows, size_t n, size_t d, const float *q, size_t ldq, const float *k, size_t ldk,
-                            float scale, float *s, size_t lds) {
-    const __m128 vscale = _mm_set1_ps(scale);
+SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_dot, avx2)) {
+    const __m128 vscale = _mm_set1_ps(params->scale);
     size_t r = 0;
     for (; r + 2 <= rows; r += 2)
         qk_rows(1, n, d, q + r * ldq, q + (r + 1) * ldq, k, ldk, vscale, s + r * lds, s + (r + 1) * lds);
     if (r < rows) qk_rows(0, n, d, q + r * ldq, NULL, k, ldk, vscale, s + r * lds, NULL);
 }
 
-ALWAYS_INLINE void pv_rows(const int TWO, size_t n, size_t dv, const float *p0, const float *p1, const float *v,
-                           size_t ldv, float *c0, float *c1) {
+ALWAYS_INLINE void pv_rows(const int TWO, size_t n, size_t dv, const float *p0, const float *p1,
+                           const sattn_elem_t *v, size_t ldv, float *c0, float *c1) {
     for (size_t j = 0; j < n; j += 4) {
         const size_t nj = n - j < 4 ? n - j : 4;
         /* Keys past n get weight 0 and repeat the last key (read, never past the end). */
-        const float *v0 = v + j * ldv, *v1 = sattn_tile_row(v0, ldv, 1, nj);
-        const float *v2 = sattn_tile_row(v0, ldv, 2, nj), *v3 = sattn_tile_row(v0, ldv, 3, nj);
+        const sattn_elem_t *v0 = v + j * ldv, *v1 = SATTN_TILE_ROW(v0, ldv, 1, nj);
+        const sattn_elem_t *v2 = SATTN_TILE_ROW(v0, ldv, 2, nj), *v3 = SATTN_TILE_ROW(v0, ldv, 3, nj);
         const __m256 w00 = _mm256_set1_ps(p0[j]), w01 = _mm256_set1_ps(nj > 1 ? p0[j + 1] : 0.0f);
         const __m256 w02 = _mm256_set1_ps(nj > 2 ? p0[j + 2] : 0.0f), w03 = _mm256_set1_ps(nj > 3 ? p0[j + 3] : 0.0f);
         __m256 w10 = w00, w11 = w01, w12 = w02, w13 = w03;
@@ -98,12 +106,13 @@ ALWAYS_INLINE void pv_rows(const int TWO, size_t n, size_t dv, const float *p0, 
             w10 = _mm256_set1_ps(p1[j]), w11 = _mm256_set1_ps(nj > 1 ? p1[j + 1] : 0.0f);
             w12 = _mm256_set1_ps(nj > 2 ? p1[j + 2] : 0.0f), w13 = _mm256_set1_ps(nj > 3 ? p1[j + 3] : 0.0f);
         }
-        if (j + PREFETCH_KEYS < n) sattn_prefetch_rows(v + (j + PREFETCH_KEYS) * ldv, ldv, dv);
+        if (j + PREFETCH_KEYS < n)
+            sattn_prefetch_rows(v + (j + PREFETCH_KEYS) * ldv, ldv * sizeof *v, dv * sizeof *v);
         /* Each accumulator vector takes the four keys in order: the sum is j-ordered. */
         for (size_t c = 0; c < dv; c += 8) {
             const size_t w = dv - c;
-            const __m256 y0 = load_part(v0 + c, w), y1 = load_part(v1 + c, w);
-            const __m256 y2 = load_part(v2 + c, w), y3 = load_part(v3 + c, w);
+            const __m256 y0 = load_elems(v0 + c, w), y1 = load_elems(v1 + c, w);
+            const __m256 y2 = load_elems(v2 + c, w), y3 = load_elems(v3 + c, w);
             __m256 x0 = load_part(c0 + c, w);
             x0 = _mm256_fmadd_ps(w00, y0, x0), x0 = _mm256_fmadd_ps(w01, y1, x0);
             x0 = _mm256_fmadd_ps(w02, y2, x0), x0 = _mm256_fmadd_ps(w03, y3, x0);
@@ -118,8 +127,8 @@ ALWAYS_INLINE void pv_rows(const int TWO, size_t n, size_t dv, const float *p0, 
     }
 }
 
-void sattn_f32_pv_accumulate__avx2(size_t rows, size_t n, size_t dv, const float *p, size_t ldp, const float *v,
-                                   size_t ldv, float *acc, size_t ldacc) {
+SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_accumulate, avx2)) {
+    (void)params;
     size_t r = 0;
     for (; r + 2 <= rows; r += 2)
         pv_rows(1, n, dv, p + r * ldp, p + (r + 1) * ldp, v, ldv, acc + r * ldacc, acc + (r + 1) * ldacc);

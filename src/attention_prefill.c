@@ -1,0 +1,162 @@
+/* The prefill driver of fused attention, FlashAttention-2 shaped, with no q_len x kv_len buffer.
+ *
+ * A work item is a block of rows: the query rows [i0, i0+qn) of the heads [h0, h0+hn) that
+ * share one K/V head (GQA/MQA), stacked so row r is head h0 + r/qn, query i0 + r%qn. Each
+ * K/V block is packed once per item and serves all of its heads. For every key block:
+ *   S = scale * Q·Kᵀ (microkernel), + bias, masks -> -inf, online softmax per row (running max
+ *   m and sum l, accumulator rescaled by exp(m_old - m_new)), then acc += P·V (microkernel).
+ * The output is acc / l, written once. Key blocks outside every row's visible range (causal,
+ * window, kv_lens) are never touched.
+ *
+ * The row algebra (masks, bias, running max and sum, output) is attention_rows.c's; problems with
+ * only a few rows per K/V head (decode) are routed to attention_decode.c by attention.c.
+ *
+ * Determinism: key blocks start at multiples of the block size whatever the item, and every
+ * output element depends only on its own row, so neither the thread that runs an item nor how
+ * rows are grouped into items (which follows the thread count) changes a bit. */
+#include <string.h>
+
+#include "attention_rows.h"
+#include "parallel.h"
+
+/* How the rows of all items are laid out. */
+struct item_plan {
+    size_t group;          /* query heads per K/V head */
+    size_t heads_per_item; /* hn */
+    size_t head_chunks;    /* per K/V head */
+    size_t queries_per_item;
+    size_t query_blocks;
+    size_t count;          /* items in total */
+};
+
+static struct item_plan plan_items(const struct sattn_exec *x, const struct sattn_attention_problem *p) {
+    struct item_plan pl;
+    const size_t rows = x->blk->attn_rows, MR = x->k->gemm.mr;
+    const size_t threads = (size_t)x->threads;
+    pl.group = p->heads / p->kv_heads;
+    pl.heads_per_item = sattn_min(pl.group, rows);
+    pl.head_chunks = sattn_div_up(pl.group, pl.heads_per_item);
+    pl.queries_per_item = sattn_min(p->q_len, sattn_max(1, rows / pl.heads_per_item));
+    const size_t per_query_block = p->batch * p->kv_heads * pl.head_chunks;
+    /* Few heads: shorter query blocks, so that every thread gets several items (causal items
+     * differ in cost) — down to four register tiles of rows, below which packing Kᵀ dominates. */
+    const size_t min_queries = sattn_div_up(4 * MR, pl.heads_per_item);
+    while (per_query_block * sattn_div_up(p->q_len, pl.queries_per_item) < 4 * threads) {
+        const size_t half = sattn_div_up(pl.queries_per_item / 2, MR) * MR;
+        if (half < min_queries || half >= pl.queries_per_item) break;
+        pl.queries_per_item = half;
+    }
+    pl.query_blocks = sattn_div_up(p->q_len, pl.queries_per_item);
+    pl.count = per_query_block * pl.query_blocks;
+    return pl;
+}
+
+/* Per-thread scratch, carved from one allocation made before any output is written. */
+struct scratch {
+    float *q_rows, *k_packed, *v_packed, *s, *acc, *m, *l;
+    size_t ld_s;
+};
+
+static size_t scratch_floats(const struct sattn_exec *x, const struct sattn_attention_problem *p,
+                             struct scratch *layout, float *base) {
+    const size_t MR = x->k->gemm.mr, NR = x->k->gemm.nr;
+    const size_t rows = sattn_div_up(x->blk->attn_rows, MR) * MR;
+    const size_t keys = sattn_div_up(x->blk->attn_keys, NR) * NR;
+    const size_t d = p->head_dim, dv = p->v_head_dim, dv_pad = sattn_div_up(dv, NR) * NR;
+    const size_t sizes[] = {rows * d, keys * d, dv_pad * keys, rows * keys, rows * dv, rows, rows};
+    float **slots[] = {&layout->q_rows, &layout->k_packed, &layout->v_packed, &layout->s,
+                       &layout->acc,    &layout->m,        &layout->l};
+    size_t total = 0;
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        *slots[i] = base ? base + total : NULL;
+        total += sattn_round_floats(sizes[i]);
+    }
+    layout->ld_s = keys;
+    return total;
+}
+
+/* One item, start to finish. */
+static void run_item(const struct sattn_exec *x, const struct sattn_attention_problem *p, const struct item_plan *pl,
+                     size_t item, const struct scratch *w) {
+    const struct sattn_gemm_config *tile = &x->k->gemm;
+    const size_t MR = tile->mr, NR = tile->nr, BN = x->blk->attn_keys;
+    const size_t d = p->head_dim, dv = p->v_head_dim;
+
+    size_t rest = item;
+    const size_t qblock = rest % pl->query_blocks;
+    rest /= pl->query_blocks;
+    const size_t chunk = rest % pl->head_chunks;
+    rest /= pl->head_chunks;
+    const size_t g = rest % p->kv_heads, b = rest / p->kv_heads;
+    struct row_block rb = {.b = b, .i0 = qblock * pl->queries_per_item};
+    rb.qn = sattn_min(pl->queries_per_item, p->q_len - rb.i0);
+    rb.h0 = g * pl->group + chunk * pl->heads_per_item;
+    rb.rows = sattn_min(pl->heads_per_item, pl->group - chunk * pl->heads_per_item) * rb.qn;
+    const size_t rows = rb.rows;
+
+    const struct key_range keys = sattn_block_keys(p, &rb);
+    /* Blocks start at multiples of BN, so a row's blocks are the same in any item. */
+    const size_t j_lo = (size_t)keys.lo / BN * BN, j_hi = (size_t)keys.hi;
+    const struct sattn_gemm_params qk_params = {p->scale, 0.0f}, pv_params = {1.0f, 1.0f};
+    /* k and v may be NULL when no key exists at all. */
+    const float *kg = keys.lo < keys.hi ? p->k + b * p->ks.batch + g * p->ks.head : NULL;
+    const float *vg = keys.lo < keys.hi ? p->v + b * p->vs.batch + g * p->vs.head : NULL;
+
+    const struct row_state st = {w->m, w->l, w->acc};
+    sattn_rows_start(st, rows, dv);
+
+    /* The item's query rows, gathered once (they may come from several heads): the A operand of Q·Kᵀ. */
+    if (keys.lo < keys.hi)
+        for (size_t r = 0; r < rows; r++) {
+            const size_t h = rb.h0 + r / rb.qn, i = rb.i0 + r % rb.qn;
+            memcpy(w->q_rows + r * d, p->q + b * p->qs.batch + h * p->qs.head + i * p->qs.seq, d * sizeof(float));
+        }
+
+    for (size_t j0 = j_lo; keys.lo < keys.hi && j0 < j_hi; j0 += BN) {
+        const size_t nk = sattn_min(BN, j_hi - j0);
+        /* Kᵀ as the B operand: element (c, j) = K[j0 + j][c]. V as B: element (j, c) = V[j0 + j][c]. */
+        for (size_t j = 0; j < nk; j += NR)
+            tile->pack_b[SATTN_ELEM_F32](NR, sattn_min(NR, nk - j), d, kg + (j0 + j) * p->ks.seq, 1, p->ks.seq,
+                                         w->k_packed + j * d);
+        /* V rows before the item's first visible key are neither packed nor multiplied (by zero). */
+        const size_t v0 = (size_t)keys.lo > j0 ? (size_t)keys.lo - j0 : 0, nv = nk - v0;
+        for (size_t c = 0; c < dv; c += NR)
+            tile->pack_b[SATTN_ELEM_F32](NR, sattn_min(NR, dv - c), nv, vg + (j0 + v0) * p->vs.seq + c, p->vs.seq,
+                                         1, w->v_packed + c * nv);
+
+        for (size_t r = 0; r < rows; r += MR)
+            for (size_t j = 0; j < nk; j += NR)
+                tile->ukernel(sattn_min(MR, rows - r), sattn_min(NR, nk - j), d, w->q_rows + r * d, d, 1,
+                              w->k_packed + j * d, w->s + r * w->ld_s + j, w->ld_s, &qk_params);
+
+        sattn_rows_update(&x->k->row, p, &rb, j0, nk, w->s, w->ld_s, st);
+
+        /* acc += P·V, P read in place from the rows of S. */
+        for (size_t r = 0; r < rows; r += MR)
+            for (size_t c = 0; c < dv; c += NR)
+                tile->ukernel(sattn_min(MR, rows - r), sattn_min(NR, dv - c), nv, w->s + r * w->ld_s + v0, w->ld_s,
+                              1, w->v_packed + c * nv, w->acc + r * dv + c, dv, &pv_params);
+    }
+
+    sattn_rows_finish(&x->k->row, p, &rb, st);
+}
+
+sattn_status sattn_attention_prefill_run(const struct sattn_exec *x, const struct sattn_attention_problem *p) {
+    const struct item_plan pl = plan_items(x, p);
+    if (pl.count == 0) return SATTN_OK;
+    const int threads = (size_t)x->threads > pl.count ? (int)pl.count : x->threads;
+    struct scratch layout;
+    const size_t per_thread = scratch_floats(x, p, &layout, NULL);
+    float *scratch = sattn_alloc(per_thread * (size_t)threads * sizeof(float));
+    if (!scratch) return SATTN_E_NOMEM;
+#pragma omp parallel num_threads(threads) if (threads > 1)
+    {
+        struct scratch w;
+        scratch_floats(x, p, &w, scratch + per_thread * (size_t)sattn_thread_id());
+        /* Causal items differ in cost, so hand them out one at a time. */
+#pragma omp for schedule(dynamic, 1)
+        for (size_t item = 0; item < pl.count; item++) run_item(x, p, &pl, item, &w);
+    }
+    sattn_free(scratch);
+    return SATTN_OK;
+}
