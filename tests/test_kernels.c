@@ -1,0 +1,372 @@
+/* Every slot of every kernel table, called directly (dav1d's checkasm idea): for each ISA the CPU
+ * has, each slot it provides runs on the same random inputs as the scalar slot (the reference),
+ * at every size from 0 to 3·NR+1 and the widths around vector and tile edges, with NaN sentinels
+ * around every output asserted untouched. Slots a table inherits unchanged from its parent are
+ * skipped (their own ISA tests them). The gemm microkernel, whose tile differs per ISA, is
+ * checked against a double-precision product instead.
+ *
+ *   test_kernels            the checks; SATTN_TEST_SEED=N reseeds (the seed is printed on failure)
+ *   test_kernels --bench    nanoseconds per call of each slot, per ISA */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common.h"
+#include "internal.h"
+
+enum { GUARD = 16 };
+static uint64_t seed = 1;
+
+#define CHECK(cond, ...)                                                                                               \
+    do {                                                                                                               \
+        if (!(cond)) {                                                                                                 \
+            print_error("seed %llu: ", (unsigned long long)seed);                                                      \
+            fail_msg(__VA_ARGS__);                                                                                     \
+        }                                                                                                              \
+    } while (0)
+
+/* n floats with GUARD sentinels on each side; returns the first of the n. */
+static float *guarded(size_t n) { return alloc_sentinel(n + 2 * GUARD) + GUARD; }
+static void release(float *x) { free(x - GUARD); }
+static void check_guards(const float *x, size_t n, const char *isa, const char *slot, size_t size) {
+    CHECK(count_touched(x - GUARD, GUARD) == 0 && count_touched(x + n, GUARD) == 0,
+          "%s %s (size %zu) wrote outside its output", isa, slot, size);
+}
+
+static int same_bits(const float *a, const float *b, size_t n) { return memcmp(a, b, n * sizeof *a) == 0; }
+
+/* |a - b| <= tol * (1 + |b|) element by element, NaN only with NaN. */
+static int close_rel(const float *a, const float *b, size_t n, double tol) {
+    for (size_t i = 0; i < n; i++) {
+        if (a[i] == b[i]) continue; /* infinities too */
+        if (isnan(a[i]) && isnan(b[i])) continue;
+        if (!isfinite(a[i]) || !isfinite(b[i]) || fabs((double)a[i] - b[i]) > tol * (1 + fabs((double)b[i]))) return 0;
+    }
+    return 1;
+}
+
+/* Sizes 0..3·NR+1, then the widths around vector and block edges. */
+static size_t sizes(size_t nr, size_t out[128]) {
+    size_t n = 0;
+    for (size_t s = 0; s <= 3 * nr + 1; s++) out[n++] = s;
+    const size_t edges[] = {127, 128, 129, 255, 256, 257, 511, 512, 513, 1000};
+    for (size_t e = 0; e < sizeof edges / sizeof edges[0]; e++)
+        if (edges[e] > 3 * nr + 1) out[n++] = edges[e];
+    return n;
+}
+
+struct isa_pair {
+    const struct sattn_kernels *k, *parent, *ref;
+    const char *name;
+};
+
+/* Whether a slot is the parent's (inherited): then it was tested with the parent's ISA. */
+#define INHERITED(pair, member) ((pair)->parent && (pair)->k->member == (pair)->parent->member)
+
+static void check_gemm(const struct isa_pair *t, rng_t *rng) {
+    if (INHERITED(t, gemm.ukernel)) return;
+    const struct sattn_gemm_config *g = &t->k->gemm;
+    const size_t MR = g->mr, NR = g->nr, depths[] = {1, 2, 7, 33, 130};
+    const size_t ldc = NR + 5, lda = 131 + 3;
+    float *a = malloc(MR * lda * sizeof *a), *b = malloc(130 * NR * sizeof *b), *c0 = malloc(MR * ldc * sizeof *c0);
+    float *c = guarded(MR * ldc);
+    fill_uniform(rng, a, MR * lda, -1, 1);
+    fill_uniform(rng, c0, MR * ldc, -1, 1);
+    for (size_t di = 0; di < sizeof depths / sizeof depths[0]; di++)
+        for (size_t mr = 1; mr <= MR; mr++)
+            for (size_t nr = 1; nr <= NR; nr++)
+                for (int variant = 0; variant < 3; variant++) { /* beta 0 (C not read), beta 0.5, packed A */
+                    const size_t kc = depths[di];
+                    fill_uniform(rng, b, kc * NR, -1, 1);
+                    for (size_t p = 0; p < kc; p++)
+                        for (size_t j = nr; j < NR; j++) b[p * NR + j] = 0.0f; /* panels are zero past nr */
+                    const struct sattn_gemm_params params = {0.75f, variant == 1 ? 0.5f : 0.0f};
+                    const size_t rs_a = variant == 2 ? 1 : lda, cs_a = variant == 2 ? MR : 1;
+                    for (size_t i = 0; i < MR * ldc; i++) c[i] = variant == 1 ? c0[i] : NAN;
+                    g->ukernel(mr, nr, kc, a, rs_a, cs_a, b, c, ldc, &params);
+                    check_guards(c, MR * ldc, t->name, "gemm", mr * 1000 + nr);
+                    for (size_t i = 0; i < MR; i++)
+                        for (size_t j = 0; j < ldc; j++) {
+                            const float got = c[i * ldc + j];
+                            if (i >= mr || j >= nr) { /* outside the corner: untouched */
+                                CHECK(variant == 1 ? same_bits(&got, &c0[i * ldc + j], 1) : isnan(got),
+                                      "%s gemm %zux%zu kc %zu wrote (%zu, %zu) outside its corner", t->name, mr, nr,
+                                      kc, i, j);
+                                continue;
+                            }
+                            double want = 0, mag = 0;
+                            for (size_t p = 0; p < kc; p++) {
+                                const double ab = (double)a[i * rs_a + p * cs_a] * b[p * NR + j];
+                                want += ab, mag += fabs(ab);
+                            }
+                            want = params.alpha * want + (variant == 1 ? params.beta * (double)c0[i * ldc + j] : 0);
+                            CHECK(fabs(got - want) <= 1e-6 * (mag + 1) * (double)kc, "%s gemm %zux%zu kc %zu variant %d: "
+                                  "(%zu, %zu) is %.9g, want %.9g", t->name, mr, nr, kc, variant, i, j, got, want);
+                        }
+                }
+    release(c);
+    free(a), free(b), free(c0);
+}
+
+/* Packers against the portable ones, bit for bit, over every width they serve (1..32) and the
+ * table's own, every used part, both orientations. */
+static void check_packers(const struct isa_pair *t, rng_t *rng) {
+    const int a_own = !INHERITED(t, gemm.pack_a), b_own = !INHERITED(t, gemm.pack_b[SATTN_ELEM_F32]);
+    if (!a_own && !b_own) return;
+    enum { LD = 70, DEPTH = 37, MAXW = 32 };
+    float *src = malloc(LD * 64 * sizeof *src), *want = malloc(DEPTH * MAXW * sizeof *want);
+    float *got = guarded(DEPTH * MAXW);
+    fill_uniform(rng, src, LD * 64, -1, 1);
+    const struct sattn_gemm_config *g = &t->k->gemm, *r = &t->ref->gemm;
+    for (size_t W = 1; W <= MAXW; W++)
+        for (size_t used = 1; used <= W; used++)
+            for (size_t kc = 1; kc <= DEPTH; kc += kc < 9 ? 1 : 7)
+                for (int orient = 0; orient < 2; orient++) {
+                    const size_t rs = orient ? 1 : LD, cs = orient ? LD : 1, n = kc * W;
+                    if (a_own && (W <= 16 || W == g->mr)) {
+                        for (size_t i = 0; i < DEPTH * MAXW; i++) got[i] = sentinel();
+                        g->pack_a(W, used, kc, src, rs, cs, got);
+                        r->pack_a(W, used, kc, src, rs, cs, want);
+                        CHECK(same_bits(got, want, n), "%s pack_a MR %zu mr %zu kc %zu orient %d", t->name, W, used, kc,
+                              orient);
+                        CHECK(count_touched(got + n, DEPTH * MAXW - n) == 0, "%s pack_a MR %zu mr %zu kc %zu wrote past "
+                              "the panel", t->name, W, used, kc);
+                        check_guards(got, DEPTH * MAXW, t->name, "pack_a", W);
+                    }
+                    if (b_own) {
+                        for (size_t i = 0; i < DEPTH * MAXW; i++) got[i] = sentinel();
+                        g->pack_b[SATTN_ELEM_F32](W, used, kc, src, cs, rs, got);
+                        r->pack_b[SATTN_ELEM_F32](W, used, kc, src, cs, rs, want);
+                        CHECK(same_bits(got, want, n), "%s pack_b NR %zu nr %zu kc %zu orient %d", t->name, W, used, kc,
+                              orient);
+                        CHECK(count_touched(got + n, DEPTH * MAXW - n) == 0, "%s pack_b NR %zu nr %zu kc %zu wrote past "
+                              "the panel", t->name, W, used, kc);
+                        check_guards(got, DEPTH * MAXW, t->name, "pack_b", W);
+                    }
+                }
+    release(got);
+    free(src), free(want);
+}
+
+static void check_row_ops(const struct isa_pair *t, rng_t *rng) {
+    const struct sattn_row_ops *k = &t->k->row, *r = &t->ref->row;
+    size_t ns[128];
+    const size_t count = sizes(t->k->gemm.nr, ns), max = 1000;
+    float *x = malloc(max * sizeof *x), *x2 = malloc(max * sizeof *x2), *want = malloc(max * sizeof *want);
+    float *y = guarded(max);
+    for (size_t si = 0; si < count; si++) {
+        const size_t n = ns[si];
+        fill_uniform(rng, x, max, -20, 20);
+        fill_uniform(rng, x2, max, -5, 5);
+        if (n >= 1 && !INHERITED(t, row.rmax))
+            CHECK(k->rmax(n, x) == r->rmax(n, x), "%s rmax n %zu", t->name, n);
+        if (!INHERITED(t, row.raddstoreexpminusmax)) {
+            const float m = n ? r->rmax(n, x) : 0.0f;
+            for (size_t i = 0; i < max; i++) y[i] = sentinel();
+            const float sum = k->raddstoreexpminusmax(n, x, m, y), want_sum = r->raddstoreexpminusmax(n, x, m, want);
+            CHECK(close_rel(y, want, n, 4e-7) && close_rel(&sum, &want_sum, 1, 1e-6), "%s raddstoreexpminusmax n %zu",
+                  t->name, n);
+            CHECK(count_touched(y + n, max - n) == 0, "%s raddstoreexpminusmax n %zu wrote past n", t->name, n);
+            check_guards(y, max, t->name, "raddstoreexpminusmax", n);
+        }
+        if (!INHERITED(t, row.vscale)) {
+            for (size_t i = 0; i < max; i++) y[i] = sentinel();
+            k->vscale(n, x, 0.3f, y);
+            r->vscale(n, x, 0.3f, want);
+            CHECK(same_bits(y, want, n) && count_touched(y + n, max - n) == 0, "%s vscale n %zu", t->name, n);
+            check_guards(y, max, t->name, "vscale", n);
+        }
+        if (!INHERITED(t, row.vadd)) {
+            for (size_t i = 0; i < max; i++) y[i] = sentinel();
+            k->vadd(n, x, x2, y);
+            r->vadd(n, x, x2, want);
+            CHECK(same_bits(y, want, n) && count_touched(y + n, max - n) == 0, "%s vadd n %zu", t->name, n);
+            check_guards(y, max, t->name, "vadd", n);
+        }
+        if (!INHERITED(t, row.vexp)) {
+            for (size_t i = 0; i < max; i++) y[i] = sentinel(), x[i] *= 5; /* reaches both ends of the range */
+            k->vexp(n, x, y);
+            r->vexp(n, x, want);
+            CHECK(close_rel(y, want, n, 4e-7) && count_touched(y + n, max - n) == 0, "%s vexp n %zu", t->name, n);
+            check_guards(y, max, t->name, "vexp", n);
+        }
+    }
+    release(y);
+    free(x), free(x2), free(want);
+}
+
+/* Decode kernels: 1..SATTN_DECODE_MAX_ROWS rows, keys across the 4-key steps, d and dv across
+ * vector tails, strided q, K, V and outputs. */
+static void check_decode_ops(const struct isa_pair *t, rng_t *rng) {
+    const struct sattn_decode_ops *k = &t->k->decode[SATTN_ELEM_F32], *r = &t->ref->decode[SATTN_ELEM_F32];
+    const int qk_own = !INHERITED(t, decode[SATTN_ELEM_F32].qk_dot);
+    const int pv_own = !INHERITED(t, decode[SATTN_ELEM_F32].pv_accumulate);
+    if (!qk_own && !pv_own) return;
+    const size_t keys[] = {0, 1, 2, 3, 4, 5, 7, 9, 16, 33, 70}, dims[] = {1, 3, 4, 7, 8, 15, 16, 17, 31, 33, 64, 129};
+    enum { MAXK = 70, MAXD = 129, LDK = MAXD + 3, LDS = MAXK + 5, LDA = MAXD + 2, ROWS = SATTN_DECODE_MAX_ROWS };
+    float *q = malloc(ROWS * LDK * sizeof *q), *kv = malloc(MAXK * LDK * sizeof *kv), *p = malloc(ROWS * LDS * sizeof *p);
+    float *acc0 = malloc(ROWS * LDA * sizeof *acc0), *want = malloc(ROWS * LDA * sizeof *want);
+    float *out = guarded(ROWS * LDA);
+    fill_uniform(rng, q, ROWS * LDK, -1, 1);
+    fill_uniform(rng, kv, MAXK * LDK, -1, 1);
+    fill_uniform(rng, p, ROWS * LDS, 0, 1);
+    fill_uniform(rng, acc0, ROWS * LDA, -1, 1);
+    const struct sattn_decode_params params = {.scale = 0.125f};
+    for (size_t rows = 1; rows <= ROWS; rows++)
+        for (size_t ki = 0; ki < sizeof keys / sizeof keys[0]; ki++)
+            for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++) {
+                const size_t n = keys[ki], d = dims[di];
+                if (qk_own) {
+                    for (size_t i = 0; i < ROWS * LDA; i++) out[i] = sentinel();
+                    k->qk_dot(rows, n, d, q, LDK, kv, LDK, out, LDS, &params);
+                    r->qk_dot(rows, n, d, q, LDK, kv, LDK, want, LDS, &params);
+                    for (size_t row = 0; row < ROWS; row++) {
+                        CHECK(row >= rows ? count_touched(out + row * LDS, LDS) == 0
+                                          : close_rel(out + row * LDS, want + row * LDS, n, 3e-5) &&
+                                                count_touched(out + row * LDS + n, LDS - n) == 0,
+                              "%s qk_dot rows %zu n %zu d %zu: row %zu", t->name, rows, n, d, row);
+                    }
+                    check_guards(out, ROWS * LDA, t->name, "qk_dot", n);
+                }
+                if (pv_own) {
+                    for (size_t i = 0; i < ROWS * LDA; i++) out[i] = sentinel();
+                    for (size_t row = 0; row < rows; row++)
+                        {
+                        memcpy(out + row * LDA, acc0 + row * LDA, d * sizeof *out);
+                        memcpy(want + row * LDA, acc0 + row * LDA, d * sizeof *out);
+                    }
+                    k->pv_accumulate(rows, n, d, p, LDS, kv, LDK, out, LDA, &params);
+                    r->pv_accumulate(rows, n, d, p, LDS, kv, LDK, want, LDA, &params);
+                    for (size_t row = 0; row < ROWS; row++)
+                        CHECK(row >= rows ? count_touched(out + row * LDA, LDA) == 0
+                                          : close_rel(out + row * LDA, want + row * LDA, d, 3e-5) &&
+                                                count_touched(out + row * LDA + d, LDA - d) == 0,
+                              "%s pv_accumulate rows %zu n %zu dv %zu: row %zu", t->name, rows, n, d, row);
+                    check_guards(out, ROWS * LDA, t->name, "pv_accumulate", n);
+                }
+            }
+    release(out);
+    free(q), free(kv), free(p), free(acc0), free(want);
+}
+
+/* The ISAs under test beside their parents and the scalar reference; scalar itself is the reference. */
+static size_t pairs(struct isa_pair out[8]) {
+    sattn_isa isas[8];
+    const size_t ni = test_isas(isas);
+    size_t n = 0;
+    for (size_t a = 0; a < ni; a++) {
+        if (isas[a] == SATTN_ISA_SCALAR) {
+            printf("scalar: the reference every other table is checked against\n");
+            continue;
+        }
+        const struct sattn_kernels *k = sattn_kernels_for(isas[a]);
+        out[n++] = (struct isa_pair){k, sattn_kernels_for(k->parent), sattn_kernels_for(SATTN_ISA_SCALAR),
+                                     sattn_isa_name(isas[a])};
+    }
+    return n;
+}
+
+static void test_every_slot(void **state) {
+    (void)state;
+    struct isa_pair t[8];
+    const size_t n = pairs(t);
+    for (size_t i = 0; i < n; i++) {
+        rng_t rng = rng_seed(seed);
+        check_gemm(&t[i], &rng);
+        check_packers(&t[i], &rng);
+        check_row_ops(&t[i], &rng);
+        check_decode_ops(&t[i], &rng);
+        printf("%s: every slot it provides agrees with scalar (seed %llu)\n", t[i].name, (unsigned long long)seed);
+    }
+}
+
+/* The table is whole: every slot filled, tile sizes set, parents form the documented cascade. */
+static void test_tables_complete(void **state) {
+    (void)state;
+    sattn_isa isas[8];
+    const size_t ni = test_isas(isas);
+    for (size_t a = 0; a < ni; a++) {
+        const struct sattn_kernels *k = sattn_kernels_for(isas[a]);
+        assert_int_equal(k->isa, isas[a]);
+        assert_true(k->gemm.mr >= 1 && k->gemm.mr <= 16 && k->gemm.nr >= 1 && k->gemm.nr <= 32);
+        assert_non_null(k->gemm.ukernel), assert_non_null(k->gemm.pack_a);
+        for (int e = 0; e < SATTN_ELEM_COUNT; e++) {
+            assert_non_null(k->gemm.pack_b[e]);
+            assert_non_null(k->decode[e].qk_dot), assert_non_null(k->decode[e].pv_accumulate);
+        }
+        assert_non_null(k->row.rmax), assert_non_null(k->row.raddstoreexpminusmax), assert_non_null(k->row.vscale);
+        assert_non_null(k->row.vadd), assert_non_null(k->row.vexp);
+        assert_true(k->tuned.gemm_mc && k->tuned.gemm_kc && k->tuned.gemm_nc && k->tuned.attn_rows && k->tuned.attn_keys);
+        if (k->isa == SATTN_ISA_SCALAR)
+            assert_int_equal(k->parent, SATTN_ISA_AUTO);
+        else
+            assert_non_null(sattn_kernels_for(k->parent));
+    }
+}
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+/* ns per call, median of 5 timings of `reps` calls. */
+#define TIME_SLOT(label, reps, call)                                                                                  \
+    do {                                                                                                               \
+        double t_[5];                                                                                                  \
+        for (int r_ = 0; r_ < 5; r_++) {                                                                               \
+            const double t0_ = now();                                                                                  \
+            for (int i_ = 0; i_ < (reps); i_++) { call; }                                                              \
+            t_[r_] = (now() - t0_) / (reps) * 1e9;                                                                     \
+        }                                                                                                              \
+        for (int a_ = 0; a_ < 5; a_++)                                                                                 \
+            for (int b_ = a_ + 1; b_ < 5; b_++)                                                                        \
+                if (t_[b_] < t_[a_]) { const double s_ = t_[a_]; t_[a_] = t_[b_]; t_[b_] = s_; }                       \
+        printf("  %-34s %10.1f ns\n", label, t_[2]);                                                                   \
+    } while (0)
+
+static int bench(void) {
+    sattn_isa isas[8];
+    const size_t ni = test_isas(isas);
+    enum { N = 4096 };
+    float *a = malloc(N * 32 * sizeof *a), *b = malloc(N * 32 * sizeof *b), *c = malloc(N * 32 * sizeof *c);
+    rng_t rng = rng_seed(seed);
+    fill_uniform(&rng, a, N * 32, -1, 1), fill_uniform(&rng, b, N * 32, -1, 1), fill_uniform(&rng, c, N * 32, -1, 1);
+    for (size_t i = 0; i < ni; i++) {
+        const struct sattn_kernels *k = sattn_kernels_for(isas[i]);
+        const struct sattn_gemm_params gp = {1.0f, 1.0f};
+        const struct sattn_decode_params dp = {.scale = 0.125f};
+        const size_t MR = k->gemm.mr, NR = k->gemm.nr;
+        char label[64];
+        printf("%s (tile %zux%zu):\n", sattn_isa_name(isas[i]), MR, NR);
+        snprintf(label, sizeof label, "gemm %zux%zu kc 256", MR, NR);
+        TIME_SLOT(label, 2000, k->gemm.ukernel(MR, NR, 256, a, 1, MR, b, c, NR, &gp));
+        snprintf(label, sizeof label, "pack_a %zu x 256 (rows)", MR);
+        TIME_SLOT(label, 2000, k->gemm.pack_a(MR, MR, 256, a, 256, 1, c));
+        snprintf(label, sizeof label, "pack_b f32 256 x %zu (Kt)", NR);
+        TIME_SLOT(label, 2000, k->gemm.pack_b[SATTN_ELEM_F32](NR, NR, 256, a, 1, 256, c));
+        TIME_SLOT("rmax 1024", 20000, k->row.rmax(1024, a));
+        TIME_SLOT("raddstoreexpminusmax 1024", 20000, k->row.raddstoreexpminusmax(1024, a, 1.0f, c));
+        TIME_SLOT("vscale 1024", 20000, k->row.vscale(1024, a, 0.5f, c));
+        TIME_SLOT("vadd 1024", 20000, k->row.vadd(1024, a, b, c));
+        TIME_SLOT("vexp 1024", 20000, k->row.vexp(1024, a, c));
+        TIME_SLOT("qk_dot f32 1 row x 512 keys, d 128", 200, k->decode[0].qk_dot(1, 512, 128, a, 128, b, 128, c, 512, &dp));
+        TIME_SLOT("pv_accumulate f32 1 row x 512, dv 128", 200,
+                  k->decode[0].pv_accumulate(1, 512, 128, a, 512, b, 128, c, 128, &dp));
+    }
+    free(a), free(b), free(c);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    const char *env = getenv("SATTN_TEST_SEED");
+    if (env && *env) seed = strtoull(env, NULL, 10);
+    if (argc > 1 && !strcmp(argv[1], "--bench")) return bench();
+    const int skip = skip_if_isa_unavailable();
+    if (skip) return skip;
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_tables_complete), cmocka_unit_test(test_every_slot)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
