@@ -170,6 +170,21 @@ static void test_attention_bad_inputs(void **state) {
     d = good_desc(), d.bias = buf_b, d.bias_strides = (sattn_strides){SIZE_MAX / 3, 0, 0};
     expect_untouched(sattn_attention(&d, buf_a, buf_a, buf_a, o), SATTN_E_OVERFLOW, o, N * N);
 
+    /* The output may not share memory with q, k, v or the bias (the inputs hold sentinels here, so
+     * "untouched" means not a single element was written). Disjoint neighbours are fine. */
+    float *shared = alloc_sentinel(4 * N * N);
+    d = good_desc();
+    expect_untouched(sattn_attention(&d, shared, buf_a, buf_a, shared + 63), SATTN_E_STRIDE, shared, 4 * N * N);
+    expect_untouched(sattn_attention(&d, buf_a, shared + 1, buf_a, shared), SATTN_E_STRIDE, shared, 4 * N * N);
+    expect_untouched(sattn_attention(&d, buf_a, buf_a, shared, shared + 60), SATTN_E_STRIDE, shared, 4 * N * N);
+    d.bias = shared + 8, d.bias_strides = (sattn_strides){0, 0, 4};
+    expect_untouched(sattn_attention(&d, buf_a, buf_a, buf_a, shared), SATTN_E_STRIDE, shared, 4 * N * N);
+    d = good_desc();
+    expect_untouched(sattn_attention(&d, shared, shared, shared, shared), SATTN_E_STRIDE, shared, 4 * N * N);
+    for (size_t i = 0; i < 64; i++) shared[i] = buf_a[i]; /* q: 2 x 2 x 4 x 4 floats, the output right after */
+    assert_int_equal(sattn_attention(&d, shared, buf_a, buf_a, shared + 64), SATTN_OK);
+    free(shared);
+
     /* Empty problems are a no-op. */
     d = good_desc(), d.batch = 0;
     expect_untouched(sattn_attention(&d, NULL, NULL, NULL, NULL), SATTN_OK, o, N * N);
@@ -201,6 +216,16 @@ static void test_self_attention_bad_inputs(void **state) {
     assert_true(need > 0);
     void *ws = malloc(need);
     expect_untouched(sattn_self_attention(&d, buf_a, w, w, w, w, y, ws, need - 1), SATTN_E_ARG, y, N * N);
+    /* y may not share memory with x, a weight or the workspace. */
+    float *shared = alloc_sentinel(4 * N * N);
+    expect_untouched(sattn_self_attention(&d, shared, w, w, w, w, shared + 16, NULL, 0), SATTN_E_STRIDE, shared, 4 * N * N);
+    expect_untouched(sattn_self_attention(&d, buf_a, shared, w, w, w, shared + 40, NULL, 0), SATTN_E_STRIDE, shared,
+                     4 * N * N);
+    expect_untouched(sattn_self_attention(&d, buf_a, w, w, w, shared, shared + 8, NULL, 0), SATTN_E_STRIDE, shared,
+                     4 * N * N);
+    expect_untouched(sattn_self_attention(&d, buf_a, w, w, w, NULL, shared + 8, shared, 4 * N * N * sizeof(float)),
+                     SATTN_E_STRIDE, shared, 4 * N * N);
+    free(shared);
     free(ws);
     bad = d, bad.batch = 0;
     expect_untouched(sattn_self_attention(&bad, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0), SATTN_OK, y, N * N);
