@@ -4,13 +4,12 @@
  * decode kernels read K and V in place. A K/V head's rows (all query heads of its group times
  * all queries, at most SATTN_DECODE_MAX_ROWS) form one item, and the item's keys are split in
  * chunks of DECODE_CHUNK_KEYS. Each (item, chunk) is an independent unit giving a partial
- * (max m, sum l, accumulator) per row — the online softmax of attention.c over that chunk
+ * (max m, sum l, accumulator) per row — the online softmax of prefill over that chunk
  * alone — so one head's keys are spread over all threads. The partials of an item are then
  * merged in chunk order. All of the row algebra is attention_rows.c's.
  *
  * Determinism: chunk boundaries are multiples of DECODE_CHUNK_KEYS, fixed by the shape alone,
  * and the merge order is fixed, so the result is the same bits for any thread count. */
-
 #include "attention_rows.h"
 #include "parallel.h"
 
