@@ -95,12 +95,38 @@ typedef struct sattn_attention_desc {
     /* q/k/v/o: all zero = dense [batch, heads, seq, dim] (k/v with kv_heads, kv_len); otherwise
      * literal. bias_strides are always literal; a zero stride broadcasts that dimension. */
     sattn_strides q_strides, k_strides, v_strides, o_strides, bias_strides;
+
+    /* Logit shaping and partial attention; zero / NULL keeps the 0.1 meaning. With off = kv_len - q_len,
+     * the logit of query i (head h) and key j is built in this fixed order:
+     *   s = scale * q.k;  s = softcap * tanh(s / softcap) (if softcap);  s += bias;
+     *   s += alibi_slopes[h] * (j - i - off) (if slopes; <= 0 for the keys a causal query sees);  then the masks. */
+    float softcap;             /* 0 = off; > 0 caps logits (Gemma 2); negative, NaN or inf -> SATTN_E_ARG */
+    const float *alibi_slopes; /* NULL or [heads], finite (BLOOM, MPT) */
+    const float *sinks;        /* NULL or [heads], finite: one extra logit per query head that joins every row's
+                                  softmax denominator only: out_i = sum_j e^{s_ij} v_j / (e^{sinks[h]} + sum_j e^{s_ij});
+                                  a row that sees no key gives zeros (and lse = sinks[h]). When keys are split over
+                                  several calls to be merged, pass the sinks to one of them only. */
+    float *lse;                /* NULL or an output: per row, log of the softmax denominator, log(sum over visible j of
+                                  e^{s_ij}), with e^{sinks[h]} inside the sum when sinks are given; -inf for a row with
+                                  no visible key and no sink. A failed call leaves it untouched too. */
+    sattn_strides lse_strides; /* in floats between rows; all zero = dense [batch, heads, q_len] */
 } sattn_attention_desc;
 
 /* out[b,h,i,:] = sum_j softmax_j(scale * q[b,h,i,:].k[b,h/(heads/kv_heads),j,:] + bias) * v[b,h/(heads/kv_heads),j,:]
- * A query row that sees no key yields zeros. */
+ * (with the logit shaping above). A query row that sees no key yields zeros. out (and lse) may not share memory
+ * with q, k, v, bias, alibi_slopes or sinks (SATTN_E_STRIDE). */
 SATTN_API sattn_status sattn_attention(const sattn_attention_desc *desc, const float *q, const float *k,
                                        const float *v, float *out);
+
+/* Combines attention computed over disjoint sets of keys (pieces of one cache, chunked prefill, ranks of a
+ * context-parallel job). For each row r:
+ *   lse[r] = log(sum_p e^{lses[p][r]}),  out[r] = sum_p e^{lses[p][r] - lse[r]} * outs[p][r]
+ * summed in part order p = 0..parts-1 (bit-identical for any thread count). A row whose every lse is -inf gives
+ * zeros and -inf. outs[p]: rows x dim floats, rows ld_in apart; lses[p]: rows values; out may be outs[0] (same ld);
+ * lse may be NULL, or lses[0]. parts or dim zero -> SATTN_E_SHAPE; rows zero is a no-op. */
+SATTN_API sattn_status sattn_attention_merge(size_t parts, size_t rows, size_t dim, const float *const *outs,
+                                             size_t ld_in, const float *const *lses, float *out, size_t ld_out,
+                                             float *lse);
 
 typedef struct sattn_self_attention_desc {
     size_t batch, seq_len, d_model, heads, head_dim;

@@ -125,7 +125,7 @@ sattn_status sattn_attention_check(const sattn_attention_desc *desc, const float
     p->v_head_dim = D.v_head_dim ? D.v_head_dim : D.head_dim;
     if (D.head_dim == 0) return SATTN_E_SHAPE;
     if (D.heads && (p->kv_heads > D.heads || D.heads % p->kv_heads)) return SATTN_E_SHAPE;
-    if (!isfinite(D.scale)) return SATTN_E_ARG;
+    if (!isfinite(D.scale) || !(D.softcap >= 0.0f) || isinf(D.softcap)) return SATTN_E_ARG;
     if (D.batch == 0 || D.heads == 0 || D.q_len == 0) { /* nothing to compute, nothing read */
         p->empty = 1;
         return SATTN_OK;
@@ -136,6 +136,12 @@ sattn_status sattn_attention_check(const sattn_attention_desc *desc, const float
     p->window = D.window;
     p->kv_lens = D.kv_lens;
     p->bias = D.bias;
+    p->softcap = D.softcap;
+    p->alibi_slopes = D.alibi_slopes;
+    p->sinks = D.sinks;
+    p->lse = D.lse;
+    for (size_t h = 0; h < D.heads; h++)
+        if ((D.alibi_slopes && !isfinite(D.alibi_slopes[h])) || (D.sinks && !isfinite(D.sinks[h]))) return SATTN_E_ARG;
     p->q = q;
     p->k = k;
     p->v = v;
@@ -148,6 +154,8 @@ sattn_status sattn_attention_check(const sattn_attention_desc *desc, const float
     p->vs = D.v_strides;
     p->os = D.o_strides;
     p->bs = D.bias_strides;
+    p->ls = D.lse_strides;
+    if (strides_zero(p->ls)) p->ls = (sattn_strides){D.heads * D.q_len, D.q_len, 1}; /* fits: q's extent does */
     if ((strides_zero(p->qs) && !dense_strides(D.heads, D.q_len, d, &p->qs)) ||
         (strides_zero(p->ks) && !dense_strides(kvh, D.kv_len, d, &p->ks)) ||
         (strides_zero(p->vs) && !dense_strides(kvh, D.kv_len, dv, &p->vs)) ||
@@ -165,21 +173,52 @@ sattn_status sattn_attention_check(const sattn_attention_desc *desc, const float
     const size_t b_ext = reads_kv && p->bias
                              ? extent4(D.batch, p->bs.batch, D.heads, p->bs.head, D.q_len, p->bs.seq, D.kv_len)
                              : 1;
-    if (!q_ext || !o_ext || !k_ext || !v_ext || !b_ext) return SATTN_E_OVERFLOW;
-    /* kv_len itself must be addressable as a signed offset (masks compare signed positions). */
+    const size_t lse_ext = p->lse ? extent4(D.batch, p->ls.batch, D.heads, p->ls.head, D.q_len, p->ls.seq, 1) : 1;
+    if (!q_ext || !o_ext || !k_ext || !v_ext || !b_ext || !lse_ext) return SATTN_E_OVERFLOW;
+    /* kv_len itself must be addressable as a signed offset (masks compare signed positions); ALiBi
+     * distances (j - i - off) are kept in 32 bits. */
     if (D.kv_len > (size_t)PTRDIFF_MAX / 2 || D.q_len > (size_t)PTRDIFF_MAX / 2) return SATTN_E_OVERFLOW;
+    if (D.alibi_slopes && D.kv_len + D.q_len > (size_t)INT32_MAX) return SATTN_E_OVERFLOW;
     const size_t n[3] = {D.batch, D.heads, D.q_len}, s[3] = {p->os.batch, p->os.head, p->os.seq};
-    if (!rows_disjoint(n, s, dv)) return SATTN_E_STRIDE;
+    const size_t ls[3] = {p->ls.batch, p->ls.head, p->ls.seq};
+    if (!rows_disjoint(n, s, dv) || (p->lse && !rows_disjoint(n, ls, 1))) return SATTN_E_STRIDE;
     /* The output may not share memory with what is read: rows are read and written at different
      * times by different threads. */
-    if (spans_overlap(out, o_ext, q, q_ext) ||
-        (reads_kv && (spans_overlap(out, o_ext, k, k_ext) || spans_overlap(out, o_ext, v, v_ext) ||
-                      spans_overlap(out, o_ext, p->bias, b_ext))))
-        return SATTN_E_STRIDE;
+    const void *reads[] = {q, reads_kv ? k : NULL, reads_kv ? v : NULL, reads_kv ? p->bias : NULL, D.alibi_slopes, D.sinks};
+    const size_t read_ext[] = {q_ext, k_ext, v_ext, b_ext, D.heads, D.heads};
+    for (size_t r = 0; r < sizeof reads / sizeof reads[0]; r++)
+        if (spans_overlap(out, o_ext, reads[r], read_ext[r]) || spans_overlap(p->lse, lse_ext, reads[r], read_ext[r]))
+            return SATTN_E_STRIDE;
+    if (spans_overlap(out, o_ext, p->lse, lse_ext)) return SATTN_E_STRIDE;
     if (p->kv_lens)
         for (size_t b = 0; b < D.batch; b++)
             if (p->kv_lens[b] < 0 || (size_t)p->kv_lens[b] > D.kv_len) return SATTN_E_ARG;
     return SATTN_OK;
+}
+
+sattn_status sattn_attention_merge(size_t parts, size_t rows, size_t dim, const float *const *outs, size_t ld_in,
+                                   const float *const *lses, float *out, size_t ld_out, float *lse) {
+    if (parts == 0 || dim == 0) return SATTN_E_SHAPE;
+    if (ld_in < dim || ld_out < dim) return SATTN_E_STRIDE;
+    if (rows == 0) return SATTN_OK;
+    if (!outs || !lses || !out) return SATTN_E_NULL;
+    for (size_t p = 0; p < parts; p++)
+        if (!outs[p] || !lses[p]) return SATTN_E_NULL;
+    if (!extent_fits(rows, ld_in, dim) || !extent_fits(rows, ld_out, dim)) return SATTN_E_OVERFLOW;
+    const size_t in_ext = (rows - 1) * ld_in + dim, out_ext = (rows - 1) * ld_out + dim;
+    /* What is written may meet what is read only as documented: out on outs[0] with the same ld
+     * (each row is read before it is written), lse on lses[0]. */
+    for (size_t p = 0; p < parts; p++) {
+        const int out_in_place = p == 0 && out == outs[0] && ld_out == ld_in;
+        if ((!out_in_place && spans_overlap(out, out_ext, outs[p], in_ext)) || spans_overlap(out, out_ext, lses[p], rows))
+            return SATTN_E_STRIDE;
+        if (lse && (spans_overlap(lse, rows, outs[p], in_ext) || (!(p == 0 && lse == lses[0]) &&
+                                                                 spans_overlap(lse, rows, lses[p], rows))))
+            return SATTN_E_STRIDE;
+    }
+    if (lse && spans_overlap(lse, rows, out, out_ext)) return SATTN_E_STRIDE;
+    const struct sattn_exec x = sattn_exec_current();
+    return sattn_attention_merge_run(&x, parts, rows, dim, outs, ld_in, lses, out, ld_out, lse);
 }
 
 sattn_status sattn_attention(const sattn_attention_desc *desc, const float *q, const float *k, const float *v,

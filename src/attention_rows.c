@@ -26,9 +26,16 @@ void sattn_rows_update(const struct sattn_row_ops *k, const struct sattn_attenti
             memset(s, 0, nk * sizeof *s);
             continue;
         }
+        /* The fixed order of sattn.h: scale (in the product), softcap, bias, ALiBi; masks are [lo, hi). */
+        if (p->softcap != 0.0f) k->softcap(hi - lo, s + lo, p->softcap, s + lo);
         if (p->bias) {
             const float *bias = p->bias + rb->b * p->bs.batch + h * p->bs.head + i * p->bs.seq + j0;
             k->vadd(hi - lo, s + lo, bias + lo, s + lo);
+        }
+        if (p->alibi_slopes) { /* distance j - i - off of the first visible key; api.c keeps it in int32 */
+            const ptrdiff_t off = (ptrdiff_t)p->kv_len - (ptrdiff_t)p->q_len;
+            const ptrdiff_t d0 = (ptrdiff_t)(j0 + lo) - (ptrdiff_t)i - off;
+            k->vaddramp(hi - lo, s + lo, p->alibi_slopes[h], (int32_t)d0, s + lo);
         }
         const float block_max = k->rmax(hi - lo, s + lo);
         const float m_old = st.m[r];
@@ -80,9 +87,51 @@ void sattn_rows_finish(const struct sattn_row_ops *k, const struct sattn_attenti
     for (size_t r = 0; r < rb->rows; r++) {
         const size_t h = rb->h0 + r / rb->qn, i = rb->i0 + r % rb->qn;
         float *o = p->out + rb->b * p->os.batch + h * p->os.head + i * p->os.seq;
-        if (st.l[r] == 0.0f) /* no visible key: zeros, never 0/0 */
+        const float m = st.m[r], l = st.l[r];
+        /* The sink joins the denominator only: l + e^{sink - m} in the row's own scale. A huge sink
+         * gives an infinite term and a zero output, which is the limit. */
+        const float sink_term = p->sinks && l != 0.0f ? sattn_expf(p->sinks[h] - m) : 0.0f;
+        if (l == 0.0f) /* no visible key: zeros, never 0/0 */
             memset(o, 0, dv * sizeof *o);
         else
-            k->vscale(dv, st.acc + r * dv, 1.0f / st.l[r], o);
+            k->vscale(dv, st.acc + r * dv, 1.0f / (l + sink_term), o);
+        if (p->lse) {
+            float lse;
+            if (l == 0.0f)
+                lse = p->sinks ? p->sinks[h] : -INFINITY;
+            else if (!p->sinks)
+                lse = m + logf(l);
+            else { /* max(m, sink) + log(l e^{m - M} + e^{sink - M}), finite for any sink */
+                const float top = m > p->sinks[h] ? m : p->sinks[h];
+                lse = top + logf(l * sattn_expf(m - top) + sattn_expf(p->sinks[h] - top));
+            }
+            p->lse[rb->b * p->ls.batch + h * p->ls.head + i * p->ls.seq] = lse;
+        }
     }
+}
+
+void sattn_rows_merge_lse(const struct sattn_row_ops *k, size_t parts, size_t dim, const float *const *outs,
+                          size_t ld_in, const float *const *lses, size_t r, float *out, float *lse) {
+    float top = -INFINITY;
+    for (size_t p = 0; p < parts; p++) {
+        const float x = lses[p][r];
+        if (x > top || x != x) top = x; /* a NaN poisons the row */
+    }
+    if (top == -INFINITY) {
+        memset(out, 0, dim * sizeof *out);
+        if (lse) lse[r] = -INFINITY;
+        return;
+    }
+    float sum = 0.0f;
+    for (size_t p = 0; p < parts; p++) sum += sattn_expf(lses[p][r] - top);
+    const float merged = top + logf(sum);
+    /* Part 0 is scaled first, so out may be part 0's row (every element is read before it is written). */
+    k->vscale(dim, outs[0] + r * ld_in, sattn_expf(lses[0][r] - merged), out);
+    for (size_t p = 1; p < parts; p++) {
+        const float w = sattn_expf(lses[p][r] - merged);
+        if (w == 0.0f) continue; /* a part that saw nothing of this row (or weighs nothing) adds nothing */
+        const float *x = outs[p] + r * ld_in;
+        for (size_t c = 0; c < dim; c++) out[c] += w * x[c];
+    }
+    if (lse) lse[r] = merged;
 }

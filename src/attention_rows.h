@@ -58,8 +58,14 @@ void sattn_rows_update(const struct sattn_row_ops *k, const struct sattn_attenti
  * (row_state_at layout), in their order: m = max m_c, l = sum l_c e^(m_c - m), acc likewise. */
 void sattn_rows_merge(size_t rows, size_t dv, const float *first, size_t count, size_t stride, struct row_state out);
 
-/* Writes out = acc / l for every row of the block (zeros for a row that saw no key). */
+/* Writes out = acc / l for every row of the block (zeros for a row that saw no key), with the sink in
+ * the denominator when there are sinks, and the row's log-sum-exp when lse is asked for. */
 void sattn_rows_finish(const struct sattn_row_ops *k, const struct sattn_attention_problem *p,
                        const struct row_block *rb, struct row_state st);
+
+/* Row r of sattn_attention_merge: out = sum_p e^{lses[p][r] - lse} outs[p][r*ld_in ..] in part order, lse =
+ * log sum_p e^{lses[p][r]} (zeros and -inf when every lse is -inf; lse may be NULL). out may be outs[0]'s row. */
+void sattn_rows_merge_lse(const struct sattn_row_ops *k, size_t parts, size_t dim, const float *const *outs,
+                          size_t ld_in, const float *const *lses, size_t r, float *out, float *lse);
 
 #endif

@@ -80,7 +80,11 @@ struct sattn_attention_problem {
     size_t window;
     const int32_t *kv_lens;
     const float *bias;
-    sattn_strides qs, ks, vs, os, bs;
+    float softcap;             /* 0 = off */
+    const float *alibi_slopes; /* NULL or [heads] */
+    const float *sinks;        /* NULL or [heads] */
+    float *lse;                /* NULL or [batch, heads, q_len] through ls */
+    sattn_strides qs, ks, vs, os, bs, ls;
     const float *q, *k, *v;
     float *out;
 };
@@ -93,6 +97,10 @@ sattn_status sattn_attention_run(const struct sattn_exec *x, const struct sattn_
 /* Floats of chunk partials the decode driver keeps at once: 4 Mi floats (16 MiB), e.g. 32 heads x
  * 1 row x 128 chunks of d 128 (64K keys). */
 #define SATTN_DECODE_PARTIAL_FLOATS ((size_t)1 << 22)
+/* The rows of sattn_attention_merge, split across threads (arguments validated by api.c). */
+sattn_status sattn_attention_merge_run(const struct sattn_exec *x, size_t parts, size_t rows, size_t dim,
+                                       const float *const *outs, size_t ld_in, const float *const *lses, float *out,
+                                       size_t ld_out, float *lse);
 sattn_status sattn_attention_prefill_run(const struct sattn_exec *x, const struct sattn_attention_problem *p);
 /* partial_floats bounds the partials kept at once (a test passes small values to force waves). */
 sattn_status sattn_attention_decode_run(const struct sattn_exec *x, const struct sattn_attention_problem *p,

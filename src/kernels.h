@@ -10,6 +10,7 @@
 #define SATTN_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sattn.h"
 #include "sattn_config.h"
@@ -46,6 +47,11 @@ struct sattn_gemm_params {
 #define SATTN_VADD_UKERNEL(fn) void fn(size_t n, const float *x, const float *y, float *z)
 /* y[i] = exp(x[i]) over the whole float range (below about -87.34 gives 0). y may equal x. */
 #define SATTN_VEXP_UKERNEL(fn) void fn(size_t n, const float *x, float *y)
+/* y[i] = cap * tanh(x[i] * (1 / cap)), cap > 0 (logit soft-capping; tanh.h's algorithm). y may equal x. */
+#define SATTN_SOFTCAP_UKERNEL(fn) void fn(size_t n, const float *x, float cap, float *y)
+/* y[i] = x[i] + slope * (float)(d0 + i), the product and the sum each rounded once (no FMA), so every
+ * ISA gives the same bits (ALiBi: d0 + i is the key's signed distance). y may equal x. */
+#define SATTN_VADDRAMP_UKERNEL(fn) void fn(size_t n, const float *x, float slope, int32_t d0, float *y)
 
 /* Decode-shaped kernels: a few query rows against keys and values read in place (no packing),
  * because with one or a few rows the work is streaming K and V from memory, not arithmetic.
@@ -70,6 +76,8 @@ typedef SATTN_RADDSTOREEXPMINUSMAX_UKERNEL((*sattn_raddstoreexpminusmax_fn));
 typedef SATTN_VSCALE_UKERNEL((*sattn_vscale_fn));
 typedef SATTN_VADD_UKERNEL((*sattn_vadd_fn));
 typedef SATTN_VEXP_UKERNEL((*sattn_vexp_fn));
+typedef SATTN_SOFTCAP_UKERNEL((*sattn_softcap_fn));
+typedef SATTN_VADDRAMP_UKERNEL((*sattn_vaddramp_fn));
 typedef SATTN_QK_DOT_UKERNEL((*sattn_qk_dot_fn));
 typedef SATTN_PV_ACCUMULATE_UKERNEL((*sattn_pv_accumulate_fn));
 
@@ -87,6 +95,8 @@ struct sattn_row_ops {
     sattn_vscale_fn vscale;
     sattn_vadd_fn vadd;
     sattn_vexp_fn vexp;
+    sattn_softcap_fn softcap;
+    sattn_vaddramp_fn vaddramp;
 };
 
 struct sattn_decode_ops {

@@ -125,6 +125,11 @@ void resolve_dense_strides(sattn_attention_desc *d) {
 }
 
 void ref_attention(const sattn_attention_desc *d0, const float *q, const float *k, const float *v, double *out) {
+    ref_attention_lse(d0, q, k, v, out, NULL);
+}
+
+void ref_attention_lse(const sattn_attention_desc *d0, const float *q, const float *k, const float *v, double *out,
+                       double *lse) {
     sattn_attention_desc d = *d0;
     resolve_dense_strides(&d);
     const size_t kvh = d.kv_heads ? d.kv_heads : d.heads, dv = d.v_head_dim ? d.v_head_dim : d.head_dim;
@@ -151,19 +156,28 @@ void ref_attention(const sattn_attention_desc *d0, const float *q, const float *
                     double s = 0;
                     for (size_t c = 0; c < d.head_dim; c++) s += (double)qi[c] * kj[c];
                     s *= scale;
+                    if (d.softcap != 0) s = d.softcap * tanh(s / d.softcap);
                     if (d.bias) s += d.bias[b * d.bias_strides.batch + h * d.bias_strides.head + i * d.bias_strides.seq + j];
+                    if (d.alibi_slopes) s += (double)d.alibi_slopes[h] * ((double)j - (double)diag);
                     logit[j] = s;
                     nan |= isnan(s);
                     if (s > m) m = s;
                 }
                 double *o = out + ((b * d.heads + h) * d.q_len + i) * dv;
+                double *row_lse = lse ? lse + (b * d.heads + h) * d.q_len + i : NULL;
+                const double sink = d.sinks ? d.sinks[h] : -INFINITY;
                 for (size_t c = 0; c < dv; c++) o[c] = 0;
                 if (nan) {
                     for (size_t c = 0; c < dv; c++) o[c] = NAN;
+                    if (row_lse) *row_lse = NAN;
                     continue;
                 }
-                if (m == -INFINITY) continue;
-                double sum = 0;
+                if (m == -INFINITY) {
+                    if (row_lse) *row_lse = sink;
+                    continue;
+                }
+                if (sink > m) m = sink; /* the sink joins the denominator only */
+                double sum = d.sinks ? exp(sink - m) : 0;
                 for (size_t j = 0; j < d.kv_len; j++) {
                     if (logit[j] == -INFINITY) continue;
                     const double p = exp(logit[j] - m);
@@ -172,6 +186,7 @@ void ref_attention(const sattn_attention_desc *d0, const float *q, const float *
                     for (size_t c = 0; c < dv; c++) o[c] += p * vj[c];
                 }
                 for (size_t c = 0; c < dv; c++) o[c] /= sum;
+                if (row_lse) *row_lse = m + log(sum);
             }
     free(logit);
 }

@@ -38,6 +38,9 @@ void ref_gemm(int ta, int tb, size_t m, size_t n, size_t k, double alpha, const 
 void ref_softmax(size_t rows, size_t cols, const float *x, size_t ldx, double *y);
 /* out[(b, h, i)][c] at out[((b*heads + h)*q_len + i)*dv + c]; desc strides must be explicit. */
 void ref_attention(const sattn_attention_desc *d, const float *q, const float *k, const float *v, double *out);
+/* The same, with the log-sum-exp of each row at lse[(b*heads + h)*q_len + i] (lse may be NULL). */
+void ref_attention_lse(const sattn_attention_desc *d, const float *q, const float *k, const float *v, double *out,
+                       double *lse);
 
 /* Resolves the defaulted fields of an attention descriptor the way the library documents them. */
 void resolve_dense_strides(sattn_attention_desc *d);

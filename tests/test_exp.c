@@ -1,5 +1,6 @@
 /* The exp kernel of every ISA: ULP error against double exp over the whole float input range, and
- * the special values (flush below ln(FLT_MIN), overflow, infinities, NaN). */
+ * the special values (flush below ln(FLT_MIN), overflow, infinities, NaN). The same for tanh (the
+ * softcap kernel with cap 1). */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -107,10 +108,63 @@ static void test_exp_special(void **state) {
     }
 }
 
+/* tanh through the softcap kernel (cap 1: x * 1 and 1 * tanh are exact): every 61st bit pattern of
+ * [0, 16) with both signs (beyond, tanh rounds to 1), denormals included, against double tanh. */
+/* Measured 1.61 ULP worst (scalar, x86-64), 1.59 with FMA (AVX2, AVX-512). */
+#define TANH_MAX_ULP 2.0
+static void test_tanh_ulp(void **state) {
+    (void)state;
+    sattn_isa isas[8];
+    const size_t ni = test_isas(isas);
+    enum { CHUNK = 4096 };
+    static float x[CHUNK], y[CHUNK];
+    for (size_t a = 0; a < ni; a++) {
+        const struct sattn_kernels *k = sattn_kernels_for(isas[a]);
+        double worst = 0;
+        float worst_x = 0;
+        size_t tested = 0;
+        for (int sign = 0; sign < 2; sign++)
+            for (uint32_t b = 0; b < 0x41800000u;) {
+                size_t n = 0;
+                for (; n < CHUNK && b < 0x41800000u; n++, b += 61) x[n] = from_bits(b | (sign ? 0x80000000u : 0));
+                k->row.softcap(n, x, 1.0f, y);
+                for (size_t i = 0; i < n; i++) {
+                    const double want = tanh((double)x[i]);
+                    int e;
+                    frexp(fabs(want) < FLT_MIN ? FLT_MIN : want, &e);
+                    const double err = fabs(y[i] - want) / ldexp(1.0, e - 24);
+                    if (err > worst || y[i] != y[i]) worst = y[i] != y[i] ? INFINITY : err, worst_x = x[i];
+                }
+                tested += n;
+            }
+        printf("tanh %s: %zu inputs, worst %.3f ULP at %a\n", sattn_isa_name(isas[a]), tested, worst, worst_x);
+        if (worst > TANH_MAX_ULP) fail_msg("tanh %s: %.3f ULP at %a", sattn_isa_name(isas[a]), worst, worst_x);
+    }
+}
+
+static void test_tanh_special(void **state) {
+    (void)state;
+    sattn_isa isas[8];
+    const size_t ni = test_isas(isas);
+    const float x[8] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, 100.0f, -1e30f, 0x1p-140f};
+    for (size_t a = 0; a < ni; a++) {
+        float y[8];
+        sattn_kernels_for(isas[a])->row.softcap(8, x, 1.0f, y);
+        assert_true(y[0] == 0.0f && !signbit(y[0]) && y[1] == 0.0f && signbit(y[1]));
+        assert_true(y[2] == 1.0f && y[3] == -1.0f && isnan(y[4]) && y[5] == 1.0f && y[6] == -1.0f);
+        assert_true(y[7] == 0x1p-140f);
+        /* softcap keeps logits inside (-cap, cap] and near-identity for small ones */
+        const float logits[4] = {1e6f, -1e6f, 0.01f, 29.0f};
+        sattn_kernels_for(isas[a])->row.softcap(4, logits, 30.0f, y);
+        assert_true(y[0] == 30.0f && y[1] == -30.0f && fabsf(y[2] - 0.01f) < 1e-8f && y[3] < 30.0f && y[3] > 20.0f);
+    }
+}
+
 int main(void) {
     const int skip = skip_if_isa_unavailable();
     if (skip) return skip;
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_exp_ulp), cmocka_unit_test(test_expminusmax_ulp),
-                                       cmocka_unit_test(test_exp_special)};
+                                       cmocka_unit_test(test_exp_special), cmocka_unit_test(test_tanh_ulp),
+                                       cmocka_unit_test(test_tanh_special)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

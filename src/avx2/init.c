@@ -15,7 +15,9 @@ void sattn_kernels_init_avx2(struct sattn_kernels *k) {
                                     .raddstoreexpminusmax = sattn_f32_raddstoreexpminusmax_ukernel__avx2_p6,
                                     .vscale = sattn_f32_vscale_ukernel__avx2,
                                     .vadd = sattn_f32_vadd_ukernel__avx2,
-                                    .vexp = sattn_f32_vexp_ukernel__avx2_p6};
+                                    .vexp = sattn_f32_vexp_ukernel__avx2_p6,
+                                    .softcap = sattn_f32_softcap_ukernel__avx2,
+                                    .vaddramp = sattn_f32_vaddramp_ukernel__avx2};
     k->decode[SATTN_ELEM_F32] = (struct sattn_decode_ops){.qk_dot = sattn_f32_qk_dot__avx2,
                                                           .pv_accumulate = sattn_f32_pv_accumulate__avx2};
     k->tuned = (struct sattn_blocking){.gemm_mc = 120, .gemm_kc = 256, .gemm_nc = 2048, .attn_rows = 144, .attn_keys = 256};

@@ -15,6 +15,8 @@ SATTN_RADDSTOREEXPMINUSMAX_UKERNEL(sattn_f32_raddstoreexpminusmax_ukernel__avx51
 SATTN_VSCALE_UKERNEL(sattn_f32_vscale_ukernel__avx512);
 SATTN_VADD_UKERNEL(sattn_f32_vadd_ukernel__avx512);
 SATTN_VEXP_UKERNEL(sattn_f32_vexp_ukernel__avx512_p6);
+SATTN_SOFTCAP_UKERNEL(sattn_f32_softcap_ukernel__avx512);
+SATTN_VADDRAMP_UKERNEL(sattn_f32_vaddramp_ukernel__avx512);
 SATTN_QK_DOT_UKERNEL(sattn_f32_qk_dot__avx512);
 SATTN_PV_ACCUMULATE_UKERNEL(sattn_f32_pv_accumulate__avx512);
 

@@ -16,6 +16,8 @@ SATTN_RADDSTOREEXPMINUSMAX_UKERNEL(sattn_f32_raddstoreexpminusmax_ukernel__neon_
 SATTN_VSCALE_UKERNEL(sattn_f32_vscale_ukernel__neon);
 SATTN_VADD_UKERNEL(sattn_f32_vadd_ukernel__neon);
 SATTN_VEXP_UKERNEL(sattn_f32_vexp_ukernel__neon_p6);
+SATTN_SOFTCAP_UKERNEL(sattn_f32_softcap_ukernel__neon);
+SATTN_VADDRAMP_UKERNEL(sattn_f32_vaddramp_ukernel__neon);
 SATTN_QK_DOT_UKERNEL(sattn_f32_qk_dot__neon);
 SATTN_PV_ACCUMULATE_UKERNEL(sattn_f32_pv_accumulate__neon);
 

@@ -11,7 +11,9 @@ void sattn_kernels_init_scalar(struct sattn_kernels *k) {
                                     .raddstoreexpminusmax = sattn_f32_raddstoreexpminusmax_ukernel__scalar,
                                     .vscale = sattn_f32_vscale_ukernel__scalar,
                                     .vadd = sattn_f32_vadd_ukernel__scalar,
-                                    .vexp = sattn_f32_vexp_ukernel__scalar};
+                                    .vexp = sattn_f32_vexp_ukernel__scalar,
+                                    .softcap = sattn_f32_softcap_ukernel__scalar,
+                                    .vaddramp = sattn_f32_vaddramp_ukernel__scalar};
     k->decode[SATTN_ELEM_F32] = (struct sattn_decode_ops){.qk_dot = sattn_f32_qk_dot__scalar,
                                                           .pv_accumulate = sattn_f32_pv_accumulate__scalar};
     k->tuned = (struct sattn_blocking){.gemm_mc = 64, .gemm_kc = 256, .gemm_nc = 2048, .attn_rows = 64, .attn_keys = 64};

@@ -12,6 +12,8 @@ SATTN_RADDSTOREEXPMINUSMAX_UKERNEL(sattn_f32_raddstoreexpminusmax_ukernel__scala
 SATTN_VSCALE_UKERNEL(sattn_f32_vscale_ukernel__scalar);
 SATTN_VADD_UKERNEL(sattn_f32_vadd_ukernel__scalar);
 SATTN_VEXP_UKERNEL(sattn_f32_vexp_ukernel__scalar);
+SATTN_SOFTCAP_UKERNEL(sattn_f32_softcap_ukernel__scalar);
+SATTN_VADDRAMP_UKERNEL(sattn_f32_vaddramp_ukernel__scalar);
 SATTN_QK_DOT_UKERNEL(sattn_f32_qk_dot__scalar);
 SATTN_PV_ACCUMULATE_UKERNEL(sattn_f32_pv_accumulate__scalar);
 
