@@ -60,7 +60,7 @@ test: deps-aarch64 $(BUILD)/build.ninja $(ASAN_BUILD)/build.ninja $(ARM_BUILD)/b
 	meson test -C $(BUILD) --print-errorlogs || status=1; \
 	$(SANITIZER_ENV) meson test -C $(ASAN_BUILD) --print-errorlogs || status=1; \
 	meson test -C $(ARM_BUILD) --print-errorlogs || status=1; \
-	meson test -C $(VG_BUILD) --print-errorlogs --no-suite bench --timeout-multiplier 10 --wrapper '$(VALGRIND)' || status=1; \
+	meson test -C $(VG_BUILD) --print-errorlogs --no-suite bench --no-suite mpi --timeout-multiplier 10 --wrapper '$(VALGRIND)' || status=1; \
 	$(TSAN_ENV) meson test -C $(TSAN_BUILD) --print-errorlogs --timeout-multiplier 10 || status=1; \
 	packaging=0; scripts/check-packaging.sh $(BUILD) || { packaging=1; status=1; }; \
 	fuzz=0; scripts/fuzz.sh $(FUZZ_SECONDS) || { fuzz=1; status=1; }; \
@@ -68,7 +68,7 @@ test: deps-aarch64 $(BUILD)/build.ninja $(ASAN_BUILD)/build.ninja $(ARM_BUILD)/b
 	    $(BUILD) $(ASAN_BUILD) $(ARM_BUILD) $(VG_BUILD) $(TSAN_BUILD) && exit $$status
 
 test-valgrind: deps $(VG_BUILD)/build.ninja
-	ninja -C $(VG_BUILD) && meson test -C $(VG_BUILD) --print-errorlogs --no-suite bench --timeout-multiplier 10 --wrapper '$(VALGRIND)'
+	ninja -C $(VG_BUILD) && meson test -C $(VG_BUILD) --print-errorlogs --no-suite bench --no-suite mpi --timeout-multiplier 10 --wrapper '$(VALGRIND)'
 
 test-tsan: deps $(TSAN_BUILD)/build.ninja
 	ninja -C $(TSAN_BUILD) && $(TSAN_ENV) meson test -C $(TSAN_BUILD) --print-errorlogs --timeout-multiplier 10

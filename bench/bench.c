@@ -5,6 +5,9 @@
  *
  * scaling: the best ISA from 1 thread to all cores (powers of two, then all) on prefill, one-head
  * prefill, decode and sgemm, for the scaling curve.
+ * logits: the best ISA, 1 thread, prefill S 2048 and decode kv 8192 at d 128 with each logit feature
+ * (none, softcap, ALiBi, sinks, lse output) beside each other, and sattn_attention_merge of 4 parts
+ * (its bytes against the read bandwidth the harness measured).
  *
  * Case names are key:value paths (kernel/impl/isa/threads/shape...), which bench/report.py reads. */
 #define _POSIX_C_SOURCE 200809L
@@ -23,7 +26,11 @@
 enum impl { IMPL_SATTN, IMPL_OPENBLAS, IMPL_ONEDNN, IMPL_PLAIN };
 static const char *const impl_names[] = {"sattn", "openblas", "onednn", "plain"};
 
-enum sweep { SWEEP_SMOKE, SWEEP_DEFAULT, SWEEP_FULL, SWEEP_SCALING };
+enum sweep { SWEEP_SMOKE, SWEEP_DEFAULT, SWEEP_FULL, SWEEP_SCALING, SWEEP_LOGITS };
+
+/* Logit features a case turns on (the logits sweep); 0 = plain attention. */
+enum logit_feature { LOGIT_NONE, LOGIT_SOFTCAP, LOGIT_ALIBI, LOGIT_SINKS, LOGIT_LSE, LOGIT_COUNT };
+static const char *const logit_names[] = {"none", "softcap", "alibi", "sinks", "lse"};
 
 static float *random_floats(size_t n, unsigned seed) {
     float *x = malloc((n ? n : 1) * sizeof *x);
@@ -63,6 +70,8 @@ typedef struct {
     sattn_isa isa;
     int threads, causal, decode;
     size_t heads, kv_heads, q_len, kv_len, d;
+    int logit; /* enum logit_feature; named in the case only in the logits sweep */
+    int named_logit;
 } attention_case;
 
 /* Visible (query, key) pairs: the flops of a causal case count only these. */
@@ -86,6 +95,15 @@ static void bench_attention(bench_state *st, const void *arg) {
     peer_onednn *dnn = NULL;
     const float scale = 1.0f / sqrtf((float)c->d);
     const char *error = NULL;
+    float *per_head = random_floats(c->heads, 7), *lse = random_floats(c->heads * c->q_len, 8);
+    for (size_t h = 0; h < c->heads; h++) per_head[h] = -ldexpf(1.0f, -(int)(h % 8 + 1)); /* ALiBi-like slopes */
+    switch (c->logit) {
+    case LOGIT_SOFTCAP: desc.softcap = 30.0f; break; /* Gemma 2's attention cap */
+    case LOGIT_ALIBI: desc.alibi_slopes = per_head; break;
+    case LOGIT_SINKS: desc.sinks = per_head; break;
+    case LOGIT_LSE: desc.lse = lse; break;
+    default: break;
+    }
 
     /* Peers are checked against sattn (auto ISA) on the same inputs before they are timed. */
     float *expected = NULL;
@@ -127,12 +145,16 @@ static void bench_attention(bench_state *st, const void *arg) {
         if (c->decode) bench_counter(st, "bytes", 2.0 * nkv * sizeof(float), BENCH_RATE); /* K and V streamed */
     }
     if (dnn) peer_onednn_destroy(dnn);
-    free(q), free(k), free(v), free(out), free(s), free(expected);
+    free(q), free(k), free(v), free(out), free(s), free(expected), free(per_head), free(lse);
 }
 
 static void add_attention(attention_case c) {
     char name[256];
-    if (c.decode)
+    if (c.named_logit)
+        snprintf(name, sizeof name, "%s/impl:sattn/isa:%s/threads:%d/%s:%zu/d:%zu/H:%zu/KVH:%zu/logit:%s",
+                 c.decode ? "decode" : "attention", sattn_isa_name(c.isa), c.threads, c.decode ? "kv" : "S",
+                 c.decode ? c.kv_len : c.q_len, c.d, c.heads, c.kv_heads, logit_names[c.logit]);
+    else if (c.decode)
         snprintf(name, sizeof name, "decode/impl:%s/isa:%s/threads:%d/kv:%zu/d:%zu/H:%zu/KVH:%zu", impl_names[c.impl],
                  c.impl == IMPL_SATTN ? sattn_isa_name(c.isa) : "native", c.threads, c.kv_len, c.d, c.heads,
                  c.kv_heads);
@@ -232,6 +254,48 @@ static void add_softmax(softmax_case c) {
     bench_register(name, bench_softmax, &c, sizeof c);
 }
 
+/* ---------------------------------------------------------------- merge */
+
+typedef struct {
+    sattn_isa isa;
+    int threads;
+    size_t parts, rows, dim;
+} merge_case;
+
+static void bench_merge(bench_state *st, const void *arg) {
+    const merge_case *c = arg;
+    float *outs[8], *lses[8], *out = random_floats(c->rows * c->dim, 9), *lse = random_floats(c->rows, 10);
+    for (size_t p = 0; p < c->parts; p++) {
+        outs[p] = random_floats(c->rows * c->dim, 11 + (unsigned)p);
+        lses[p] = random_floats(c->rows, 21 + (unsigned)p);
+    }
+    use_threads(IMPL_SATTN, c->isa, c->threads);
+    while (bench_keep_running(st))
+        sattn_attention_merge(c->parts, c->rows, c->dim, (const float *const *)outs, c->dim, (const float *const *)lses,
+                              out, c->dim, lse);
+    /* read: every part's rows and lse; written: the merged rows and lse */
+    bench_counter(st, "bytes", (double)(c->parts + 1) * c->rows * (c->dim + 1) * sizeof(float), BENCH_RATE);
+    bench_counter(st, "read_bytes", (double)c->parts * c->rows * (c->dim + 1) * sizeof(float), BENCH_RATE);
+    for (size_t p = 0; p < c->parts; p++) free(outs[p]), free(lses[p]);
+    free(out), free(lse);
+}
+
+static void register_logits(sattn_isa best) {
+    for (int f = 0; f < LOGIT_COUNT; f++) {
+        add_attention((attention_case){.impl = IMPL_SATTN, .isa = best, .threads = 1, .heads = 8, .kv_heads = 8,
+                                       .q_len = 2048, .kv_len = 2048, .d = 128, .logit = f, .named_logit = 1});
+        add_attention((attention_case){.impl = IMPL_SATTN, .isa = best, .threads = 1, .decode = 1, .heads = 32,
+                                       .kv_heads = 32, .q_len = 1, .kv_len = 8192, .d = 128, .logit = f,
+                                       .named_logit = 1});
+    }
+    /* 4 parts of 32768 rows of 128: 64 MiB read, well past the caches. */
+    const merge_case m = {best, 1, 4, 32768, 128};
+    char name[256];
+    snprintf(name, sizeof name, "merge/impl:sattn/isa:%s/threads:%d/parts:%zu/rows:%zu/dim:%zu", sattn_isa_name(best),
+             m.threads, m.parts, m.rows, m.dim);
+    bench_register(name, bench_merge, &m, sizeof m);
+}
+
 /* ---------------------------------------------------------------- the sweeps */
 
 /* Which implementations run for a configuration: sattn at this ISA, and the peers once (at the
@@ -277,6 +341,10 @@ static void register_cases(enum sweep sweep) {
     const int thread_counts[2] = {1, all};
     if (sweep == SWEEP_SCALING) {
         register_scaling(best);
+        return;
+    }
+    if (sweep == SWEEP_LOGITS) {
+        register_logits(best);
         return;
     }
 
@@ -371,8 +439,9 @@ int main(int argc, char **argv) {
             else if (!strcmp(v, "default")) sweep = SWEEP_DEFAULT;
             else if (!strcmp(v, "full")) sweep = SWEEP_FULL;
             else if (!strcmp(v, "scaling")) sweep = SWEEP_SCALING;
+            else if (!strcmp(v, "logits")) sweep = SWEEP_LOGITS;
             else {
-                fprintf(stderr, "sattn_bench: --sattn_sweep takes smoke, default, full or scaling\n");
+                fprintf(stderr, "sattn_bench: --sattn_sweep takes smoke, default, full, scaling or logits\n");
                 return 2;
             }
             continue;
@@ -381,7 +450,7 @@ int main(int argc, char **argv) {
     }
     argc = kept;
     bench_describe_machine();
-    static const char *const sweep_names[] = {"smoke", "default", "full", "scaling"};
+    static const char *const sweep_names[] = {"smoke", "default", "full", "scaling", "logits"};
     bench_context("sweep", sweep_names[sweep]);
     register_cases(sweep);
     return bench_main(argc, argv);

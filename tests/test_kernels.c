@@ -186,6 +186,21 @@ static void check_row_ops(const struct isa_pair *t, rng_t *rng) {
             CHECK(same_bits(y, want, n) && count_touched(y + n, max - n) == 0, "%s vadd n %zu", t->name, n);
             check_guards(y, max, t->name, "vadd", n);
         }
+        if (!INHERITED(t, row.softcap)) {
+            for (size_t i = 0; i < max; i++) y[i] = sentinel();
+            k->softcap(n, x, 7.5f, y);
+            r->softcap(n, x, 7.5f, want);
+            CHECK(close_rel(y, want, n, 4e-7) && count_touched(y + n, max - n) == 0, "%s softcap n %zu", t->name, n);
+            check_guards(y, max, t->name, "softcap", n);
+        }
+        if (!INHERITED(t, row.vaddramp)) { /* the same bits on every ISA: no FMA */
+            for (size_t i = 0; i < max; i++) y[i] = sentinel();
+            const int32_t d0 = (int32_t)(n % 7) * 1000 - 3000;
+            k->vaddramp(n, x, -0.03125f * (float)(n % 5 + 1), d0, y);
+            r->vaddramp(n, x, -0.03125f * (float)(n % 5 + 1), d0, want);
+            CHECK(same_bits(y, want, n) && count_touched(y + n, max - n) == 0, "%s vaddramp n %zu", t->name, n);
+            check_guards(y, max, t->name, "vaddramp", n);
+        }
         if (!INHERITED(t, row.vexp)) {
             for (size_t i = 0; i < max; i++) y[i] = sentinel(), x[i] *= 5; /* reaches both ends of the range */
             k->vexp(n, x, y);
@@ -298,7 +313,8 @@ static void test_tables_complete(void **state) {
             assert_non_null(k->decode[e].qk_dot), assert_non_null(k->decode[e].pv_accumulate);
         }
         assert_non_null(k->row.rmax), assert_non_null(k->row.raddstoreexpminusmax), assert_non_null(k->row.vscale);
-        assert_non_null(k->row.vadd), assert_non_null(k->row.vexp);
+        assert_non_null(k->row.vadd), assert_non_null(k->row.vexp), assert_non_null(k->row.softcap);
+        assert_non_null(k->row.vaddramp);
         assert_true(k->tuned.gemm_mc && k->tuned.gemm_kc && k->tuned.gemm_nc && k->tuned.attn_rows && k->tuned.attn_keys);
         if (k->isa == SATTN_ISA_SCALAR)
             assert_int_equal(k->parent, SATTN_ISA_AUTO);
@@ -353,6 +369,8 @@ static int bench(void) {
         TIME_SLOT("vscale 1024", 20000, k->row.vscale(1024, a, 0.5f, c));
         TIME_SLOT("vadd 1024", 20000, k->row.vadd(1024, a, b, c));
         TIME_SLOT("vexp 1024", 20000, k->row.vexp(1024, a, c));
+        TIME_SLOT("softcap 1024", 20000, k->row.softcap(1024, a, 30.0f, c));
+        TIME_SLOT("vaddramp 1024", 20000, k->row.vaddramp(1024, a, -0.0625f, -700, c));
         TIME_SLOT("qk_dot f32 1 row x 512 keys, d 128", 200, k->decode[0].qk_dot(1, 512, 128, a, 128, b, 128, c, 512, &dp));
         TIME_SLOT("pv_accumulate f32 1 row x 512, dv 128", 200,
                   k->decode[0].pv_accumulate(1, 512, 128, a, 512, b, 128, c, 128, &dp));

@@ -176,6 +176,15 @@ static void fuzz_attention(reader *r) {
         bias = random_floats(r, nb);
         d.bias = bias;
     }
+    /* Logit shaping and the log-sum-exp output: drawn values may be negative, NaN or infinite caps,
+     * slopes and sinks (then the call must fail and touch nothing). */
+    const unsigned features = huge ? 0 : byte(r);
+    float *slopes = NULL, *sinks = NULL, *lse = NULL, *lse_ref = NULL;
+    const size_t nl = d.batch * d.heads * d.q_len;
+    if (features & 1) d.softcap = (features & 2) ? value(r) : (float)upto(r, 20) * 0.25f;
+    if ((features & 4) && d.heads) d.alibi_slopes = slopes = random_floats(r, d.heads);
+    if ((features & 8) && d.heads) d.sinks = sinks = random_floats(r, d.heads);
+    if (features & 16) d.lse = lse = guarded(nl), lse_ref = guarded(nl);
     float *q = random_floats(r, nq), *k = random_floats(r, nk), *v = random_floats(r, nv);
     float *out = guarded(no), *ref = guarded(no);
     const unsigned nulls = byte(r) % 16;
@@ -194,8 +203,10 @@ static void fuzz_attention(reader *r) {
     if (huge) require(st != SATTN_OK || d.batch == 0 || d.heads == 0 || d.q_len == 0, "an overflowing size was accepted");
     if (st != SATTN_OK) {
         untouched(out, no);
+        if (lse) untouched(lse, nl);
     } else {
         canaries_intact(out, no);
+        if (lse && nl) canaries_intact(lse, nl);
         /* Every element outside the rows keeps its sentinel (padded and tokens-major layouts have gaps). */
         unsigned char *row = calloc(no ? no : 1, 1);
         for (size_t b = 0; b < d.batch; b++)
@@ -205,11 +216,60 @@ static void fuzz_attention(reader *r) {
         for (size_t i = 0; i < no; i++) require(row[i] || is_sentinel(out[i]), "wrote outside the output rows");
         free(row);
         require(sattn_set_isa(SATTN_ISA_SCALAR) == SATTN_OK, "set_isa scalar");
+        d.lse = lse_ref;
         require(sattn_attention(&d, qa, ka, va, ref) == SATTN_OK, "the scalar path disagrees on the status");
-        if (!r->specials)
+        if (!r->specials) {
             for (size_t i = 0; i < no; i++) require(close_to(out[i], ref[i], 1e-3), "attention differs from the scalar path");
+            for (size_t i = 0; lse && i < nl; i++)
+                require(close_to(lse[i], lse_ref[i], 1e-3) || lse[i] == lse_ref[i], "lse differs from the scalar path");
+        }
     }
     release(q), release(k), release(v), release(out), release(ref), release(bias);
+    release(slopes), release(sinks), release(lse), release(lse_ref);
+}
+
+/* sattn_attention_merge: 1..4 parts, small rows and dims, padded rows, in place or not, NULL lse,
+ * -inf and special log-sum-exps; failures touch nothing, results match the scalar path. */
+static void fuzz_merge(reader *r) {
+    const sattn_isa isa = pick_isa(r);
+    const size_t parts = upto(r, 4), rows = upto(r, 6), dim = upto(r, 9);
+    const size_t ld_in = dim + upto(r, 3) - (upto(r, 7) == 0), ld_out = dim + upto(r, 3);
+    const int in_place = byte(r) & 1, with_lse = byte(r) & 1, nulls = byte(r) % 8;
+    const size_t n_in = rows ? (rows - 1) * ld_in + dim + 1 : 1, n_out = rows ? (rows - 1) * ld_out + dim + 1 : 1;
+    if (n_in > 4096 || n_out > 4096) return;
+    float *outs[4] = {0}, *lses[4] = {0};
+    for (size_t p = 0; p < parts; p++) {
+        outs[p] = random_floats(r, n_in), lses[p] = random_floats(r, rows ? rows : 1);
+        for (size_t i = 0; i < rows; i++)
+            if (!(byte(r) % 4)) lses[p][i] = -INFINITY; /* a part that saw nothing of this row */
+    }
+    float *copy = guarded(n_in), *out = in_place && parts ? outs[0] : guarded(n_out), *ref = guarded(n_out);
+    if (parts) memcpy(copy, outs[0], n_in * sizeof *copy);
+    float *lse = with_lse ? guarded(rows) : NULL, *lse_ref = guarded(rows ? rows : 1);
+    const size_t ldo = in_place ? ld_in : ld_out;
+    require(sattn_set_isa(isa) == SATTN_OK, "set_isa");
+    const sattn_status st = sattn_attention_merge(parts, rows, dim, nulls == 1 ? NULL : (const float *const *)outs, ld_in,
+                                                  (const float *const *)lses, nulls == 2 ? NULL : out, ldo, lse);
+    if (st != SATTN_OK) {
+        if (parts) require(!memcmp(copy, outs[0], n_in * sizeof *copy), "a failed merge wrote part 0");
+        if (!(in_place && parts)) untouched(out, n_out);
+        if (lse) untouched(lse, rows);
+    } else if (rows && parts) {
+        /* the scalar path on the original part 0 */
+        const float *outs_ref[4] = {copy, outs[1], outs[2], outs[3]};
+        require(sattn_set_isa(SATTN_ISA_SCALAR) == SATTN_OK, "set_isa scalar");
+        require(sattn_attention_merge(parts, rows, dim, outs_ref, ld_in, (const float *const *)lses, ref, ldo, lse_ref) ==
+                    SATTN_OK, "the scalar merge disagrees on the status");
+        for (size_t i = 0; i < rows; i++) {
+            for (size_t c = 0; c < dim; c++)
+                require(r->specials || close_to(out[i * ldo + c], ref[i * ldo + c], 1e-5), "merge differs from scalar");
+            if (lse) require(lse[i] == lse_ref[i] || (isnan(lse[i]) && isnan(lse_ref[i])), "merge lse differs from scalar");
+        }
+        if (lse) canaries_intact(lse, rows);
+    }
+    for (size_t p = 0; p < parts; p++) release(outs[p]), release(lses[p]);
+    if (!(in_place && parts)) release(out);
+    release(copy), release(ref), release(lse), release(lse_ref);
 }
 
 static void fuzz_sgemm(reader *r) {
@@ -318,7 +378,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     case 0: fuzz_attention(&r); break;
     case 1: fuzz_sgemm(&r); break;
     case 2: fuzz_softmax(&r); break;
-    default: fuzz_self_attention(&r); break;
+    default:
+        if ((head >> 4) & 1)
+            fuzz_merge(&r);
+        else
+            fuzz_self_attention(&r);
+        break;
     }
     return 0;
 }
