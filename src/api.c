@@ -116,45 +116,25 @@ sattn_status sattn_attention_check(const sattn_attention_desc *desc, const float
     memset(p, 0, sizeof *p);
     if (!desc) return SATTN_E_NULL;
     const sattn_attention_desc D = *desc;
-    p->batch = D.batch;
-    p->heads = D.heads;
-    p->kv_heads = D.kv_heads ? D.kv_heads : D.heads;
-    p->q_len = D.q_len;
-    p->kv_len = D.kv_len;
-    p->head_dim = D.head_dim;
-    p->v_head_dim = D.v_head_dim ? D.v_head_dim : D.head_dim;
+    /* Every field as given (zero strides resolved below); `empty` marks a problem with nothing to do. */
+    *p = (struct sattn_attention_problem){
+        .batch = D.batch, .heads = D.heads, .kv_heads = D.kv_heads ? D.kv_heads : D.heads, .q_len = D.q_len,
+        .kv_len = D.kv_len, .head_dim = D.head_dim, .v_head_dim = D.v_head_dim ? D.v_head_dim : D.head_dim,
+        .scale = D.scale, .causal = D.causal != 0, .window = D.window, .kv_lens = D.kv_lens, .bias = D.bias,
+        .softcap = D.softcap, .alibi_slopes = D.alibi_slopes, .sinks = D.sinks, .lse = D.lse, .qs = D.q_strides,
+        .ks = D.k_strides, .vs = D.v_strides, .os = D.o_strides, .bs = D.bias_strides, .ls = D.lse_strides,
+        .q = q, .k = k, .v = v, .out = (float *)out, .empty = D.batch == 0 || D.heads == 0 || D.q_len == 0};
     if (D.head_dim == 0) return SATTN_E_SHAPE;
     if (D.heads && (p->kv_heads > D.heads || D.heads % p->kv_heads)) return SATTN_E_SHAPE;
     if (!isfinite(D.scale) || !(D.softcap >= 0.0f) || isinf(D.softcap)) return SATTN_E_ARG;
-    if (D.batch == 0 || D.heads == 0 || D.q_len == 0) { /* nothing to compute, nothing read */
-        p->empty = 1;
-        return SATTN_OK;
-    }
+    if (p->empty) return SATTN_OK; /* nothing to compute, nothing read */
     const int reads_kv = D.kv_len > 0;
     if (!q || !out || (reads_kv && (!k || !v))) return SATTN_E_NULL;
-    p->causal = D.causal != 0;
-    p->window = D.window;
-    p->kv_lens = D.kv_lens;
-    p->bias = D.bias;
-    p->softcap = D.softcap;
-    p->alibi_slopes = D.alibi_slopes;
-    p->sinks = D.sinks;
-    p->lse = D.lse;
     for (size_t h = 0; h < D.heads; h++)
         if ((D.alibi_slopes && !isfinite(D.alibi_slopes[h])) || (D.sinks && !isfinite(D.sinks[h]))) return SATTN_E_ARG;
-    p->q = q;
-    p->k = k;
-    p->v = v;
-    p->out = (float *)out;
-    p->scale = D.scale != 0.0f ? D.scale : 1.0f / sqrtf((float)D.head_dim);
+    if (D.scale == 0.0f) p->scale = 1.0f / sqrtf((float)D.head_dim);
 
     const size_t d = p->head_dim, dv = p->v_head_dim, kvh = p->kv_heads;
-    p->qs = D.q_strides;
-    p->ks = D.k_strides;
-    p->vs = D.v_strides;
-    p->os = D.o_strides;
-    p->bs = D.bias_strides;
-    p->ls = D.lse_strides;
     if (strides_zero(p->ls)) p->ls = (sattn_strides){D.heads * D.q_len, D.q_len, 1}; /* fits: q's extent does */
     if ((strides_zero(p->qs) && !dense_strides(D.heads, D.q_len, d, &p->qs)) ||
         (strides_zero(p->ks) && !dense_strides(kvh, D.kv_len, d, &p->ks)) ||

@@ -71,7 +71,7 @@ sattn_status sattn_softmax_run(const struct sattn_exec *x, size_t rows, size_t c
                                float *y, size_t ldy);
 
 /* A validated attention problem: defaults resolved, strides explicit. `empty` marks a problem with
- * nothing to compute (batch, heads or q_len zero): then only the sizes are filled. */
+ * nothing to compute (batch, heads or q_len zero): then nothing past the shape was checked. */
 struct sattn_attention_problem {
     int empty;
     size_t batch, heads, kv_heads, q_len, kv_len, head_dim, v_head_dim;

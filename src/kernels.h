@@ -120,6 +120,31 @@ struct sattn_kernels {
     struct sattn_blocking tuned;
 };
 
+/* The row and decode bundles of an ISA whose kernels follow the naming convention
+ * (sattn_f32_<op>_ukernel__<isa>, the exp kernels under their variant's name, decode kernels
+ * sattn_<type>_<op>__<isa>): the prototypes for its header, the bundle for its init.c. */
+#define SATTN_DECLARE_ROW_OPS(isa, exp_isa)                                                                         \
+    SATTN_RMAX_UKERNEL(sattn_f32_rmax_ukernel__##isa);                                                             \
+    SATTN_RADDSTOREEXPMINUSMAX_UKERNEL(sattn_f32_raddstoreexpminusmax_ukernel__##exp_isa);                         \
+    SATTN_VSCALE_UKERNEL(sattn_f32_vscale_ukernel__##isa);                                                         \
+    SATTN_VADD_UKERNEL(sattn_f32_vadd_ukernel__##isa);                                                             \
+    SATTN_VEXP_UKERNEL(sattn_f32_vexp_ukernel__##exp_isa);                                                         \
+    SATTN_SOFTCAP_UKERNEL(sattn_f32_softcap_ukernel__##isa);                                                       \
+    SATTN_VADDRAMP_UKERNEL(sattn_f32_vaddramp_ukernel__##isa)
+#define SATTN_ROW_OPS(isa, exp_isa)                                                                                 \
+    ((struct sattn_row_ops){.rmax = sattn_f32_rmax_ukernel__##isa,                                                 \
+                            .raddstoreexpminusmax = sattn_f32_raddstoreexpminusmax_ukernel__##exp_isa,             \
+                            .vscale = sattn_f32_vscale_ukernel__##isa,                                             \
+                            .vadd = sattn_f32_vadd_ukernel__##isa,                                                 \
+                            .vexp = sattn_f32_vexp_ukernel__##exp_isa,                                             \
+                            .softcap = sattn_f32_softcap_ukernel__##isa,                                           \
+                            .vaddramp = sattn_f32_vaddramp_ukernel__##isa})
+#define SATTN_DECLARE_DECODE_OPS(type, isa)                                                                         \
+    SATTN_QK_DOT_UKERNEL(sattn_##type##_qk_dot__##isa);                                                            \
+    SATTN_PV_ACCUMULATE_UKERNEL(sattn_##type##_pv_accumulate__##isa)
+#define SATTN_DECODE_OPS(type, isa)                                                                                 \
+    ((struct sattn_decode_ops){.qk_dot = sattn_##type##_qk_dot__##isa, .pv_accumulate = sattn_##type##_pv_accumulate__##isa})
+
 /* Row i of a tile's operand (any element type): rows past mr repeat the last row, so a
  * microkernel always reads MR valid rows (the extra ones are computed and never stored). */
 #define SATTN_TILE_ROW(a, rs, i, mr) ((a) + ((size_t)(i) < (mr) ? (size_t)(i) : (mr)-1) * (rs))

@@ -19,6 +19,11 @@
 #define SATTN_TANH_C13 0.00359212803657248102f
 #define SATTN_TANH_C15 (-0.00145583438705131827f)
 #define SATTN_TANH_C17 0.000590027440945586f
+#define SATTN_TANH_TERMS 8
+/* The series' coefficients from x^17 down to x^3, in Horner order: p(t) over t = x^2. */
+static const float sattn_tanh_series[SATTN_TANH_TERMS] = {SATTN_TANH_C17, SATTN_TANH_C15, SATTN_TANH_C13,
+                                                          SATTN_TANH_C11, SATTN_TANH_C9,  SATTN_TANH_C7,
+                                                          SATTN_TANH_C5,  SATTN_TANH_C3};
 
 /* The portable form; also the reference the vector kernels are checked against. */
 static inline float sattn_tanhf(float x) {
@@ -26,14 +31,8 @@ static inline float sattn_tanhf(float x) {
     float r;
     if (ax < SATTN_TANH_SMALL) {
         const float t = ax * ax;
-        float p = SATTN_TANH_C17;
-        p = p * t + SATTN_TANH_C15;
-        p = p * t + SATTN_TANH_C13;
-        p = p * t + SATTN_TANH_C11;
-        p = p * t + SATTN_TANH_C9;
-        p = p * t + SATTN_TANH_C7;
-        p = p * t + SATTN_TANH_C5;
-        p = p * t + SATTN_TANH_C3;
+        float p = sattn_tanh_series[0];
+        for (int c = 1; c < SATTN_TANH_TERMS; c++) p = p * t + sattn_tanh_series[c];
         r = ax + ax * (t * p);
     } else {
         const float e = sattn_expf(-2.0f * ax);

@@ -11,15 +11,8 @@
 SATTN_GEMM_UKERNEL(sattn_f32_gemm_ukernel_6x16__avx2);
 SATTN_PACK_A(sattn_f32_pack_a__avx2);
 SATTN_PACK_B(sattn_f32_pack_b__avx2);
-SATTN_RMAX_UKERNEL(sattn_f32_rmax_ukernel__avx2);
-SATTN_RADDSTOREEXPMINUSMAX_UKERNEL(sattn_f32_raddstoreexpminusmax_ukernel__avx2_p6);
-SATTN_VSCALE_UKERNEL(sattn_f32_vscale_ukernel__avx2);
-SATTN_VADD_UKERNEL(sattn_f32_vadd_ukernel__avx2);
-SATTN_VEXP_UKERNEL(sattn_f32_vexp_ukernel__avx2_p6);
-SATTN_SOFTCAP_UKERNEL(sattn_f32_softcap_ukernel__avx2);
-SATTN_VADDRAMP_UKERNEL(sattn_f32_vaddramp_ukernel__avx2);
-SATTN_QK_DOT_UKERNEL(sattn_f32_qk_dot__avx2);
-SATTN_PV_ACCUMULATE_UKERNEL(sattn_f32_pv_accumulate__avx2);
+SATTN_DECLARE_ROW_OPS(avx2, avx2_p6);
+SATTN_DECLARE_DECODE_OPS(f32, avx2);
 
 /* Lanes [0, n) set, for n in [0, 8]: masked loads and stores of row tails. */
 static inline __m256i sattn_avx2_tail_mask(size_t n) {

@@ -7,14 +7,8 @@
 static inline __m256 tanh8(__m256 x) {
     const __m256 sign = _mm256_set1_ps(-0.0f), one = _mm256_set1_ps(1.0f);
     const __m256 ax = _mm256_andnot_ps(sign, x), t = _mm256_mul_ps(ax, ax);
-    __m256 p = _mm256_set1_ps(SATTN_TANH_C17);
-    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(SATTN_TANH_C15));
-    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(SATTN_TANH_C13));
-    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(SATTN_TANH_C11));
-    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(SATTN_TANH_C9));
-    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(SATTN_TANH_C7));
-    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(SATTN_TANH_C5));
-    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(SATTN_TANH_C3));
+    __m256 p = _mm256_set1_ps(sattn_tanh_series[0]);
+    for (int c = 1; c < SATTN_TANH_TERMS; c++) p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(sattn_tanh_series[c]));
     const __m256 series = _mm256_fmadd_ps(ax, _mm256_mul_ps(t, p), ax);
     const __m256 e = sattn_avx2_exp_nonpositive(_mm256_mul_ps(ax, _mm256_set1_ps(-2.0f)));
     const __m256 ratio = _mm256_div_ps(_mm256_sub_ps(one, e), _mm256_add_ps(one, e));

@@ -10,15 +10,8 @@
 #include "../kernels.h"
 
 SATTN_GEMM_UKERNEL(sattn_f32_gemm_ukernel_12x32__avx512);
-SATTN_RMAX_UKERNEL(sattn_f32_rmax_ukernel__avx512);
-SATTN_RADDSTOREEXPMINUSMAX_UKERNEL(sattn_f32_raddstoreexpminusmax_ukernel__avx512_p6);
-SATTN_VSCALE_UKERNEL(sattn_f32_vscale_ukernel__avx512);
-SATTN_VADD_UKERNEL(sattn_f32_vadd_ukernel__avx512);
-SATTN_VEXP_UKERNEL(sattn_f32_vexp_ukernel__avx512_p6);
-SATTN_SOFTCAP_UKERNEL(sattn_f32_softcap_ukernel__avx512);
-SATTN_VADDRAMP_UKERNEL(sattn_f32_vaddramp_ukernel__avx512);
-SATTN_QK_DOT_UKERNEL(sattn_f32_qk_dot__avx512);
-SATTN_PV_ACCUMULATE_UKERNEL(sattn_f32_pv_accumulate__avx512);
+SATTN_DECLARE_ROW_OPS(avx512, avx512_p6);
+SATTN_DECLARE_DECODE_OPS(f32, avx512);
 
 /* Lanes [0, n) of 16, n clamped to [0, 16]. */
 static inline __mmask16 sattn_avx512_tail_mask(size_t n) {

@@ -6,14 +6,8 @@
 static inline __m512 tanh16(__m512 x) {
     const __m512 one = _mm512_set1_ps(1.0f);
     const __m512 ax = _mm512_abs_ps(x), t = _mm512_mul_ps(ax, ax);
-    __m512 p = _mm512_set1_ps(SATTN_TANH_C17);
-    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(SATTN_TANH_C15));
-    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(SATTN_TANH_C13));
-    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(SATTN_TANH_C11));
-    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(SATTN_TANH_C9));
-    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(SATTN_TANH_C7));
-    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(SATTN_TANH_C5));
-    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(SATTN_TANH_C3));
+    __m512 p = _mm512_set1_ps(sattn_tanh_series[0]);
+    for (int c = 1; c < SATTN_TANH_TERMS; c++) p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(sattn_tanh_series[c]));
     const __m512 series = _mm512_fmadd_ps(ax, _mm512_mul_ps(t, p), ax);
     const __m512 e = sattn_avx512_exp(_mm512_mul_ps(ax, _mm512_set1_ps(-2.0f)));
     const __m512 ratio = _mm512_div_ps(_mm512_sub_ps(one, e), _mm512_add_ps(one, e));

@@ -6,14 +6,8 @@
 static inline float32x4_t tanh4(float32x4_t x) {
     const float32x4_t one = vdupq_n_f32(1.0f);
     const float32x4_t ax = vabsq_f32(x), t = vmulq_f32(ax, ax);
-    float32x4_t p = vdupq_n_f32(SATTN_TANH_C17);
-    p = vfmaq_f32(vdupq_n_f32(SATTN_TANH_C15), p, t);
-    p = vfmaq_f32(vdupq_n_f32(SATTN_TANH_C13), p, t);
-    p = vfmaq_f32(vdupq_n_f32(SATTN_TANH_C11), p, t);
-    p = vfmaq_f32(vdupq_n_f32(SATTN_TANH_C9), p, t);
-    p = vfmaq_f32(vdupq_n_f32(SATTN_TANH_C7), p, t);
-    p = vfmaq_f32(vdupq_n_f32(SATTN_TANH_C5), p, t);
-    p = vfmaq_f32(vdupq_n_f32(SATTN_TANH_C3), p, t);
+    float32x4_t p = vdupq_n_f32(sattn_tanh_series[0]);
+    for (int c = 1; c < SATTN_TANH_TERMS; c++) p = vfmaq_f32(vdupq_n_f32(sattn_tanh_series[c]), p, t);
     const float32x4_t series = vfmaq_f32(ax, ax, vmulq_f32(t, p));
     const float32x4_t e = sattn_neon_exp_nonpositive(vmulq_f32(ax, vdupq_n_f32(-2.0f)));
     const float32x4_t ratio = vdivq_f32(vsubq_f32(one, e), vaddq_f32(one, e));

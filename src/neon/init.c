@@ -10,14 +10,7 @@ void sattn_kernels_init_neon(struct sattn_kernels *k) {
     k->gemm = (struct sattn_gemm_config){.mr = 6, .nr = 16, .ukernel = sattn_f32_gemm_ukernel_6x16__neon,
                                          .pack_a = sattn_f32_pack_a__scalar,
                                          .pack_b = {[SATTN_ELEM_F32] = sattn_f32_pack_b__scalar}};
-    k->row = (struct sattn_row_ops){.rmax = sattn_f32_rmax_ukernel__neon,
-                                    .raddstoreexpminusmax = sattn_f32_raddstoreexpminusmax_ukernel__neon_p6,
-                                    .vscale = sattn_f32_vscale_ukernel__neon,
-                                    .vadd = sattn_f32_vadd_ukernel__neon,
-                                    .vexp = sattn_f32_vexp_ukernel__neon_p6,
-                                    .softcap = sattn_f32_softcap_ukernel__neon,
-                                    .vaddramp = sattn_f32_vaddramp_ukernel__neon};
-    k->decode[SATTN_ELEM_F32] = (struct sattn_decode_ops){.qk_dot = sattn_f32_qk_dot__neon,
-                                                          .pv_accumulate = sattn_f32_pv_accumulate__neon};
+    k->row = SATTN_ROW_OPS(neon, neon_p6);
+    k->decode[SATTN_ELEM_F32] = SATTN_DECODE_OPS(f32, neon);
     k->tuned = (struct sattn_blocking){.gemm_mc = 120, .gemm_kc = 256, .gemm_nc = 2048, .attn_rows = 144, .attn_keys = 256};
 }

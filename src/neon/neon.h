@@ -11,15 +11,8 @@
 #include "../kernels.h"
 
 SATTN_GEMM_UKERNEL(sattn_f32_gemm_ukernel_6x16__neon);
-SATTN_RMAX_UKERNEL(sattn_f32_rmax_ukernel__neon);
-SATTN_RADDSTOREEXPMINUSMAX_UKERNEL(sattn_f32_raddstoreexpminusmax_ukernel__neon_p6);
-SATTN_VSCALE_UKERNEL(sattn_f32_vscale_ukernel__neon);
-SATTN_VADD_UKERNEL(sattn_f32_vadd_ukernel__neon);
-SATTN_VEXP_UKERNEL(sattn_f32_vexp_ukernel__neon_p6);
-SATTN_SOFTCAP_UKERNEL(sattn_f32_softcap_ukernel__neon);
-SATTN_VADDRAMP_UKERNEL(sattn_f32_vaddramp_ukernel__neon);
-SATTN_QK_DOT_UKERNEL(sattn_f32_qk_dot__neon);
-SATTN_PV_ACCUMULATE_UKERNEL(sattn_f32_pv_accumulate__neon);
+SATTN_DECLARE_ROW_OPS(neon, neon_p6);
+SATTN_DECLARE_DECODE_OPS(f32, neon);
 
 /* NEON has no masked loads: a row tail of n < 4 goes through a 4-lane buffer filled with `fill`. */
 static inline float32x4_t sattn_neon_load_tail(const float *x, size_t n, float fill) {
