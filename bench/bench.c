@@ -72,6 +72,7 @@ typedef struct {
     size_t heads, kv_heads, q_len, kv_len, d;
     int logit; /* enum logit_feature; named in the case only in the logits sweep */
     int named_logit;
+    int tokens_major; /* q, k, v, o as [seq, heads, d] (engines' caches) instead of [heads, seq, d] */
 } attention_case;
 
 /* Visible (query, key) pairs: the flops of a causal case count only these. */
@@ -92,6 +93,10 @@ static void bench_attention(bench_state *st, const void *arg) {
     float *out = random_floats(nq, 4), *s = NULL;
     sattn_attention_desc desc = {.batch = 1, .heads = c->heads, .kv_heads = kvh, .q_len = c->q_len, .kv_len = c->kv_len,
                                  .head_dim = c->d, .causal = c->causal};
+    if (c->tokens_major) {
+        desc.q_strides = desc.o_strides = (sattn_strides){nq, c->d, c->heads * c->d};
+        desc.k_strides = desc.v_strides = (sattn_strides){nkv, c->d, kvh * c->d};
+    }
     peer_onednn *dnn = NULL;
     const float scale = 1.0f / sqrtf((float)c->d);
     const char *error = NULL;
@@ -155,9 +160,9 @@ static void add_attention(attention_case c) {
                  c.decode ? "decode" : "attention", sattn_isa_name(c.isa), c.threads, c.decode ? "kv" : "S",
                  c.decode ? c.kv_len : c.q_len, c.d, c.heads, c.kv_heads, logit_names[c.logit]);
     else if (c.decode)
-        snprintf(name, sizeof name, "decode/impl:%s/isa:%s/threads:%d/kv:%zu/d:%zu/H:%zu/KVH:%zu", impl_names[c.impl],
-                 c.impl == IMPL_SATTN ? sattn_isa_name(c.isa) : "native", c.threads, c.kv_len, c.d, c.heads,
-                 c.kv_heads);
+        snprintf(name, sizeof name, "decode/impl:%s/isa:%s/threads:%d/kv:%zu/d:%zu/H:%zu/KVH:%zu/q:%zu/layout:%s",
+                 impl_names[c.impl], c.impl == IMPL_SATTN ? sattn_isa_name(c.isa) : "native", c.threads, c.kv_len, c.d,
+                 c.heads, c.kv_heads, c.q_len, c.tokens_major ? "tokens_major" : "dense");
     else
         snprintf(name, sizeof name, "attention/impl:%s/isa:%s/threads:%d/S:%zu/d:%zu/causal:%d/H:%zu/KVH:%zu",
                  impl_names[c.impl], c.impl == IMPL_SATTN ? sattn_isa_name(c.isa) : "native", c.threads, c.q_len, c.d,
@@ -400,6 +405,23 @@ static void register_cases(enum sweep sweep) {
                     dc.kv_len = decode_full[i];
                     if (dc.kv_len > max_decode || (sweep == SWEEP_DEFAULT && (i % 2))) continue;
                     add_attention(dc);
+                }
+                /* The layouts engines keep: tokens-major caches, GQA 32/8 and MQA, 1..16 query rows
+                 * (speculative decoding). The default sweep takes kv 8192 without MQA and 8 rows; the
+                 * full one everything at kv 2048..32768. */
+                if (impl == IMPL_SATTN && is_best && sweep != SWEEP_SMOKE) {
+                    static const size_t kv_heads[] = {32, 8, 1}, q_rows[] = {1, 4, 8, 16}, kvs[] = {2048, 8192, 32768};
+                    for (size_t ki = 0; ki < 3; ki++)
+                        for (size_t hi = 0; hi < 3; hi++)
+                            for (size_t qi = 0; qi < 4; qi++)
+                                for (int tm = 0; tm < 2; tm++) {
+                                    attention_case e = dc;
+                                    e.kv_len = kvs[ki], e.kv_heads = kv_heads[hi], e.q_len = q_rows[qi], e.tokens_major = tm;
+                                    const int plain = e.kv_heads == 32 && e.q_len == 1 && !tm; /* registered above */
+                                    const int in_default = e.kv_len == 8192 && e.kv_heads != 1 && e.q_len != 8;
+                                    if (plain || (sweep == SWEEP_DEFAULT && !in_default)) continue;
+                                    add_attention(e);
+                                }
                 }
             }
             /* sgemm: square and the two attention shapes (S x S x d, S x d x S). */

@@ -21,7 +21,7 @@ from collections import defaultdict
 
 SHAPE_KEYS = {
     "attention": ["S", "d", "causal", "H", "KVH"],
-    "decode": ["kv", "d", "H", "KVH"],
+    "decode": ["kv", "d", "H", "KVH", "q", "layout"],
     "sgemm": ["m", "n", "k"],
     "softmax": ["rows", "cols"],
 }
@@ -87,6 +87,23 @@ def peak_for(context, case):
         return None
     per_core = peaks.get(isa) or max(peaks.values())
     return per_core * int(case["fields"].get("threads", "1"))
+
+
+def sort_value(x):
+    """Numbers in order, then words (layout names) after them."""
+    try:
+        return (0, float(x), "")
+    except (TypeError, ValueError):
+        return (1, 0.0, str(x))
+
+
+def read_bandwidth(context, case):
+    """The read bandwidth the bench calibrated for the case's thread count (1 or all)."""
+    key = "read_gbs_1thread" if case["fields"].get("threads") == "1" else "read_gbs_all_threads"
+    try:
+        return float(context[key])
+    except (KeyError, ValueError):
+        return None
 
 
 def shape_of(case):
@@ -168,13 +185,16 @@ def write_markdown(context, cases, errors, path):
         lines.append("| " + " | ".join(header) + " |")
         lines.append("|" + "---|" * len(header))
         rows.sort(key=lambda c: (int(c["fields"].get("threads", 1)),
-                                 [float(c["fields"].get(k, 0)) for k in shape_keys], label(c)))
+                                 [sort_value(c["fields"].get(k, 0)) for k in shape_keys], label(c)))
         for c in rows:
             value, unit = throughput(c)
             pct = ""
             if unit == "GFLOP/s" and kernel != "decode":
                 peak = peak_for(context, c)
                 pct = f"{100 * value / peak:.0f}%" if peak else ""
+            if unit == "GB/s":  # decode: of the streaming read bandwidth calibrated in the same run
+                bw = read_bandwidth(context, c)
+                pct = f"{100 * value / bw:.0f}% of read" if bw else ""
             st = c["stats"]
             cells = [c["fields"].get(k, "") for k in shape_keys] + [
                 label(c), c["fields"].get("threads", ""), fmt(st.get("mean", {}).get("ms")), fmt(st["median"]["ms"]),
@@ -219,7 +239,7 @@ def write_markdown(context, cases, errors, path):
         f.write("\n".join(lines))
 
 
-def plot(cases, out_dir):
+def plot(context, cases, out_dir):
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -230,7 +250,7 @@ def plot(cases, out_dir):
     written = []
     threads_all = sorted({int(c["fields"].get("threads", 1)) for c in cases.values()})
 
-    def series(kernel, x_key, keep):
+    def series(kernel, x_key, keep, name=label):
         lines = defaultdict(list)
         for c in cases.values():
             if c["kernel"] != kernel or not keep(c["fields"]):
@@ -238,11 +258,11 @@ def plot(cases, out_dir):
             value, _ = throughput(c)
             if value is None:
                 continue
-            lines[(label(c), int(c["fields"]["threads"]))].append((float(c["fields"][x_key]), value, c))
+            lines[(name(c), int(c["fields"]["threads"]))].append((float(c["fields"][x_key]), value, c))
         return {k: sorted(v, key=lambda p: p[0]) for k, v in lines.items()}
 
-    def figure(name, title, kernel, x_key, keep, ylabel, logx=True, ms=False):
-        data = series(kernel, x_key, keep)
+    def figure(name, title, kernel, x_key, keep, ylabel, logx=True, ms=False, name_of=label, reference=None):
+        data = series(kernel, x_key, keep, name_of)
         if not data:
             return
         fig, axes = plt.subplots(1, len(threads_all), figsize=(6 * len(threads_all), 4.2), squeeze=False)
@@ -259,6 +279,10 @@ def plot(cases, out_dir):
                     ax.set_yscale("log")
                 else:
                     ax.plot(xs, [p[1] for p in pts], marker="o", label=lbl)
+            if reference:
+                level = reference(t)
+                if level:
+                    ax.axhline(level, color="k", linestyle="--", alpha=0.5, label=f"read bandwidth {level:.1f} GB/s")
             if logx:
                 ax.set_xscale("log", base=2)
             ax.set_title(f"{title}, {t} thread{'s' if t > 1 else ''}")
@@ -277,7 +301,19 @@ def plot(cases, out_dir):
            lambda f: dense(f) and f.get("d") == "64", "GFLOP/s")
     figure("attention_vs_dim.png", "attention S=1024", "attention", "d",
            lambda f: dense(f) and f.get("S") == "1024", "GFLOP/s", logx=False)
-    figure("decode_bandwidth.png", "decode, 1 query, K+V streamed", "decode", "kv", lambda f: True, "GB/s")
+    def decode_name(c):
+        f = c["fields"]
+        return f"{label(c)} {f.get('layout', 'dense')} {f.get('H')}/{f.get('KVH')} q{f.get('q', '1')}"
+
+    def bandwidth_at(threads):
+        key = "read_gbs_1thread" if threads == 1 else "read_gbs_all_threads"
+        try:
+            return float(context.get(key))
+        except (TypeError, ValueError):
+            return None
+
+    figure("decode_bandwidth.png", "decode K+V", "decode", "kv",
+           lambda f: True, "GB/s", name_of=decode_name, reference=bandwidth_at)
     figure("latency.png", "attention d=64 latency (median, bar to p90)", "attention", "S",
            lambda f: dense(f) and f.get("d") == "64", "ms", ms=True)
     groups = scaling_groups(cases)
@@ -321,7 +357,7 @@ def main():
         return 1
     report = os.path.join(args.out, "report.md")
     write_markdown(context, cases, errors, report)
-    plots = plot(cases, args.out)
+    plots = plot(context, cases, args.out)
     print(f"wrote {report}" + "".join(f", {p}" for p in plots))
     return 0
 

@@ -326,6 +326,48 @@ static void test_no_keys(void **state) {
     }
 }
 
+/* The same values in dense [heads, seq, d] and tokens-major [seq, heads, d] layouts give the same
+ * bits, on the decode path (1..16 query rows per K/V head: MHA, GQA, MQA) and on prefill. */
+static void test_layout_bits(void **state) {
+    (void)state;
+    enum { H = 8, D = 40, KV = 700, QMAX = 16 };
+    const size_t kv_heads[] = {8, 2, 1}, q_lens[] = {1, 2, 4, 16};
+    rng_t rng = rng_seed(44);
+    float *qd = malloc(H * QMAX * D * sizeof *qd), *kd = malloc(H * KV * D * sizeof *kd), *vd = malloc(H * KV * D * sizeof *vd);
+    float *qt = malloc(H * QMAX * D * sizeof *qt), *kt = malloc(H * KV * D * sizeof *kt), *vt = malloc(H * KV * D * sizeof *vt);
+    float *od = malloc(H * QMAX * D * sizeof *od), *ot = malloc(H * QMAX * D * sizeof *ot);
+    sattn_isa isas[8];
+    const size_t ni = test_isas(isas);
+    for (size_t a = 0; a < ni; a++) {
+        assert_int_equal(sattn_set_isa(isas[a]), SATTN_OK);
+        for (size_t gi = 0; gi < 3; gi++)
+            for (size_t qi = 0; qi < 4; qi++) {
+                const size_t kvh = kv_heads[gi], S = q_lens[qi];
+                fill_uniform(&rng, qd, H * S * D, -1, 1), fill_uniform(&rng, kd, kvh * KV * D, -1, 1);
+                fill_uniform(&rng, vd, kvh * KV * D, -1, 1);
+                for (size_t h = 0; h < H; h++) /* the same values, tokens-major */
+                    for (size_t i = 0; i < S; i++) memcpy(qt + (i * H + h) * D, qd + (h * S + i) * D, D * sizeof *qt);
+                for (size_t g = 0; g < kvh; g++)
+                    for (size_t j = 0; j < KV; j++) {
+                        memcpy(kt + (j * kvh + g) * D, kd + (g * KV + j) * D, D * sizeof *kt);
+                        memcpy(vt + (j * kvh + g) * D, vd + (g * KV + j) * D, D * sizeof *vt);
+                    }
+                sattn_attention_desc d = {.batch = 1, .heads = H, .kv_heads = kvh, .q_len = S, .kv_len = KV, .head_dim = D,
+                                          .causal = 1};
+                assert_int_equal(sattn_attention(&d, qd, kd, vd, od), SATTN_OK);
+                d.q_strides = d.o_strides = (sattn_strides){S * H * D, D, H * D};
+                d.k_strides = d.v_strides = (sattn_strides){KV * kvh * D, D, kvh * D};
+                assert_int_equal(sattn_attention(&d, qt, kt, vt, ot), SATTN_OK);
+                for (size_t h = 0; h < H; h++)
+                    for (size_t i = 0; i < S; i++)
+                        if (memcmp(od + (h * S + i) * D, ot + (i * H + h) * D, D * sizeof *od))
+                            fail_msg("%s: KVH %zu q_len %zu: head %zu row %zu differs between layouts",
+                                     sattn_isa_name(isas[a]), kvh, S, h, i);
+            }
+    }
+    free(qd), free(kd), free(vd), free(qt), free(kt), free(vt), free(od), free(ot);
+}
+
 int main(void) {
     const int skip = skip_if_isa_unavailable();
     if (skip) return skip;
@@ -335,7 +377,7 @@ int main(void) {
         cmocka_unit_test(test_layouts),      cmocka_unit_test(test_explicit_scale),
         cmocka_unit_test(test_large_logits), cmocka_unit_test(test_nan_rows),
         cmocka_unit_test(test_no_keys),      cmocka_unit_test(test_decode_split),
-        cmocka_unit_test(test_decode_nan),
+        cmocka_unit_test(test_decode_nan),   cmocka_unit_test(test_layout_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
