@@ -10,9 +10,13 @@ static inline __m256 tanh8(__m256 x) {
     __m256 p = _mm256_set1_ps(sattn_tanh_series[0]);
     for (int c = 1; c < SATTN_TANH_TERMS; c++) p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(sattn_tanh_series[c]));
     const __m256 series = _mm256_fmadd_ps(ax, _mm256_mul_ps(t, p), ax);
-    const __m256 e = sattn_avx2_exp_nonpositive(_mm256_mul_ps(ax, _mm256_set1_ps(-2.0f)));
-    const __m256 ratio = _mm256_div_ps(_mm256_sub_ps(one, e), _mm256_add_ps(one, e));
-    const __m256 r = _mm256_blendv_ps(ratio, series, _mm256_cmp_ps(ax, _mm256_set1_ps(SATTN_TANH_SMALL), _CMP_LT_OQ));
+    const __m256 small = _mm256_cmp_ps(ax, _mm256_set1_ps(SATTN_TANH_SMALL), _CMP_LT_OQ);
+    __m256 r = series;
+    if (_mm256_movemask_ps(small) != 0xFF) { /* capped logits are mostly far below the cap: skip exp and the division */
+        const __m256 e = sattn_avx2_exp_nonpositive(_mm256_mul_ps(ax, _mm256_set1_ps(-2.0f)));
+        const __m256 ratio = _mm256_div_ps(_mm256_sub_ps(one, e), _mm256_add_ps(one, e));
+        r = _mm256_blendv_ps(ratio, series, small);
+    }
     return _mm256_or_ps(r, _mm256_and_ps(x, sign));
 }
 

@@ -9,10 +9,13 @@ static inline __m512 tanh16(__m512 x) {
     __m512 p = _mm512_set1_ps(sattn_tanh_series[0]);
     for (int c = 1; c < SATTN_TANH_TERMS; c++) p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(sattn_tanh_series[c]));
     const __m512 series = _mm512_fmadd_ps(ax, _mm512_mul_ps(t, p), ax);
-    const __m512 e = sattn_avx512_exp(_mm512_mul_ps(ax, _mm512_set1_ps(-2.0f)));
-    const __m512 ratio = _mm512_div_ps(_mm512_sub_ps(one, e), _mm512_add_ps(one, e));
-    const __m512 r =
-        _mm512_mask_blend_ps(_mm512_cmp_ps_mask(ax, _mm512_set1_ps(SATTN_TANH_SMALL), _CMP_LT_OQ), ratio, series);
+    const __mmask16 small = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(SATTN_TANH_SMALL), _CMP_LT_OQ);
+    __m512 r = series;
+    if (small != 0xFFFF) { /* capped logits are mostly far below the cap: skip exp and the division then */
+        const __m512 e = sattn_avx512_exp(_mm512_mul_ps(ax, _mm512_set1_ps(-2.0f)));
+        const __m512 ratio = _mm512_div_ps(_mm512_sub_ps(one, e), _mm512_add_ps(one, e));
+        r = _mm512_mask_blend_ps(small, ratio, series);
+    }
     const __m512i sign = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000u));
     return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(r), sign));
 }

@@ -9,9 +9,13 @@ static inline float32x4_t tanh4(float32x4_t x) {
     float32x4_t p = vdupq_n_f32(sattn_tanh_series[0]);
     for (int c = 1; c < SATTN_TANH_TERMS; c++) p = vfmaq_f32(vdupq_n_f32(sattn_tanh_series[c]), p, t);
     const float32x4_t series = vfmaq_f32(ax, ax, vmulq_f32(t, p));
-    const float32x4_t e = sattn_neon_exp_nonpositive(vmulq_f32(ax, vdupq_n_f32(-2.0f)));
-    const float32x4_t ratio = vdivq_f32(vsubq_f32(one, e), vaddq_f32(one, e));
-    const float32x4_t r = vbslq_f32(vcltq_f32(ax, vdupq_n_f32(SATTN_TANH_SMALL)), series, ratio);
+    const uint32x4_t small = vcltq_f32(ax, vdupq_n_f32(SATTN_TANH_SMALL));
+    float32x4_t r = series;
+    if (vminvq_u32(small) == 0) { /* some lane is large: capped logits mostly are not */
+        const float32x4_t e = sattn_neon_exp_nonpositive(vmulq_f32(ax, vdupq_n_f32(-2.0f)));
+        const float32x4_t ratio = vdivq_f32(vsubq_f32(one, e), vaddq_f32(one, e));
+        r = vbslq_f32(small, series, ratio);
+    }
     /* the sign of x onto r: bit select with the sign mask */
     return vbslq_f32(vdupq_n_u32(0x80000000u), x, r);
 }
