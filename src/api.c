@@ -113,8 +113,10 @@ static int dense_strides(size_t heads, size_t len, size_t cols, sattn_strides *s
 
 sattn_status sattn_attention_check(const sattn_attention_desc *desc, const float *q, const float *k, const float *v,
                                    const float *out, struct sattn_attention_problem *p) {
-    memset(p, 0, sizeof *p);
-    if (!desc) return SATTN_E_NULL;
+    if (!desc) {
+        memset(p, 0, sizeof *p);
+        return SATTN_E_NULL;
+    }
     const sattn_attention_desc D = *desc;
     /* Every field as given (zero strides resolved below); `empty` marks a problem with nothing to do. */
     *p = (struct sattn_attention_problem){
