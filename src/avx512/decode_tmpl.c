@@ -14,6 +14,8 @@
 static inline __m512 load_elems(__mmask16 m, const sattn_elem_t *x) {
 #if SATTN_TMPL_IS_F32
     return _mm512_maskz_loadu_ps(m, x);
+#else
+#error "load_elems: no conversion for this element type yet"
 #endif
 }
 

@@ -15,6 +15,8 @@ static inline float32x4_t load_part(const float *x, size_t n) {
 static inline float32x4_t load_elems(const sattn_elem_t *x, size_t n) {
 #if SATTN_TMPL_IS_F32
     return load_part(x, n);
+#else
+#error "load_elems: no conversion for this element type yet"
 #endif
 }
 
