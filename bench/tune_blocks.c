@@ -42,7 +42,7 @@ static double attention_gflops(const struct sattn_blocking *blk, size_t S, size_
     sattn_attention_desc desc = {.batch = 1, .heads = H, .q_len = S, .kv_len = S, .head_dim = d};
     struct sattn_attention_problem p;
     double t[RUNS];
-    if (sattn_attention_check(&desc, q, kk, v, o, &p) != SATTN_OK) return 0;
+    if (sattn_attention_check(&desc, sizeof desc, q, kk, v, o, &p) != SATTN_OK) return 0;
     sattn_attention_run(&x, &p); /* warm-up */
     for (int r = 0; r < RUNS; r++) {
         const double t0 = bench_seconds();
@@ -92,9 +92,9 @@ static void phases(const struct sattn_kernels *k, const struct sattn_blocking *b
     const int reps = 20;
     double pack_k, pack_v, qk_rows, qk_panels, soft, pv_rows, pv_panels;
     TIME_PHASE(pack_k, reps, for (size_t j = 0; j < BN; j += NR)
-                                 g->pack_b[SATTN_ELEM_F32](NR, sattn_min(NR, BN - j), d, kk + j * d, 1, d, kp + j * d));
+                                 g->pack_b[SATTN_DTYPE_F32](NR, sattn_min(NR, BN - j), d, kk + j * d, 1, d, NULL, kp + j * d));
     TIME_PHASE(pack_v, reps, for (size_t c = 0; c < dv; c += NR)
-                                 g->pack_b[SATTN_ELEM_F32](NR, sattn_min(NR, dv - c), BN, v + c, dv, 1, vp + c * BN));
+                                 g->pack_b[SATTN_DTYPE_F32](NR, sattn_min(NR, dv - c), BN, v + c, dv, 1, NULL, vp + c * BN));
     TIME_PHASE(qk_rows, reps, for (size_t r = 0; r < R; r += MR) for (size_t j = 0; j < BN; j += NR)
                                   g->ukernel(sattn_min(MR, R - r), NR, d, q + r * d, d, 1, kp + j * d, s + r * BN + j,
                                              BN, &qk));

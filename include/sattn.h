@@ -1,6 +1,7 @@
 /* sattn: SIMD CPU kernels for self-attention.
  *
- * The whole public API. C11, usable from C++. All matrices are row-major float32; every
+ * The whole public API. C11, usable from C++. All matrices are row-major, float32 unless a
+ * type field says otherwise (attention reads K/V caches in f16, bf16, int8 and int4); every
  * function checks all of its arguments before it writes anything, so a non-OK status
  * always leaves the outputs untouched. Functions are safe to call from several threads
  * at once, and results are bit-identical for any thread count. */
@@ -11,9 +12,9 @@
 #include <stdint.h>
 
 #define SATTN_VERSION_MAJOR 0
-#define SATTN_VERSION_MINOR 1
+#define SATTN_VERSION_MINOR 2
 #define SATTN_VERSION_PATCH 0
-#define SATTN_VERSION_STRING "0.1.0"
+#define SATTN_VERSION_STRING "0.2.0"
 
 #if defined(_WIN32) && defined(SATTN_BUILDING_DLL)
 #define SATTN_API __declspec(dllexport)
@@ -78,7 +79,32 @@ SATTN_API sattn_status sattn_sgemm(sattn_trans trans_a, sattn_trans trans_b, siz
  * A row of -inf gives zeros; a NaN gives a NaN row. */
 SATTN_API sattn_status sattn_softmax(size_t rows, size_t cols, const float *x, size_t ldx, float *y, size_t ldy);
 
-/* Strides in elements; the last dimension is always contiguous. */
+/* Element types of attention's tensors and of sattn_convert / sattn_quantize. Arithmetic is always
+ * float32: other types are converted where they are read and written. */
+typedef enum sattn_dtype {
+    SATTN_DTYPE_F32 = 0,
+    SATTN_DTYPE_F16,  /* IEEE binary16 */
+    SATTN_DTYPE_BF16, /* bfloat16: the upper 16 bits of a binary32 */
+    SATTN_DTYPE_I8,   /* int8 q, value = q * scale */
+    SATTN_DTYPE_I4    /* int4 q in [-8, 7] (two's complement nibbles; ggml's q4_0 stores q + 8 instead), two per
+                         byte, element 2t in the low nibble; value = q * scale */
+} sattn_dtype;
+
+/* n values F32 <-> F16 or F32 <-> BF16 (or a copy when from == to, either of those). Round to nearest
+ * even, subnormals kept; NaN stays NaN (quiet); Inf stays Inf; F16 overflow -> Inf. src and dst may not
+ * overlap unless equal with from == to. Other pairs -> SATTN_E_ARG; n == 0 is a no-op. */
+SATTN_API sattn_status sattn_convert(sattn_dtype from, sattn_dtype to, size_t n, const void *src, void *dst);
+/* rows x cols floats to I8 or I4, one scale per group of `group` columns (0 = the whole row; must divide
+ * cols): scale = max|x| / 127 (I8) or max|x| / 7 (I4), one binary32 division; q = x / scale rounded to
+ * nearest, ties away from zero, clamped to the type's range; a group of zeros (or one whose scale
+ * underflows to 0) has scale 0 and q 0; a group holding a NaN or Inf gets scale NaN and q 0, so the NaN
+ * reaches whatever reads it. ldx, ldq in elements (ldq even for I4); only the first cols elements of each q
+ * row are written; scales dense [rows, cols / group]. What an engine calls when it appends tokens to its
+ * cache. */
+SATTN_API sattn_status sattn_quantize(sattn_dtype to, size_t rows, size_t cols, size_t group, const float *x,
+                                      size_t ldx, void *q, size_t ldq, float *scales);
+
+/* Strides in elements (of the tensor's type); the last dimension is always contiguous. */
 typedef struct sattn_strides {
     size_t batch, head, seq;
 } sattn_strides;
@@ -110,13 +136,36 @@ typedef struct sattn_attention_desc {
                                   e^{s_ij}), with e^{sinks[h]} inside the sum when sinks are given; -inf for a row with
                                   no visible key and no sink. A failed call leaves it untouched too. */
     sattn_strides lse_strides; /* in floats between rows; all zero = dense [batch, heads, q_len] */
+
+    /* Element types (0 = F32). q and o: F32, F16, BF16; k and v: any of the five. Other values -> SATTN_E_ARG.
+     * Strides stay in elements for every type; an I4 tensor's strides must be even (SATTN_E_STRIDE). */
+    sattn_dtype q_type, k_type, v_type, o_type;
+    const float *k_scales, *v_scales;               /* I8/I4 only (required there): one scale per group of kv_group
+                                                       elements of a row */
+    size_t kv_group;                                /* elements per scale, dividing head_dim (K) and v_head_dim (V)
+                                                       of the quantised tensors; 0 = one scale per row */
+    sattn_strides k_scale_strides, v_scale_strides; /* in scales; all zero = dense [batch, kv_heads, kv_len, groups];
+                                                       scale of (b, g, j, col) at b*s.batch + g*s.head + j*s.seq
+                                                       + col/kv_group */
 } sattn_attention_desc;
+
+/* How the descriptor grows without breaking binaries: fields are only ever appended, and a zero field
+ * keeps the meaning it had before it existed. Every call made through the header passes the size of the
+ * descriptor it was compiled with (the sattn_attention macro below); the library reads that many bytes and
+ * takes the fields past them as zero, so a program built against this header keeps working, unchanged,
+ * with any later 0.x library. A descriptor larger than the library knows is accepted only if the unknown
+ * tail is all zero (else SATTN_E_ARG). The SONAME names the minor version while the major is 0. */
+SATTN_API sattn_status sattn_attention_sized(const sattn_attention_desc *desc, size_t desc_size, const void *q,
+                                             const void *k, const void *v, void *out);
 
 /* out[b,h,i,:] = sum_j softmax_j(scale * q[b,h,i,:].k[b,h/(heads/kv_heads),j,:] + bias) * v[b,h/(heads/kv_heads),j,:]
  * (with the logit shaping above). A query row that sees no key yields zeros. out (and lse) may not share memory
  * with q, k, v, bias, alibi_slopes or sinks (SATTN_E_STRIDE). */
-SATTN_API sattn_status sattn_attention(const sattn_attention_desc *desc, const float *q, const float *k,
-                                       const float *v, float *out);
+SATTN_API sattn_status sattn_attention(const sattn_attention_desc *desc, const void *q, const void *k,
+                                       const void *v, void *out);
+/* Calls through the header carry their descriptor's size; (sattn_attention) is the same function for
+ * callers that cannot expand a macro (FFI), which must pass a descriptor of this header's size. */
+#define sattn_attention(desc, q, k, v, out) sattn_attention_sized((desc), sizeof(sattn_attention_desc), (q), (k), (v), (out))
 
 /* Combines attention computed over disjoint sets of keys (pieces of one cache, chunked prefill, ranks of a
  * context-parallel job). For each row r:

@@ -96,12 +96,20 @@ static int rows_disjoint(const size_t n[3], const size_t s[3], size_t cols) {
     return 1;
 }
 
-/* Whether the byte ranges [a, a + a_floats) and [b, b + b_floats) share a byte. */
-static int spans_overlap(const void *a, size_t a_floats, const void *b, size_t b_floats) {
-    const uintptr_t a0 = (uintptr_t)a, a1 = a0 + a_floats * sizeof(float);
-    const uintptr_t b0 = (uintptr_t)b, b1 = b0 + b_floats * sizeof(float);
+/* Whether the byte ranges [a, a + a_bytes) and [b, b + b_bytes) share a byte. */
+static int bytes_overlap(const void *a, size_t a_bytes, const void *b, size_t b_bytes) {
+    const uintptr_t a0 = (uintptr_t)a, a1 = a0 + a_bytes, b0 = (uintptr_t)b, b1 = b0 + b_bytes;
     return a && b && a0 < b1 && b0 < a1;
 }
+/* The same for ranges counted in floats. */
+static int spans_overlap(const void *a, size_t a_floats, const void *b, size_t b_floats) {
+    return bytes_overlap(a, a_floats * sizeof(float), b, b_floats * sizeof(float));
+}
+/* The bytes `elems` elements of a type span (an I4 half byte rounds up). */
+static size_t elem_bytes(size_t elems, sattn_dtype t) { return (elems * sattn_dtype_bits(t) + 7) / 8; }
+
+static int dtype_valid(sattn_dtype t) { return (unsigned)t < SATTN_DTYPE_COUNT; }
+static int dtype_float(sattn_dtype t) { return t == SATTN_DTYPE_F32 || t == SATTN_DTYPE_F16 || t == SATTN_DTYPE_BF16; }
 
 static int strides_zero(sattn_strides s) { return s.batch == 0 && s.head == 0 && s.seq == 0; }
 
@@ -111,13 +119,29 @@ static int dense_strides(size_t heads, size_t len, size_t cols, sattn_strides *s
     return mul_add(len, cols, 0, &s->head) && mul_add(heads, s->head, 0, &s->batch);
 }
 
-sattn_status sattn_attention_check(const sattn_attention_desc *desc, const float *q, const float *k, const float *v,
-                                   const float *out, struct sattn_attention_problem *p) {
+/* The smallest descriptor a caller may pass: the fields of 0.1. */
+#define DESC_MIN_SIZE offsetof(sattn_attention_desc, softcap)
+
+sattn_status sattn_attention_check(const sattn_attention_desc *desc, size_t desc_size, const void *q, const void *k,
+                                   const void *v, const void *out, struct sattn_attention_problem *p) {
     if (!desc) {
         memset(p, 0, sizeof *p);
         return SATTN_E_NULL;
     }
-    const sattn_attention_desc D = *desc;
+    /* A caller built against an older header passes a shorter descriptor: its missing fields are
+     * zero. A longer one is from a newer header: its fields unknown here must be zero. */
+    sattn_attention_desc D;
+    memset(&D, 0, sizeof D);
+    if (desc_size < DESC_MIN_SIZE) {
+        memset(p, 0, sizeof *p);
+        return SATTN_E_ARG;
+    }
+    memcpy(&D, desc, desc_size < sizeof D ? desc_size : sizeof D);
+    for (size_t i = sizeof D; i < desc_size; i++)
+        if (((const unsigned char *)desc)[i]) {
+            memset(p, 0, sizeof *p);
+            return SATTN_E_ARG;
+        }
     /* Every field as given (zero strides resolved below); `empty` marks a problem with nothing to do. */
     *p = (struct sattn_attention_problem){
         .batch = D.batch, .heads = D.heads, .kv_heads = D.kv_heads ? D.kv_heads : D.heads, .q_len = D.q_len,
@@ -125,13 +149,24 @@ sattn_status sattn_attention_check(const sattn_attention_desc *desc, const float
         .scale = D.scale, .causal = D.causal != 0, .window = D.window, .kv_lens = D.kv_lens, .bias = D.bias,
         .softcap = D.softcap, .alibi_slopes = D.alibi_slopes, .sinks = D.sinks, .lse = D.lse, .qs = D.q_strides,
         .ks = D.k_strides, .vs = D.v_strides, .os = D.o_strides, .bs = D.bias_strides, .ls = D.lse_strides,
-        .q = q, .k = k, .v = v, .out = (float *)out, .empty = D.batch == 0 || D.heads == 0 || D.q_len == 0};
+        .q_type = D.q_type, .k_type = D.k_type, .v_type = D.v_type, .o_type = D.o_type, .k_scales = D.k_scales,
+        .v_scales = D.v_scales, .kss = D.k_scale_strides, .vss = D.v_scale_strides,
+        .q = q, .k = k, .v = v, .out = (void *)out, .empty = D.batch == 0 || D.heads == 0 || D.q_len == 0};
     if (D.head_dim == 0) return SATTN_E_SHAPE;
+    if (!dtype_valid(D.q_type) || !dtype_valid(D.k_type) || !dtype_valid(D.v_type) || !dtype_valid(D.o_type) ||
+        !dtype_float(D.q_type) || !dtype_float(D.o_type))
+        return SATTN_E_ARG;
+    /* Quantised K/V: scales, and a group that divides the row. */
+    const int k_quant = sattn_dtype_quantized(D.k_type), v_quant = sattn_dtype_quantized(D.v_type);
+    p->k_group = D.kv_group ? D.kv_group : p->head_dim;
+    p->v_group = D.kv_group ? D.kv_group : p->v_head_dim;
+    if ((k_quant && p->head_dim % p->k_group) || (v_quant && p->v_head_dim % p->v_group)) return SATTN_E_SHAPE;
     if (D.heads && (p->kv_heads > D.heads || D.heads % p->kv_heads)) return SATTN_E_SHAPE;
     if (!isfinite(D.scale) || !(D.softcap >= 0.0f) || isinf(D.softcap)) return SATTN_E_ARG;
     if (p->empty) return SATTN_OK; /* nothing to compute, nothing read */
     const int reads_kv = D.kv_len > 0;
     if (!q || !out || (reads_kv && (!k || !v))) return SATTN_E_NULL;
+    if (reads_kv && ((k_quant && !D.k_scales) || (v_quant && !D.v_scales))) return SATTN_E_NULL;
     for (size_t h = 0; h < D.heads; h++)
         if ((D.alibi_slopes && !isfinite(D.alibi_slopes[h])) || (D.sinks && !isfinite(D.sinks[h]))) return SATTN_E_ARG;
     if (D.scale == 0.0f) p->scale = 1.0f / sqrtf((float)D.head_dim);
@@ -141,8 +176,14 @@ sattn_status sattn_attention_check(const sattn_attention_desc *desc, const float
     if ((strides_zero(p->qs) && !dense_strides(D.heads, D.q_len, d, &p->qs)) ||
         (strides_zero(p->ks) && !dense_strides(kvh, D.kv_len, d, &p->ks)) ||
         (strides_zero(p->vs) && !dense_strides(kvh, D.kv_len, dv, &p->vs)) ||
-        (strides_zero(p->os) && !dense_strides(D.heads, D.q_len, dv, &p->os)))
+        (strides_zero(p->os) && !dense_strides(D.heads, D.q_len, dv, &p->os)) ||
+        (k_quant && strides_zero(p->kss) && !dense_strides(kvh, D.kv_len, d / p->k_group, &p->kss)) ||
+        (v_quant && strides_zero(p->vss) && !dense_strides(kvh, D.kv_len, dv / p->v_group, &p->vss)))
         return SATTN_E_OVERFLOW;
+    /* An I4 row starts on a byte: every offset of an I4 tensor is even. */
+    const sattn_strides *s4[] = {D.k_type == SATTN_DTYPE_I4 ? &p->ks : NULL, D.v_type == SATTN_DTYPE_I4 ? &p->vs : NULL};
+    for (size_t t = 0; t < 2; t++)
+        if (s4[t] && ((s4[t]->batch | s4[t]->head | s4[t]->seq) & 1)) return SATTN_E_STRIDE;
 
     /* Input rows may be shared (a zero stride broadcasts), but a row may not overlap the next one. */
     if ((D.q_len > 1 && p->qs.seq < d) || (D.kv_len > 1 && (p->ks.seq < d || p->vs.seq < dv)))
@@ -156,7 +197,13 @@ sattn_status sattn_attention_check(const sattn_attention_desc *desc, const float
                              ? extent4(D.batch, p->bs.batch, D.heads, p->bs.head, D.q_len, p->bs.seq, D.kv_len)
                              : 1;
     const size_t lse_ext = p->lse ? extent4(D.batch, p->ls.batch, D.heads, p->ls.head, D.q_len, p->ls.seq, 1) : 1;
-    if (!q_ext || !o_ext || !k_ext || !v_ext || !b_ext || !lse_ext) return SATTN_E_OVERFLOW;
+    const size_t ks_ext = reads_kv && k_quant
+                              ? extent4(D.batch, p->kss.batch, kvh, p->kss.head, D.kv_len, p->kss.seq, d / p->k_group)
+                              : 1;
+    const size_t vs_ext = reads_kv && v_quant
+                              ? extent4(D.batch, p->vss.batch, kvh, p->vss.head, D.kv_len, p->vss.seq, dv / p->v_group)
+                              : 1;
+    if (!q_ext || !o_ext || !k_ext || !v_ext || !b_ext || !lse_ext || !ks_ext || !vs_ext) return SATTN_E_OVERFLOW;
     /* kv_len itself must be addressable as a signed offset (masks compare signed positions); ALiBi
      * distances (j - i - off) are kept in 32 bits. */
     if (D.kv_len > (size_t)PTRDIFF_MAX / 2 || D.q_len > (size_t)PTRDIFF_MAX / 2) return SATTN_E_OVERFLOW;
@@ -166,12 +213,16 @@ sattn_status sattn_attention_check(const sattn_attention_desc *desc, const float
     if (!rows_disjoint(n, s, dv) || (p->lse && !rows_disjoint(n, ls, 1))) return SATTN_E_STRIDE;
     /* The output may not share memory with what is read: rows are read and written at different
      * times by different threads. */
-    const void *reads[] = {q, reads_kv ? k : NULL, reads_kv ? v : NULL, reads_kv ? p->bias : NULL, D.alibi_slopes, D.sinks};
-    const size_t read_ext[] = {q_ext, k_ext, v_ext, b_ext, D.heads, D.heads};
+    const void *reads[] = {q, reads_kv ? k : NULL, reads_kv ? v : NULL, reads_kv ? p->bias : NULL, D.alibi_slopes,
+                           D.sinks, reads_kv && k_quant ? D.k_scales : NULL, reads_kv && v_quant ? D.v_scales : NULL};
+    const size_t read_bytes[] = {elem_bytes(q_ext, D.q_type), elem_bytes(k_ext, D.k_type), elem_bytes(v_ext, D.v_type),
+                                 b_ext * sizeof(float), D.heads * sizeof(float), D.heads * sizeof(float),
+                                 ks_ext * sizeof(float), vs_ext * sizeof(float)};
+    const size_t o_bytes = elem_bytes(o_ext, D.o_type), lse_bytes = lse_ext * sizeof(float);
     for (size_t r = 0; r < sizeof reads / sizeof reads[0]; r++)
-        if (spans_overlap(out, o_ext, reads[r], read_ext[r]) || spans_overlap(p->lse, lse_ext, reads[r], read_ext[r]))
+        if (bytes_overlap(out, o_bytes, reads[r], read_bytes[r]) || bytes_overlap(p->lse, lse_bytes, reads[r], read_bytes[r]))
             return SATTN_E_STRIDE;
-    if (spans_overlap(out, o_ext, p->lse, lse_ext)) return SATTN_E_STRIDE;
+    if (bytes_overlap(out, o_bytes, p->lse, lse_bytes)) return SATTN_E_STRIDE;
     if (p->kv_lens)
         for (size_t b = 0; b < D.batch; b++)
             if (p->kv_lens[b] < 0 || (size_t)p->kv_lens[b] > D.kv_len) return SATTN_E_ARG;
@@ -203,11 +254,48 @@ sattn_status sattn_attention_merge(size_t parts, size_t rows, size_t dim, const 
     return sattn_attention_merge_run(&x, parts, rows, dim, outs, ld_in, lses, out, ld_out, lse);
 }
 
-sattn_status sattn_attention(const sattn_attention_desc *desc, const float *q, const float *k, const float *v,
-                             float *out) {
+sattn_status sattn_attention_sized(const sattn_attention_desc *desc, size_t desc_size, const void *q, const void *k,
+                                   const void *v, void *out) {
     struct sattn_attention_problem p;
-    const sattn_status st = sattn_attention_check(desc, q, k, v, out, &p);
+    const sattn_status st = sattn_attention_check(desc, desc_size, q, k, v, out, &p);
     if (st != SATTN_OK || p.empty) return st;
     const struct sattn_exec x = sattn_exec_current();
     return sattn_attention_run(&x, &p);
+}
+
+/* The real function behind the header's macro, for callers that cannot expand it. */
+sattn_status(sattn_attention)(const sattn_attention_desc *desc, const void *q, const void *k, const void *v, void *out) {
+    return sattn_attention_sized(desc, sizeof *desc, q, k, v, out);
+}
+
+sattn_status sattn_convert(sattn_dtype from, sattn_dtype to, size_t n, const void *src, void *dst) {
+    const int f32_from = from == SATTN_DTYPE_F32, f32_to = to == SATTN_DTYPE_F32;
+    if (!dtype_valid(from) || !dtype_valid(to) || !dtype_float(from) || !dtype_float(to) ||
+        !(f32_from || f32_to || from == to))
+        return SATTN_E_ARG;
+    if (n == 0) return SATTN_OK;
+    if (!src || !dst) return SATTN_E_NULL;
+    if (n > (size_t)PTRDIFF_MAX / sizeof(float)) return SATTN_E_OVERFLOW;
+    if (!(src == dst && from == to) && bytes_overlap(src, elem_bytes(n, from), dst, elem_bytes(n, to))) return SATTN_E_ARG;
+    const struct sattn_exec x = sattn_exec_current();
+    return sattn_convert_run(&x, from, to, n, src, dst);
+}
+
+sattn_status sattn_quantize(sattn_dtype to, size_t rows, size_t cols, size_t group, const float *x, size_t ldx, void *q,
+                            size_t ldq, float *scales) {
+    if (!dtype_valid(to) || !sattn_dtype_quantized(to)) return SATTN_E_ARG;
+    if (cols == 0) return SATTN_E_SHAPE;
+    if (group == 0) group = cols;
+    if (cols % group) return SATTN_E_SHAPE;
+    if (ldx < cols || ldq < cols || (to == SATTN_DTYPE_I4 && (ldq & 1))) return SATTN_E_STRIDE;
+    if (rows == 0) return SATTN_OK;
+    if (!x || !q || !scales) return SATTN_E_NULL;
+    if (!extent_fits(rows, ldx, cols) || !extent_fits(rows, ldq, cols)) return SATTN_E_OVERFLOW;
+    const size_t x_bytes = ((rows - 1) * ldx + cols) * sizeof(float), q_bytes = elem_bytes((rows - 1) * ldq + cols, to);
+    const size_t s_bytes = rows * (cols / group) * sizeof(float);
+    if (bytes_overlap(x, x_bytes, q, q_bytes) || bytes_overlap(x, x_bytes, scales, s_bytes) ||
+        bytes_overlap(q, q_bytes, scales, s_bytes))
+        return SATTN_E_ARG;
+    const struct sattn_exec e = sattn_exec_current();
+    return sattn_quantize_run(&e, to, rows, cols, group, x, ldx, q, ldq, scales);
 }

@@ -32,6 +32,9 @@ static size_t partial_floats(const struct sattn_attention_problem *p, const stru
     return sattn_round_floats(sattn_row_state_floats(pl->rows, p->v_head_dim));
 }
 
+/* Per-thread scratch: the logits of a unit's rows, then (for a Q that is not float) its rows as float. */
+static size_t s_floats(const struct decode_plan *pl) { return sattn_round_floats(pl->rows * DECODE_CHUNK_KEYS); }
+
 static void run_unit(const struct sattn_exec *x, const struct sattn_attention_problem *p, const struct decode_plan *pl,
                      size_t unit, float *s, float *partial) {
     const size_t item = unit / pl->chunks, chunk = unit % pl->chunks;
@@ -46,22 +49,36 @@ static void run_unit(const struct sattn_exec *x, const struct sattn_attention_pr
     const size_t j0 = sattn_max(c0, (size_t)keys.lo), j1 = sattn_min(c1, (size_t)(keys.hi > 0 ? keys.hi : 0));
     if (j0 >= j1) return;
     const size_t nk = j1 - j0;
-    const float *kc = p->k + rb.b * p->ks.batch + (rb.h0 / pl->group) * p->ks.head + j0 * p->ks.seq;
-    const float *vc = p->v + rb.b * p->vs.batch + (rb.h0 / pl->group) * p->vs.head + j0 * p->vs.seq;
+    const size_t g = rb.h0 / pl->group;
+    const void *kc = sattn_elem_addr(p->k, p->k_type, rb.b * p->ks.batch + g * p->ks.head + j0 * p->ks.seq);
+    const void *vc = sattn_elem_addr(p->v, p->v_type, rb.b * p->vs.batch + g * p->vs.head + j0 * p->vs.seq);
+    const struct sattn_decode_params k_params = {
+        .scale = p->scale, .kv = sattn_kv_scales(p->k_scales, p->kss, p->k_group, rb.b, g, j0, 0)};
+    const struct sattn_decode_params v_params = {.kv = sattn_kv_scales(p->v_scales, p->vss, p->v_group, rb.b, g, j0, 0)};
 
     /* S = scale * Q·Kᵀ. Rows of one head are its queries (qs.seq apart); with one query, the
-     * rows are the group's heads (qs.head apart), so each kernel call reads K once. */
-    const struct sattn_decode_ops *ops = &x->k->decode[SATTN_ELEM_F32];
-    const struct sattn_decode_params params = {.scale = p->scale};
-    const float *q = p->q + rb.b * p->qs.batch + rb.h0 * p->qs.head;
-    if (rb.qn == 1)
-        ops->qk_dot(rows, nk, d, q, p->qs.head, kc, p->ks.seq, s, DECODE_CHUNK_KEYS, &params);
-    else
-        for (size_t h = 0; h < pl->group; h++)
-            ops->qk_dot(rb.qn, nk, d, q + h * p->qs.head, p->qs.seq, kc, p->ks.seq, s + h * rb.qn * DECODE_CHUNK_KEYS,
-                        DECODE_CHUNK_KEYS, &params);
+     * rows are the group's heads (qs.head apart), so each kernel call reads K once. A Q of another
+     * type is first made float, row r = (head h, query i) at r * d, the layout of S's rows. */
+    const struct sattn_decode_ops *k_ops = &x->k->decode[p->k_type], *v_ops = &x->k->decode[p->v_type];
+    const size_t q_off = rb.b * p->qs.batch + rb.h0 * p->qs.head;
+    if (p->q_type != SATTN_DTYPE_F32) {
+        float *qf = s + s_floats(pl);
+        for (size_t r = 0; r < rows; r++)
+            x->k->convert[p->q_type].to_f32(
+                d, sattn_elem_addr(p->q, p->q_type, q_off + (r / rb.qn) * p->qs.head + (r % rb.qn) * p->qs.seq), NULL,
+                0, qf + r * d);
+        k_ops->qk_dot(rows, nk, d, qf, d, kc, p->ks.seq, s, DECODE_CHUNK_KEYS, &k_params);
+    } else {
+        const float *q = (const float *)p->q + q_off;
+        if (rb.qn == 1)
+            k_ops->qk_dot(rows, nk, d, q, p->qs.head, kc, p->ks.seq, s, DECODE_CHUNK_KEYS, &k_params);
+        else
+            for (size_t h = 0; h < pl->group; h++)
+                k_ops->qk_dot(rb.qn, nk, d, q + h * p->qs.head, p->qs.seq, kc, p->ks.seq,
+                              s + h * rb.qn * DECODE_CHUNK_KEYS, DECODE_CHUNK_KEYS, &k_params);
+    }
     sattn_rows_update(&x->k->row, p, &rb, j0, nk, s, DECODE_CHUNK_KEYS, st);
-    ops->pv_accumulate(rows, nk, dv, s, DECODE_CHUNK_KEYS, vc, p->vs.seq, st.acc, dv, &params);
+    v_ops->pv_accumulate(rows, nk, dv, s, DECODE_CHUNK_KEYS, vc, p->vs.seq, st.acc, dv, &v_params);
 }
 
 /* The chunk partials of one item, merged in chunk order, then its output rows. */
@@ -70,7 +87,7 @@ static void merge_item(const struct sattn_exec *x, const struct sattn_attention_
     const struct row_block rb = item_rows(p, pl, item);
     const struct row_state merged = sattn_row_state_at(scratch, rb.rows);
     sattn_rows_merge(rb.rows, p->v_head_dim, first, pl->chunks, partial_floats(p, pl), merged);
-    sattn_rows_finish(&x->k->row, p, &rb, merged);
+    sattn_rows_finish(x->k, p, &rb, merged);
 }
 
 sattn_status sattn_attention_decode_run(const struct sattn_exec *x, const struct sattn_attention_problem *p,
@@ -88,9 +105,9 @@ sattn_status sattn_attention_decode_run(const struct sattn_exec *x, const struct
      * batch; a wave only bounds memory, every item's merge order is the same in any wave. */
     const size_t stride = partial_floats(p, &pl), item_floats = pl.chunks * stride;
     const size_t wave = sattn_max(1, sattn_min(pl.items, partial_floats_max / item_floats));
-    const size_t s_floats = sattn_round_floats(pl.rows * DECODE_CHUNK_KEYS);
+    const size_t unit_floats = s_floats(&pl) + (p->q_type != SATTN_DTYPE_F32 ? pl.rows * p->head_dim : 0);
     const size_t merge_floats = stride;
-    const size_t per_thread = s_floats > merge_floats ? s_floats : merge_floats;
+    const size_t per_thread = unit_floats > merge_floats ? unit_floats : merge_floats;
     float *mem = sattn_alloc((wave * item_floats + per_thread * (size_t)threads) * sizeof(float));
     if (!mem) return SATTN_E_NOMEM;
     float *partials = mem, *scratch = mem + wave * item_floats;

@@ -99,30 +99,41 @@ static void run_item(const struct sattn_exec *x, const struct sattn_attention_pr
     const size_t j_lo = (size_t)keys.lo / BN * BN, j_hi = (size_t)keys.hi;
     const struct sattn_gemm_params qk_params = {p->scale, 0.0f}, pv_params = {1.0f, 1.0f};
     /* k and v may be NULL when no key exists at all. */
-    const float *kg = keys.lo < keys.hi ? p->k + b * p->ks.batch + g * p->ks.head : NULL;
-    const float *vg = keys.lo < keys.hi ? p->v + b * p->vs.batch + g * p->vs.head : NULL;
+    const int any_key = keys.lo < keys.hi;
+    const void *kg = any_key ? sattn_elem_addr(p->k, p->k_type, b * p->ks.batch + g * p->ks.head) : NULL;
+    const void *vg = any_key ? sattn_elem_addr(p->v, p->v_type, b * p->vs.batch + g * p->vs.head) : NULL;
 
     const struct row_state st = {w->m, w->l, w->acc};
     sattn_rows_start(st, rows, dv);
 
-    /* The item's query rows, gathered once (they may come from several heads): the A operand of Q·Kᵀ. */
-    if (keys.lo < keys.hi)
+    /* The item's query rows, gathered once (they may come from several heads) and made float: the
+     * A operand of Q·Kᵀ. */
+    if (any_key)
         for (size_t r = 0; r < rows; r++) {
             const size_t h = rb.h0 + r / rb.qn, i = rb.i0 + r % rb.qn;
-            memcpy(w->q_rows + r * d, p->q + b * p->qs.batch + h * p->qs.head + i * p->qs.seq, d * sizeof(float));
+            x->k->convert[p->q_type].to_f32(
+                d, sattn_elem_addr(p->q, p->q_type, b * p->qs.batch + h * p->qs.head + i * p->qs.seq), NULL, 0,
+                w->q_rows + r * d);
         }
 
     for (size_t j0 = j_lo; keys.lo < keys.hi && j0 < j_hi; j0 += BN) {
         const size_t nk = sattn_min(BN, j_hi - j0);
         /* Kᵀ as the B operand: element (c, j) = K[j0 + j][c]. V as B: element (j, c) = V[j0 + j][c]. */
-        for (size_t j = 0; j < nk; j += NR)
-            tile->pack_b[SATTN_ELEM_F32](NR, sattn_min(NR, nk - j), d, kg + (j0 + j) * p->ks.seq, 1, p->ks.seq,
-                                         w->k_packed + j * d);
-        /* V rows before the item's first visible key are neither packed nor multiplied (by zero). */
+        for (size_t j = 0; j < nk; j += NR) {
+            const struct sattn_scales sc = sattn_kv_scales(p->k_scales, p->kss, p->k_group, b, g, j0 + j, 1);
+            tile->pack_b[p->k_type](NR, sattn_min(NR, nk - j), d, sattn_elem_addr(kg, p->k_type, (j0 + j) * p->ks.seq),
+                                    1, p->ks.seq, &sc, w->k_packed + j * d);
+        }
+        /* V rows before the item's first visible key are neither packed nor multiplied (by zero). A
+         * column block of V starts at column c, so its scales are the row's from group c / group. */
         const size_t v0 = (size_t)keys.lo > j0 ? (size_t)keys.lo - j0 : 0, nv = nk - v0;
-        for (size_t c = 0; c < dv; c += NR)
-            tile->pack_b[SATTN_ELEM_F32](NR, sattn_min(NR, dv - c), nv, vg + (j0 + v0) * p->vs.seq + c, p->vs.seq,
-                                         1, w->v_packed + c * nv);
+        for (size_t c = 0; c < dv; c += NR) {
+            struct sattn_scales sc = sattn_kv_scales(p->v_scales, p->vss, p->v_group, b, g, j0 + v0, 0);
+            sc.col0 = c;
+            tile->pack_b[p->v_type](NR, sattn_min(NR, dv - c), nv,
+                                    sattn_elem_addr(vg, p->v_type, (j0 + v0) * p->vs.seq + c), p->vs.seq, 1, &sc,
+                                    w->v_packed + c * nv);
+        }
 
         for (size_t r = 0; r < rows; r += MR)
             for (size_t j = 0; j < nk; j += NR)
@@ -138,7 +149,7 @@ static void run_item(const struct sattn_exec *x, const struct sattn_attention_pr
                               1, w->v_packed + c * nv, w->acc + r * dv + c, dv, &pv_params);
     }
 
-    sattn_rows_finish(&x->k->row, p, &rb, st);
+    sattn_rows_finish(x->k, p, &rb, st);
 }
 
 sattn_status sattn_attention_prefill_run(const struct sattn_exec *x, const struct sattn_attention_problem *p) {

@@ -81,12 +81,15 @@ void sattn_rows_merge(size_t rows, size_t dv, const float *first, size_t count, 
     }
 }
 
-void sattn_rows_finish(const struct sattn_row_ops *k, const struct sattn_attention_problem *p,
+void sattn_rows_finish(const struct sattn_kernels *k, const struct sattn_attention_problem *p,
                        const struct row_block *rb, struct row_state st) {
     const size_t dv = p->v_head_dim;
+    const int f32_out = p->o_type == SATTN_DTYPE_F32;
     for (size_t r = 0; r < rb->rows; r++) {
         const size_t h = rb->h0 + r / rb->qn, i = rb->i0 + r % rb->qn;
-        float *o = p->out + rb->b * p->os.batch + h * p->os.head + i * p->os.seq;
+        const size_t o_off = rb->b * p->os.batch + h * p->os.head + i * p->os.seq;
+        /* Another output type: the row is finished in its accumulator and converted as it is stored. */
+        float *o = f32_out ? (float *)p->out + o_off : st.acc + r * dv;
         const float m = st.m[r], l = st.l[r];
         /* The sink joins the denominator only: l + e^{sink - m} in the row's own scale. A huge sink
          * gives an infinite term and a zero output, which is the limit. */
@@ -94,7 +97,8 @@ void sattn_rows_finish(const struct sattn_row_ops *k, const struct sattn_attenti
         if (l == 0.0f) /* no visible key: zeros, never 0/0 */
             memset(o, 0, dv * sizeof *o);
         else
-            k->vscale(dv, st.acc + r * dv, 1.0f / (l + sink_term), o);
+            k->row.vscale(dv, st.acc + r * dv, 1.0f / (l + sink_term), o);
+        if (!f32_out) k->convert[p->o_type].from_f32(dv, o, (void *)sattn_elem_addr(p->out, p->o_type, o_off), 0, NULL);
         if (p->lse) {
             float lse;
             if (l == 0.0f)

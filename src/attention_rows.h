@@ -60,7 +60,7 @@ void sattn_rows_merge(size_t rows, size_t dv, const float *first, size_t count, 
 
 /* Writes out = acc / l for every row of the block (zeros for a row that saw no key), with the sink in
  * the denominator when there are sinks, and the row's log-sum-exp when lse is asked for. */
-void sattn_rows_finish(const struct sattn_row_ops *k, const struct sattn_attention_problem *p,
+void sattn_rows_finish(const struct sattn_kernels *k, const struct sattn_attention_problem *p,
                        const struct row_block *rb, struct row_state st);
 
 /* Row r of sattn_attention_merge: out = sum_p e^{lses[p][r] - lse} outs[p][r*ld_in ..] in part order, lse =

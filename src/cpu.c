@@ -14,7 +14,7 @@ struct sattn_cpu_features sattn_cpu_detect(void) {
     struct sattn_cpu_features f = {0};
     unsigned a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return f;
-    const int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
+    const int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1, f16c = (c >> 29) & 1;
     if (!osxsave || !avx) return f;
     const uint64_t xcr0 = read_xcr0();
     const int ymm_saved = (xcr0 & 0x6) == 0x6;     /* SSE + AVX state */
@@ -24,6 +24,7 @@ struct sattn_cpu_features sattn_cpu_detect(void) {
     const int avx2 = (b >> 5) & 1;
     const int avx512f = (b >> 16) & 1, avx512dq = (b >> 17) & 1, avx512bw = (b >> 30) & 1, avx512vl = (b >> 31) & 1;
     f.avx2_fma = avx2 && fma && ymm_saved;
+    f.f16c = f16c && ymm_saved;
     f.avx512 = f.avx2_fma && avx512f && avx512dq && avx512bw && avx512vl && zmm_saved;
     return f;
 }

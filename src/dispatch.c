@@ -38,26 +38,27 @@ static sattn_isa isa_from_env(void) {
 }
 
 /* An ISA starts from its parent's table and overrides what it provides. */
-static void add_isa(sattn_isa isa, sattn_isa parent, void (*init)(struct sattn_kernels *), int cpu_has) {
+static void add_isa(sattn_isa isa, sattn_isa parent, void (*init)(struct sattn_kernels *, const struct sattn_cpu_features *),
+                    const struct sattn_cpu_features *cpu, int cpu_has) {
     if (!cpu_has || !available[parent]) return;
     tables[isa] = tables[parent];
-    init(&tables[isa]);
+    init(&tables[isa], cpu);
     available[isa] = 1;
 }
 
 static void init_tables(void) {
     const struct sattn_cpu_features cpu = sattn_cpu_detect();
     (void)cpu, (void)add_isa; /* unused when the build has no SIMD ISA */
-    sattn_kernels_init_scalar(&tables[SATTN_ISA_SCALAR]);
+    sattn_kernels_init_scalar(&tables[SATTN_ISA_SCALAR], &cpu);
     available[SATTN_ISA_SCALAR] = 1;
 #if SATTN_HAVE_AVX2
-    add_isa(SATTN_ISA_AVX2, SATTN_ISA_SCALAR, sattn_kernels_init_avx2, cpu.avx2_fma);
+    add_isa(SATTN_ISA_AVX2, SATTN_ISA_SCALAR, sattn_kernels_init_avx2, &cpu, cpu.avx2_fma);
 #endif
 #if SATTN_HAVE_AVX512
-    add_isa(SATTN_ISA_AVX512, SATTN_ISA_AVX2, sattn_kernels_init_avx512, cpu.avx512);
+    add_isa(SATTN_ISA_AVX512, SATTN_ISA_AVX2, sattn_kernels_init_avx512, &cpu, cpu.avx512);
 #endif
 #if SATTN_HAVE_NEON
-    add_isa(SATTN_ISA_NEON, SATTN_ISA_SCALAR, sattn_kernels_init_neon, cpu.neon);
+    add_isa(SATTN_ISA_NEON, SATTN_ISA_SCALAR, sattn_kernels_init_neon, &cpu, cpu.neon);
 #endif
     const struct sattn_topology *topo = sattn_topology_get();
     for (int isa = SATTN_ISA_SCALAR; isa < ISA_COUNT; isa++)

@@ -74,8 +74,8 @@ sattn_status sattn_gemm_run(const struct sattn_exec *x, sattn_trans trans_a, sat
 #pragma omp for schedule(static)
                 for (size_t panel = 0; panel < n_panels; panel++) {
                     const size_t j = panel * NR;
-                    g->pack_b[SATTN_ELEM_F32](NR, sattn_min(NR, nc - j), kc, b + pc * b_rs + (jc + j) * b_cs, b_rs,
-                                              b_cs, b_packed + j * kc);
+                    g->pack_b[SATTN_DTYPE_F32](NR, sattn_min(NR, nc - j), kc, b + pc * b_rs + (jc + j) * b_cs, b_rs,
+                                              b_cs, NULL, b_packed + j * kc);
                 }
                 size_t packed_block = (size_t)-1;
 #pragma omp for schedule(static)

@@ -49,6 +49,7 @@ int sattn_threads_for_call(void);
 /* CPU features, detected once. */
 struct sattn_cpu_features {
     int avx2_fma;  /* AVX2 + FMA + OS saves YMM */
+    int f16c;      /* F16C: binary16 <-> binary32 conversions (AVX2's f16 kernels) */
     int avx512;    /* AVX-512 F/BW/DQ/VL + OS saves opmask/ZMM */
     int neon;      /* AArch64 Advanced SIMD */
 };
@@ -85,11 +86,29 @@ struct sattn_attention_problem {
     const float *sinks;        /* NULL or [heads] */
     float *lse;                /* NULL or [batch, heads, q_len] through ls */
     sattn_strides qs, ks, vs, os, bs, ls;
-    const float *q, *k, *v;
-    float *out;
+    /* Element types. The drivers see q and out as F32 only: sattn_attention_run converts other types
+     * around them. k and v are read in their own type by the kernels. */
+    sattn_dtype q_type, k_type, v_type, o_type;
+    const float *k_scales, *v_scales; /* I8/I4: scales through kss/vss, k_group/v_group elements each */
+    size_t k_group, v_group;
+    sattn_strides kss, vss;
+    const void *q, *k, *v;
+    void *out;
 };
-sattn_status sattn_attention_check(const sattn_attention_desc *desc, const float *q, const float *k, const float *v,
-                                   const float *out, struct sattn_attention_problem *p);
+sattn_status sattn_attention_check(const sattn_attention_desc *desc, size_t desc_size, const void *q, const void *k,
+                                   const void *v, const void *out, struct sattn_attention_problem *p);
+
+/* The scales of key j of K/V head g in batch b (NULL for the float types), for a kernel. */
+static inline struct sattn_scales sattn_kv_scales(const float *at, sattn_strides s, size_t group, size_t b, size_t g,
+                                                  size_t j, int keys_along_j) {
+    return (struct sattn_scales){.at = at ? at + b * s.batch + g * s.head + j * s.seq : NULL, .ld = s.seq,
+                                 .group = group, .keys_along_j = keys_along_j};
+}
+/* sattn_convert and sattn_quantize, split across threads (arguments validated by api.c). */
+sattn_status sattn_convert_run(const struct sattn_exec *x, sattn_dtype from, sattn_dtype to, size_t n, const void *src,
+                               void *dst);
+sattn_status sattn_quantize_run(const struct sattn_exec *x, sattn_dtype to, size_t rows, size_t cols, size_t group,
+                                const float *in, size_t ldx, void *q, size_t ldq, float *scales);
 /* The router: decode-shaped problems take the split-KV driver, the rest the prefill driver. */
 sattn_status sattn_attention_run(const struct sattn_exec *x, const struct sattn_attention_problem *p);
 /* Problems with at most this many query rows per K/V head (decode) take the split-KV driver. */

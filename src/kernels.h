@@ -12,12 +12,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "elem.h"
 #include "sattn.h"
 #include "sattn_config.h"
 
-/* Element types a kernel can read K and V in (the caches engines keep). Each has a template
- * instantiation per ISA (tmpl.h); f32 is the only one so far. */
-enum sattn_elem { SATTN_ELEM_F32 = 0, SATTN_ELEM_COUNT };
+/* Slots indexed by element type (sattn_dtype: the caches engines keep) have a template
+ * instantiation per ISA (tmpl.h). Where an I8/I4 operand's scales are: element c of row (key) j
+ * is scaled by at[j * ld + c / group]; `at` is NULL for the float types. */
+struct sattn_scales {
+    const float *at;
+    size_t ld, group;
+    int keys_along_j; /* pack_b only: the keys run along j (Kᵀ), not along p (V) */
+    size_t col0;      /* pack_b only: the column of the panel's first element in its row (even; a V block
+                         right of column 0), whose scale index counts from the row's start */
+};
 
 struct sattn_gemm_params {
     float alpha, beta;
@@ -33,9 +41,12 @@ struct sattn_gemm_params {
             const float *restrict b, float *restrict c, size_t ldc, const struct sattn_gemm_params *params)
 /* Packs element (i, p) = src[i*rs + p*cs], i < mr, p < kc, into dst[p*MR + i]; rows mr..MR are zero. */
 #define SATTN_PACK_A(fn) void fn(size_t MR, size_t mr, size_t kc, const float *src, size_t rs, size_t cs, float *dst)
-/* Packs element (p, j) = src[p*rs + j*cs] (an element of the table slot's type), p < kc, j < nr, into
- * dst[p*NR + j] as float; columns nr..NR are zero. */
-#define SATTN_PACK_B(fn) void fn(size_t NR, size_t nr, size_t kc, const void *src, size_t rs, size_t cs, float *dst)
+/* Packs element (p, j) = src[p*rs + j*cs] (an element of the table slot's type, its offsets even for I4;
+ * I8/I4 scaled through sc, which is NULL for the float types), p < kc, j < nr, into dst[p*NR + j] as
+ * float; columns nr..NR are zero. */
+#define SATTN_PACK_B(fn)                                                                                            \
+    void fn(size_t NR, size_t nr, size_t kc, const void *src, size_t rs, size_t cs, const struct sattn_scales *sc,  \
+            float *dst)
 
 /* max(x[0..n)), n >= 1. A NaN may or may not win; callers do not rely on it. */
 #define SATTN_RMAX_UKERNEL(fn) float fn(size_t n, const float *x)
@@ -57,7 +68,8 @@ struct sattn_gemm_params {
  * because with one or a few rows the work is streaming K and V from memory, not arithmetic.
  * K and V are elements of the slot's type; q, s, p and acc are float. */
 struct sattn_decode_params {
-    float scale; /* qk_dot: the logit scale */
+    float scale;             /* qk_dot: the logit scale */
+    struct sattn_scales kv;  /* I8/I4: the scales of the rows of k (qk_dot) or v (pv_accumulate) passed */
 };
 /* s[r*lds + j] = scale * sum_c q[r*ldq + c] * k[j*ldk + c] for r < rows, j < n, c < d. */
 #define SATTN_QK_DOT_UKERNEL(fn)                                                                                    \
@@ -67,6 +79,13 @@ struct sattn_decode_params {
 #define SATTN_PV_ACCUMULATE_UKERNEL(fn)                                                                             \
     void fn(size_t rows, size_t n, size_t dv, const float *p, size_t ldp, const void *v, size_t ldv, float *acc,    \
             size_t ldacc, const struct sattn_decode_params *params)
+
+/* Row conversions (sattn_convert, sattn_quantize, Q and O of other types). to_f32: dst[c] = element c
+ * of a row of n (I8/I4: times scales[c / group], the row's scales). from_f32: F32 copies, F16/BF16
+ * round to nearest even as elem.h does, I8/I4 quantise one row of n in groups of `group` and write
+ * scales[n / group] (elem.h's sattn_quant_scale / sattn_quant_value, bit for bit). */
+#define SATTN_TO_F32_UKERNEL(fn) void fn(size_t n, const void *src, const float *scales, size_t group, float *dst)
+#define SATTN_FROM_F32_UKERNEL(fn) void fn(size_t n, const float *src, void *dst, size_t group, float *scales)
 
 typedef SATTN_GEMM_UKERNEL((*sattn_gemm_ukernel_fn));
 typedef SATTN_PACK_A((*sattn_pack_a_fn));
@@ -80,13 +99,15 @@ typedef SATTN_SOFTCAP_UKERNEL((*sattn_softcap_fn));
 typedef SATTN_VADDRAMP_UKERNEL((*sattn_vaddramp_fn));
 typedef SATTN_QK_DOT_UKERNEL((*sattn_qk_dot_fn));
 typedef SATTN_PV_ACCUMULATE_UKERNEL((*sattn_pv_accumulate_fn));
+typedef SATTN_TO_F32_UKERNEL((*sattn_to_f32_fn));
+typedef SATTN_FROM_F32_UKERNEL((*sattn_from_f32_fn));
 
 /* A register tile and the packers that lay out its operands: set together, never one alone. */
 struct sattn_gemm_config {
     size_t mr, nr;
     sattn_gemm_ukernel_fn ukernel;
     sattn_pack_a_fn pack_a;
-    sattn_pack_b_fn pack_b[SATTN_ELEM_COUNT]; /* B (Kᵀ, V in prefill) from each element type into float panels */
+    sattn_pack_b_fn pack_b[SATTN_DTYPE_COUNT]; /* B (Kᵀ, V in prefill) from each element type into float panels */
 };
 
 struct sattn_row_ops {
@@ -104,6 +125,11 @@ struct sattn_decode_ops {
     sattn_pv_accumulate_fn pv_accumulate;
 };
 
+struct sattn_convert_ops {
+    sattn_to_f32_fn to_f32;
+    sattn_from_f32_fn from_f32;
+};
+
 /* Cache blocks. An ISA's table carries the values it was tuned with on its reference core;
  * the values in use are fitted to the machine once (blocking.c) and kept beside the tables. */
 struct sattn_blocking {
@@ -116,7 +142,8 @@ struct sattn_kernels {
     sattn_isa parent; /* the table this one started from (dispatch's cascade); AUTO for scalar */
     struct sattn_gemm_config gemm;
     struct sattn_row_ops row;
-    struct sattn_decode_ops decode[SATTN_ELEM_COUNT];
+    struct sattn_decode_ops decode[SATTN_DTYPE_COUNT];
+    struct sattn_convert_ops convert[SATTN_DTYPE_COUNT];
     struct sattn_blocking tuned;
 };
 
@@ -144,6 +171,36 @@ struct sattn_kernels {
     SATTN_PV_ACCUMULATE_UKERNEL(sattn_##type##_pv_accumulate__##isa)
 #define SATTN_DECODE_OPS(type, isa)                                                                                 \
     ((struct sattn_decode_ops){.qk_dot = sattn_##type##_qk_dot__##isa, .pv_accumulate = sattn_##type##_pv_accumulate__##isa})
+#define SATTN_DECLARE_CONVERT_OPS(type, isa)                                                                        \
+    SATTN_TO_F32_UKERNEL(sattn_##type##_to_f32__##isa);                                                            \
+    SATTN_FROM_F32_UKERNEL(sattn_##type##_from_f32__##isa)
+#define SATTN_CONVERT_OPS(type, isa)                                                                                \
+    ((struct sattn_convert_ops){.to_f32 = sattn_##type##_to_f32__##isa, .from_f32 = sattn_##type##_from_f32__##isa})
+/* Every type's B packer of an ISA (a pack_b initialiser). */
+#define SATTN_PACK_B_ALL(isa)                                                                                       \
+    {[SATTN_DTYPE_F32] = sattn_f32_pack_b__##isa, [SATTN_DTYPE_F16] = sattn_f16_pack_b__##isa,                      \
+     [SATTN_DTYPE_BF16] = sattn_bf16_pack_b__##isa, [SATTN_DTYPE_I8] = sattn_i8_pack_b__##isa,                      \
+     [SATTN_DTYPE_I4] = sattn_i4_pack_b__##isa}
+/* Every type's decode and convert slots of table k from an ISA's instantiations. */
+#define SATTN_SET_TYPED_OPS(k, isa)                                                                                 \
+    do {                                                                                                            \
+        (k)->decode[SATTN_DTYPE_F32] = SATTN_DECODE_OPS(f32, isa);                                                  \
+        (k)->decode[SATTN_DTYPE_F16] = SATTN_DECODE_OPS(f16, isa);                                                  \
+        (k)->decode[SATTN_DTYPE_BF16] = SATTN_DECODE_OPS(bf16, isa);                                                \
+        (k)->decode[SATTN_DTYPE_I8] = SATTN_DECODE_OPS(i8, isa);                                                    \
+        (k)->decode[SATTN_DTYPE_I4] = SATTN_DECODE_OPS(i4, isa);                                                    \
+        (k)->convert[SATTN_DTYPE_F32] = SATTN_CONVERT_OPS(f32, isa);                                                \
+        (k)->convert[SATTN_DTYPE_F16] = SATTN_CONVERT_OPS(f16, isa);                                                \
+        (k)->convert[SATTN_DTYPE_BF16] = SATTN_CONVERT_OPS(bf16, isa);                                              \
+        (k)->convert[SATTN_DTYPE_I8] = SATTN_CONVERT_OPS(i8, isa);                                                  \
+        (k)->convert[SATTN_DTYPE_I4] = SATTN_CONVERT_OPS(i4, isa);                                                  \
+    } while (0)
+/* Every type's decode and convert prototypes of an ISA that instantiates its templates for all five. */
+#define SATTN_DECLARE_TYPED_OPS(isa)                                                                                \
+    SATTN_DECLARE_DECODE_OPS(f32, isa); SATTN_DECLARE_DECODE_OPS(f16, isa); SATTN_DECLARE_DECODE_OPS(bf16, isa);   \
+    SATTN_DECLARE_DECODE_OPS(i8, isa); SATTN_DECLARE_DECODE_OPS(i4, isa);                                          \
+    SATTN_DECLARE_CONVERT_OPS(f32, isa); SATTN_DECLARE_CONVERT_OPS(f16, isa); SATTN_DECLARE_CONVERT_OPS(bf16, isa); \
+    SATTN_DECLARE_CONVERT_OPS(i8, isa); SATTN_DECLARE_CONVERT_OPS(i4, isa)
 
 /* Row i of a tile's operand (any element type): rows past mr repeat the last row, so a
  * microkernel always reads MR valid rows (the extra ones are computed and never stored). */
@@ -159,15 +216,16 @@ static inline void sattn_prefetch_rows(const void *x, size_t ld_bytes, size_t ro
 }
 
 /* Per-ISA initialisers: each overrides the bundles and slots its ISA provides (dav1d's cascade). */
-void sattn_kernels_init_scalar(struct sattn_kernels *k);
+struct sattn_cpu_features;
+void sattn_kernels_init_scalar(struct sattn_kernels *k, const struct sattn_cpu_features *cpu);
 #if SATTN_HAVE_AVX2
-void sattn_kernels_init_avx2(struct sattn_kernels *k);
+void sattn_kernels_init_avx2(struct sattn_kernels *k, const struct sattn_cpu_features *cpu);
 #endif
 #if SATTN_HAVE_AVX512
-void sattn_kernels_init_avx512(struct sattn_kernels *k);
+void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_features *cpu);
 #endif
 #if SATTN_HAVE_NEON
-void sattn_kernels_init_neon(struct sattn_kernels *k);
+void sattn_kernels_init_neon(struct sattn_kernels *k, const struct sattn_cpu_features *cpu);
 #endif
 
 /* The table in use (filled once, on first use). Never NULL. */

@@ -83,7 +83,7 @@ sattn_status sattn_self_attention(const sattn_self_attention_desc *desc, const f
     for (int t = 0; t < 3 && st == SATTN_OK; t++)
         st = sattn_gemm_run(&ex, SATTN_NOTRANS, SATTN_NOTRANS, tokens, width, D, 1.0f, x, D, weights[t], width, 0.0f,
                             projected[t], width);
-    if (st == SATTN_OK) st = sattn_attention_check(&ad, q, k, v, heads, &p);
+    if (st == SATTN_OK) st = sattn_attention_check(&ad, sizeof ad, q, k, v, heads, &p);
     if (st == SATTN_OK) st = sattn_attention_run(&ex, &p);
     if (st == SATTN_OK && w_o)
         st = sattn_gemm_run(&ex, SATTN_NOTRANS, SATTN_NOTRANS, tokens, D, width, 1.0f, heads, width, w_o, D, 0.0f, y, D);

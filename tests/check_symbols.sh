@@ -3,7 +3,7 @@
 #   check_symbols.sh LIBSATTN_SO
 set -u
 lib=$1
-api="sattn_attention sattn_attention_merge sattn_get_isa sattn_get_num_threads sattn_isa_available sattn_isa_name sattn_self_attention
+api="sattn_attention sattn_attention_merge sattn_attention_sized sattn_convert sattn_quantize sattn_get_isa sattn_get_num_threads sattn_isa_available sattn_isa_name sattn_self_attention
 sattn_self_attention_workspace_size sattn_set_isa sattn_set_num_threads sattn_sgemm sattn_softmax sattn_strerror
 sattn_version"
 exported=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | sort)

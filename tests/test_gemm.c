@@ -99,8 +99,8 @@ static void packers(void) {
                         if (memcmp(got, want, kc * W * sizeof(float)))
                             fail_msg("%s pack_a MR %zu mr %zu kc %zu orient %d", sattn_isa_name(isas[a]), W, used, kc, orient);
                         memset(got, 0x7f, sizeof got), memset(want, 0x7f, sizeof want);
-                        k->gemm.pack_b[SATTN_ELEM_F32](W, used, kc, src, cs, rs, got);
-                        ref->gemm.pack_b[SATTN_ELEM_F32](W, used, kc, src, cs, rs, want);
+                        k->gemm.pack_b[SATTN_DTYPE_F32](W, used, kc, src, cs, rs, NULL, got);
+                        ref->gemm.pack_b[SATTN_DTYPE_F32](W, used, kc, src, cs, rs, NULL, want);
                         if (memcmp(got, want, kc * W * sizeof(float)))
                             fail_msg("%s pack_b NR %zu nr %zu kc %zu orient %d", sattn_isa_name(isas[a]), W, used, kc, orient);
                     }

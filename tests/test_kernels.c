@@ -114,7 +114,7 @@ static void check_gemm(const struct isa_pair *t, rng_t *rng) {
 /* Packers against the portable ones, bit for bit, over every width they serve (1..32) and the
  * table's own, every used part, both orientations. */
 static void check_packers(const struct isa_pair *t, rng_t *rng) {
-    const int a_own = !INHERITED(t, gemm.pack_a), b_own = !INHERITED(t, gemm.pack_b[SATTN_ELEM_F32]);
+    const int a_own = !INHERITED(t, gemm.pack_a), b_own = !INHERITED(t, gemm.pack_b[SATTN_DTYPE_F32]);
     if (!a_own && !b_own) return;
     enum { LD = 70, DEPTH = 37, MAXW = 32 };
     float *src = malloc(LD * 64 * sizeof *src), *want = malloc(DEPTH * MAXW * sizeof *want);
@@ -138,8 +138,8 @@ static void check_packers(const struct isa_pair *t, rng_t *rng) {
                     }
                     if (b_own) {
                         for (size_t i = 0; i < DEPTH * MAXW; i++) got[i] = sentinel();
-                        g->pack_b[SATTN_ELEM_F32](W, used, kc, src, cs, rs, got);
-                        r->pack_b[SATTN_ELEM_F32](W, used, kc, src, cs, rs, want);
+                        g->pack_b[SATTN_DTYPE_F32](W, used, kc, src, cs, rs, NULL, got);
+                        r->pack_b[SATTN_DTYPE_F32](W, used, kc, src, cs, rs, NULL, want);
                         CHECK(same_bits(got, want, n), "%s pack_b NR %zu nr %zu kc %zu orient %d", t->name, W, used, kc,
                               orient);
                         CHECK(count_touched(got + n, DEPTH * MAXW - n) == 0, "%s pack_b NR %zu nr %zu kc %zu wrote past "
@@ -216,9 +216,9 @@ static void check_row_ops(const struct isa_pair *t, rng_t *rng) {
 /* Decode kernels: 1..SATTN_DECODE_MAX_ROWS rows, keys across the 4-key steps, d and dv across
  * vector tails, strided q, K, V and outputs. */
 static void check_decode_ops(const struct isa_pair *t, rng_t *rng) {
-    const struct sattn_decode_ops *k = &t->k->decode[SATTN_ELEM_F32], *r = &t->ref->decode[SATTN_ELEM_F32];
-    const int qk_own = !INHERITED(t, decode[SATTN_ELEM_F32].qk_dot);
-    const int pv_own = !INHERITED(t, decode[SATTN_ELEM_F32].pv_accumulate);
+    const struct sattn_decode_ops *k = &t->k->decode[SATTN_DTYPE_F32], *r = &t->ref->decode[SATTN_DTYPE_F32];
+    const int qk_own = !INHERITED(t, decode[SATTN_DTYPE_F32].qk_dot);
+    const int pv_own = !INHERITED(t, decode[SATTN_DTYPE_F32].pv_accumulate);
     if (!qk_own && !pv_own) return;
     const size_t keys[] = {0, 1, 2, 3, 4, 5, 7, 9, 16, 33, 70}, dims[] = {1, 3, 4, 7, 8, 15, 16, 17, 31, 33, 64, 129};
     enum { MAXK = 70, MAXD = 129, LDK = MAXD + 3, LDS = MAXK + 5, LDA = MAXD + 2, ROWS = SATTN_DECODE_MAX_ROWS };
@@ -308,7 +308,7 @@ static void test_tables_complete(void **state) {
         assert_int_equal(k->isa, isas[a]);
         assert_true(k->gemm.mr >= 1 && k->gemm.mr <= 16 && k->gemm.nr >= 1 && k->gemm.nr <= 32);
         assert_non_null(k->gemm.ukernel), assert_non_null(k->gemm.pack_a);
-        for (int e = 0; e < SATTN_ELEM_COUNT; e++) {
+        for (int e = 0; e < SATTN_DTYPE_COUNT; e++) {
             assert_non_null(k->gemm.pack_b[e]);
             assert_non_null(k->decode[e].qk_dot), assert_non_null(k->decode[e].pv_accumulate);
         }
@@ -363,7 +363,7 @@ static int bench(void) {
         snprintf(label, sizeof label, "pack_a %zu x 256 (rows)", MR);
         TIME_SLOT(label, 2000, k->gemm.pack_a(MR, MR, 256, a, 256, 1, c));
         snprintf(label, sizeof label, "pack_b f32 256 x %zu (Kt)", NR);
-        TIME_SLOT(label, 2000, k->gemm.pack_b[SATTN_ELEM_F32](NR, NR, 256, a, 1, 256, c));
+        TIME_SLOT(label, 2000, k->gemm.pack_b[SATTN_DTYPE_F32](NR, NR, 256, a, 1, 256, NULL, c));
         TIME_SLOT("rmax 1024", 20000, k->row.rmax(1024, a));
         TIME_SLOT("raddstoreexpminusmax 1024", 20000, k->row.raddstoreexpminusmax(1024, a, 1.0f, c));
         TIME_SLOT("vscale 1024", 20000, k->row.vscale(1024, a, 0.5f, c));

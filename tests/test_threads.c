@@ -90,7 +90,7 @@ static void test_decode_waves(void **state) {
             assert_int_equal(sattn_set_num_threads(t), SATTN_OK);
             const struct sattn_exec x = sattn_exec_current();
             assert_int_equal(sattn_attention(&dd, in.q, in.k, in.v, ref), SATTN_OK);
-            assert_int_equal(sattn_attention_check(&dd, in.q, in.k, in.v, got, &p), SATTN_OK);
+            assert_int_equal(sattn_attention_check(&dd, sizeof dd, in.q, in.k, in.v, got, &p), SATTN_OK);
             assert_int_equal(sattn_attention_decode_run(&x, &p, 1), SATTN_OK);
             if (memcmp(ref, got, sizeof ref)) fail_msg("%s, %d threads: waves change the bits", sattn_isa_name(isas[a]), t);
         }

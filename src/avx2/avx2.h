@@ -11,8 +11,28 @@
 SATTN_GEMM_UKERNEL(sattn_f32_gemm_ukernel_6x16__avx2);
 SATTN_PACK_A(sattn_f32_pack_a__avx2);
 SATTN_PACK_B(sattn_f32_pack_b__avx2);
+SATTN_PACK_B(sattn_f16_pack_b__avx2);
+SATTN_PACK_B(sattn_bf16_pack_b__avx2);
+SATTN_PACK_B(sattn_i8_pack_b__avx2);
+SATTN_PACK_B(sattn_i4_pack_b__avx2);
 SATTN_DECLARE_ROW_OPS(avx2, avx2_p6);
-SATTN_DECLARE_DECODE_OPS(f32, avx2);
+SATTN_DECLARE_TYPED_OPS(avx2);
+
+/* Transposes r[0..8) in place: afterwards r[t] holds column t of the input rows. */
+static inline void sattn_avx2_transpose8(__m256 r[8]) {
+    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20), r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    r[1] = _mm256_permute2f128_ps(u1, u5, 0x20), r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20), r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    r[3] = _mm256_permute2f128_ps(u3, u7, 0x20), r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
 
 /* Lanes [0, n) set, for n in [0, 8]: masked loads and stores of row tails. */
 static inline __m256i sattn_avx2_tail_mask(size_t n) {

@@ -11,21 +11,15 @@
  * d = 128: 14.5-15.5 GB/s for the whole decode, against 14.0 at 16 keys and 13.1 at 32). */
 #include "../tmpl.h"
 #include "avx2.h"
+#include "elems.h"
 
-#define PREFETCH_KEYS 8
+/* 4 KiB ahead for d = 128 in any type: 8 f32 keys, 16 f16, 32 int8, 64 int4. */
+#define PREFETCH_KEYS (8 * 32 / SATTN_TMPL_BITS)
 
 static inline __m256 load_part(const float *x, size_t n) {
     return n >= 8 ? _mm256_loadu_ps(x) : _mm256_maskload_ps(x, sattn_avx2_tail_mask(n));
 }
 
-/* n >= 8 elements, or a tail of n < 8: eight floats. */
-static inline __m256 load_elems(const sattn_elem_t *x, size_t n) {
-#if SATTN_TMPL_IS_F32
-    return load_part(x, n);
-#else
-#error "load_elems: no conversion for this element type yet"
-#endif
-}
 
 static inline void store_part(float *x, size_t n, __m256 v) {
     if (n >= 8)
@@ -55,29 +49,35 @@ static inline void store4(float *s, __m128 v, size_t n) {
  * memory stream: decode from L3 (kv 512) runs at about 35 GB/s, only twice the DRAM stream. */
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
-ALWAYS_INLINE void qk_rows(const int TWO, size_t n, size_t d, const float *q0, const float *q1,
-                           const sattn_elem_t *k, size_t ldk, __m128 vscale, float *s0, float *s1) {
+/* Row t of the four keys from j (rows past n repeat the last key) and its scales. */
+#define KEY_ROW(x, t) SATTN_TMPL_ROW(x, j + (t < nj ? t : nj - 1), ld##x)
+#define KEY_SCALES(t) (SATTN_TMPL_QUANT ? sc->at + (j + (t < nj ? t : nj - 1)) * sc->ld : NULL)
+#define ROW_BYTES(ld) ((ld) * SATTN_TMPL_BITS / 8)
+
+ALWAYS_INLINE void qk_rows(const int TWO, size_t n, size_t d, const float *q0, const float *q1, const void *k,
+                           size_t ldk, const struct sattn_scales *sc, __m128 vscale, float *s0, float *s1) {
     for (size_t j = 0; j < n; j += 4) {
         const size_t nj = n - j < 4 ? n - j : 4;
-        const sattn_elem_t *k0 = k + j * ldk, *k1 = SATTN_TILE_ROW(k0, ldk, 1, nj);
-        const sattn_elem_t *k2 = SATTN_TILE_ROW(k0, ldk, 2, nj), *k3 = SATTN_TILE_ROW(k0, ldk, 3, nj);
+        const sattn_elem_t *k0 = KEY_ROW(k, 0), *k1 = KEY_ROW(k, 1), *k2 = KEY_ROW(k, 2), *k3 = KEY_ROW(k, 3);
+        const float *ks0 = KEY_SCALES(0), *ks1 = KEY_SCALES(1), *ks2 = KEY_SCALES(2), *ks3 = KEY_SCALES(3);
+        const size_t g = SATTN_TMPL_QUANT ? sc->group : 0;
         if (j + PREFETCH_KEYS < n)
-            sattn_prefetch_rows(k + (j + PREFETCH_KEYS) * ldk, ldk * sizeof *k, d * sizeof *k);
+            sattn_prefetch_rows(SATTN_TMPL_ROW(k, j + PREFETCH_KEYS, ldk), ROW_BYTES(ldk), ROW_BYTES(d));
         __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a03 = a00;
         __m256 a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         for (size_t c = 0; c < d; c += 8) {
             const size_t w = d - c;
             const __m256 x0 = load_part(q0 + c, w), x1 = TWO ? load_part(q1 + c, w) : x0;
-            __m256 y = load_elems(k0 + c, w);
+            __m256 y = sattn_avx2_load_elems(k0, c, w, ks0, g);
             a00 = _mm256_fmadd_ps(x0, y, a00);
             if (TWO) a10 = _mm256_fmadd_ps(x1, y, a10);
-            y = load_elems(k1 + c, w);
+            y = sattn_avx2_load_elems(k1, c, w, ks1, g);
             a01 = _mm256_fmadd_ps(x0, y, a01);
             if (TWO) a11 = _mm256_fmadd_ps(x1, y, a11);
-            y = load_elems(k2 + c, w);
+            y = sattn_avx2_load_elems(k2, c, w, ks2, g);
             a02 = _mm256_fmadd_ps(x0, y, a02);
             if (TWO) a12 = _mm256_fmadd_ps(x1, y, a12);
-            y = load_elems(k3 + c, w);
+            y = sattn_avx2_load_elems(k3, c, w, ks3, g);
             a03 = _mm256_fmadd_ps(x0, y, a03);
             if (TWO) a13 = _mm256_fmadd_ps(x1, y, a13);
         }
@@ -90,17 +90,18 @@ SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_dot, avx2)) {
     const __m128 vscale = _mm_set1_ps(params->scale);
     size_t r = 0;
     for (; r + 2 <= rows; r += 2)
-        qk_rows(1, n, d, q + r * ldq, q + (r + 1) * ldq, k, ldk, vscale, s + r * lds, s + (r + 1) * lds);
-    if (r < rows) qk_rows(0, n, d, q + r * ldq, NULL, k, ldk, vscale, s + r * lds, NULL);
+        qk_rows(1, n, d, q + r * ldq, q + (r + 1) * ldq, k, ldk, &params->kv, vscale, s + r * lds, s + (r + 1) * lds);
+    if (r < rows) qk_rows(0, n, d, q + r * ldq, NULL, k, ldk, &params->kv, vscale, s + r * lds, NULL);
 }
 
-ALWAYS_INLINE void pv_rows(const int TWO, size_t n, size_t dv, const float *p0, const float *p1,
-                           const sattn_elem_t *v, size_t ldv, float *c0, float *c1) {
+ALWAYS_INLINE void pv_rows(const int TWO, size_t n, size_t dv, const float *p0, const float *p1, const void *v,
+                           size_t ldv, const struct sattn_scales *sc, float *c0, float *c1) {
     for (size_t j = 0; j < n; j += 4) {
         const size_t nj = n - j < 4 ? n - j : 4;
         /* Keys past n get weight 0 and repeat the last key (read, never past the end). */
-        const sattn_elem_t *v0 = v + j * ldv, *v1 = SATTN_TILE_ROW(v0, ldv, 1, nj);
-        const sattn_elem_t *v2 = SATTN_TILE_ROW(v0, ldv, 2, nj), *v3 = SATTN_TILE_ROW(v0, ldv, 3, nj);
+        const sattn_elem_t *v0 = KEY_ROW(v, 0), *v1 = KEY_ROW(v, 1), *v2 = KEY_ROW(v, 2), *v3 = KEY_ROW(v, 3);
+        const float *e0 = KEY_SCALES(0), *e1 = KEY_SCALES(1), *e2 = KEY_SCALES(2), *e3 = KEY_SCALES(3);
+        const size_t g = SATTN_TMPL_QUANT ? sc->group : 0;
         const __m256 w00 = _mm256_set1_ps(p0[j]), w01 = _mm256_set1_ps(nj > 1 ? p0[j + 1] : 0.0f);
         const __m256 w02 = _mm256_set1_ps(nj > 2 ? p0[j + 2] : 0.0f), w03 = _mm256_set1_ps(nj > 3 ? p0[j + 3] : 0.0f);
         __m256 w10 = w00, w11 = w01, w12 = w02, w13 = w03;
@@ -109,12 +110,12 @@ ALWAYS_INLINE void pv_rows(const int TWO, size_t n, size_t dv, const float *p0, 
             w12 = _mm256_set1_ps(nj > 2 ? p1[j + 2] : 0.0f), w13 = _mm256_set1_ps(nj > 3 ? p1[j + 3] : 0.0f);
         }
         if (j + PREFETCH_KEYS < n)
-            sattn_prefetch_rows(v + (j + PREFETCH_KEYS) * ldv, ldv * sizeof *v, dv * sizeof *v);
+            sattn_prefetch_rows(SATTN_TMPL_ROW(v, j + PREFETCH_KEYS, ldv), ROW_BYTES(ldv), ROW_BYTES(dv));
         /* Each accumulator vector takes the four keys in order: the sum is j-ordered. */
         for (size_t c = 0; c < dv; c += 8) {
             const size_t w = dv - c;
-            const __m256 y0 = load_elems(v0 + c, w), y1 = load_elems(v1 + c, w);
-            const __m256 y2 = load_elems(v2 + c, w), y3 = load_elems(v3 + c, w);
+            const __m256 y0 = sattn_avx2_load_elems(v0, c, w, e0, g), y1 = sattn_avx2_load_elems(v1, c, w, e1, g);
+            const __m256 y2 = sattn_avx2_load_elems(v2, c, w, e2, g), y3 = sattn_avx2_load_elems(v3, c, w, e3, g);
             __m256 x0 = load_part(c0 + c, w);
             x0 = _mm256_fmadd_ps(w00, y0, x0), x0 = _mm256_fmadd_ps(w01, y1, x0);
             x0 = _mm256_fmadd_ps(w02, y2, x0), x0 = _mm256_fmadd_ps(w03, y3, x0);
@@ -130,9 +131,8 @@ ALWAYS_INLINE void pv_rows(const int TWO, size_t n, size_t dv, const float *p0, 
 }
 
 SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_accumulate, avx2)) {
-    (void)params;
     size_t r = 0;
     for (; r + 2 <= rows; r += 2)
-        pv_rows(1, n, dv, p + r * ldp, p + (r + 1) * ldp, v, ldv, acc + r * ldacc, acc + (r + 1) * ldacc);
-    if (r < rows) pv_rows(0, n, dv, p + r * ldp, NULL, v, ldv, acc + r * ldacc, NULL);
+        pv_rows(1, n, dv, p + r * ldp, p + (r + 1) * ldp, v, ldv, &params->kv, acc + r * ldacc, acc + (r + 1) * ldacc);
+    if (r < rows) pv_rows(0, n, dv, p + r * ldp, NULL, v, ldv, &params->kv, acc + r * ldacc, NULL);
 }

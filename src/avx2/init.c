@@ -3,15 +3,22 @@
  * x 256 keys: more rows amortise packing Kᵀ (7% of the time at 96 rows), more keys the per-row
  * online-softmax work; measured against 48..192 rows and 64..512 keys on this machine, 144 x 256
  * was fastest for d 64 and 128, S 128..2048, causal or not (by 2-4% over 96 x 256). */
+#include "../internal.h"
+#include "../scalar/scalar.h"
 #include "avx2.h"
 
-void sattn_kernels_init_avx2(struct sattn_kernels *k) {
+void sattn_kernels_init_avx2(struct sattn_kernels *k, const struct sattn_cpu_features *cpu) {
     k->isa = SATTN_ISA_AVX2;
     k->parent = SATTN_ISA_SCALAR;
     k->gemm = (struct sattn_gemm_config){.mr = 6, .nr = 16, .ukernel = sattn_f32_gemm_ukernel_6x16__avx2,
                                          .pack_a = sattn_f32_pack_a__avx2,
-                                         .pack_b = {[SATTN_ELEM_F32] = sattn_f32_pack_b__avx2}};
+                                         .pack_b = SATTN_PACK_B_ALL(avx2)};
     k->row = SATTN_ROW_OPS(avx2, avx2_p6);
-    k->decode[SATTN_ELEM_F32] = SATTN_DECODE_OPS(f32, avx2);
+    SATTN_SET_TYPED_OPS(k, avx2);
+    if (!cpu->f16c) { /* an AVX2 CPU without F16C keeps the portable f16 kernels */
+        k->gemm.pack_b[SATTN_DTYPE_F16] = sattn_f16_pack_b__scalar;
+        k->decode[SATTN_DTYPE_F16] = SATTN_DECODE_OPS(f16, scalar);
+        k->convert[SATTN_DTYPE_F16] = SATTN_CONVERT_OPS(f16, scalar);
+    }
     k->tuned = (struct sattn_blocking){.gemm_mc = 120, .gemm_kc = 256, .gemm_nc = 2048, .attn_rows = 144, .attn_keys = 256};
 }

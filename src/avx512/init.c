@@ -4,16 +4,21 @@
  * multiple of 8 (their transposes work in 8-wide strips). Blocking for a Sapphire Rapids class
  * core (48 KiB L1d, 2 MiB L2): a 32 x KC panel of B is 32 KiB of L1, an MC x KC block of A
  * 240 KiB of L2. Attention keeps the AVX2 block of 144 rows (12 tiles) x 256 keys (8 panels). */
+#include <string.h>
+
 #include "../avx2/avx2.h"
 #include "avx512.h"
 
-void sattn_kernels_init_avx512(struct sattn_kernels *k) {
+void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_features *cpu) {
+    (void)cpu;
+    const struct sattn_gemm_config avx2_tile = k->gemm;
     k->isa = SATTN_ISA_AVX512;
     k->parent = SATTN_ISA_AVX2;
     k->gemm = (struct sattn_gemm_config){.mr = 12, .nr = 32, .ukernel = sattn_f32_gemm_ukernel_12x32__avx512,
-                                         .pack_a = sattn_f32_pack_a__avx2,
-                                         .pack_b = {[SATTN_ELEM_F32] = sattn_f32_pack_b__avx2}};
+                                         .pack_a = avx2_tile.pack_a};
+    memcpy(k->gemm.pack_b, avx2_tile.pack_b, sizeof k->gemm.pack_b);
     k->row = SATTN_ROW_OPS(avx512, avx512_p6);
-    k->decode[SATTN_ELEM_F32] = SATTN_DECODE_OPS(f32, avx512);
+    /* The other types keep the AVX2 kernels for now: decode is bound by memory, not lanes. */
+    k->decode[SATTN_DTYPE_F32] = SATTN_DECODE_OPS(f32, avx512);
     k->tuned = (struct sattn_blocking){.gemm_mc = 240, .gemm_kc = 256, .gemm_nc = 4096, .attn_rows = 144, .attn_keys = 256};
 }

@@ -4,49 +4,48 @@
  * adds four keys into each accumulator vector in key order, reading V rows front to back. Both
  * prefetch 4 KiB ahead, as AVX2 does (no ARM hardware timed yet). d and dv tails go through buffers. */
 #include "../tmpl.h"
+#include "elems.h"
 #include "neon.h"
 
-#define PREFETCH_KEYS 8
+/* 4 KiB ahead for d = 128 in any type, as AVX2. */
+#define PREFETCH_KEYS (8 * 32 / SATTN_TMPL_BITS)
+#define KEY_ROW(x, t) SATTN_TMPL_ROW(x, j + (t < nj ? t : nj - 1), ld##x)
+#define KEY_SCALES(t) (SATTN_TMPL_QUANT ? sc->at + (j + (t < nj ? t : nj - 1)) * sc->ld : NULL)
+#define ROW_BYTES(ld) ((ld) * SATTN_TMPL_BITS / 8)
 
 static inline float32x4_t load_part(const float *x, size_t n) {
     return n >= 4 ? vld1q_f32(x) : sattn_neon_load_tail(x, n, 0.0f);
 }
 
-static inline float32x4_t load_elems(const sattn_elem_t *x, size_t n) {
-#if SATTN_TMPL_IS_F32
-    return load_part(x, n);
-#else
-#error "load_elems: no conversion for this element type yet"
-#endif
-}
 
 static inline float32x4_t sum4(float32x4_t a0, float32x4_t a1, float32x4_t a2, float32x4_t a3) {
     return vpaddq_f32(vpaddq_f32(a0, a1), vpaddq_f32(a2, a3));
 }
 
 SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_dot, neon)) {
-    const sattn_elem_t *keys = k;
     const float scale = params->scale;
+    const struct sattn_scales *sc = &params->kv;
+    const size_t g = SATTN_TMPL_QUANT ? sc->group : 0;
     for (size_t r = 0; r < rows; r += 2) {
         const float *q0 = q + r * ldq, *q1 = SATTN_TILE_ROW(q0, ldq, 1, rows - r);
         for (size_t j = 0; j < n; j += 4) {
             const size_t nj = n - j < 4 ? n - j : 4;
-            const sattn_elem_t *k0 = keys + j * ldk, *k1 = SATTN_TILE_ROW(k0, ldk, 1, nj);
-            const sattn_elem_t *k2 = SATTN_TILE_ROW(k0, ldk, 2, nj), *k3 = SATTN_TILE_ROW(k0, ldk, 3, nj);
+            const sattn_elem_t *k0 = KEY_ROW(k, 0), *k1 = KEY_ROW(k, 1), *k2 = KEY_ROW(k, 2), *k3 = KEY_ROW(k, 3);
+            const float *ks0 = KEY_SCALES(0), *ks1 = KEY_SCALES(1), *ks2 = KEY_SCALES(2), *ks3 = KEY_SCALES(3);
             if (j + PREFETCH_KEYS < n)
-                sattn_prefetch_rows(keys + (j + PREFETCH_KEYS) * ldk, ldk * sizeof *keys, d * sizeof *keys);
+                sattn_prefetch_rows(SATTN_TMPL_ROW(k, j + PREFETCH_KEYS, ldk), ROW_BYTES(ldk), ROW_BYTES(d));
             float32x4_t a00 = vdupq_n_f32(0.0f), a01 = a00, a02 = a00, a03 = a00;
             float32x4_t a10 = a00, a11 = a00, a12 = a00, a13 = a00;
             for (size_t c = 0; c < d; c += 4) {
                 const size_t w = d - c;
                 const float32x4_t x0 = load_part(q0 + c, w), x1 = load_part(q1 + c, w);
-                float32x4_t y = load_elems(k0 + c, w);
+                float32x4_t y = sattn_neon_load_elems(k0, c, w, ks0, g);
                 a00 = vfmaq_f32(a00, x0, y), a10 = vfmaq_f32(a10, x1, y);
-                y = load_elems(k1 + c, w);
+                y = sattn_neon_load_elems(k1, c, w, ks1, g);
                 a01 = vfmaq_f32(a01, x0, y), a11 = vfmaq_f32(a11, x1, y);
-                y = load_elems(k2 + c, w);
+                y = sattn_neon_load_elems(k2, c, w, ks2, g);
                 a02 = vfmaq_f32(a02, x0, y), a12 = vfmaq_f32(a12, x1, y);
-                y = load_elems(k3 + c, w);
+                y = sattn_neon_load_elems(k3, c, w, ks3, g);
                 a03 = vfmaq_f32(a03, x0, y), a13 = vfmaq_f32(a13, x1, y);
             }
             const float32x4_t vs = vdupq_n_f32(scale);
@@ -57,8 +56,8 @@ SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_dot, neon)) {
 }
 
 SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_accumulate, neon)) {
-    (void)params;
-    const sattn_elem_t *values = v;
+    const struct sattn_scales *sc = &params->kv;
+    const size_t g = SATTN_TMPL_QUANT ? sc->group : 0;
     for (size_t r = 0; r < rows; r += 2) {
         const int two = r + 1 < rows;
         const float *p0 = p + r * ldp, *p1 = SATTN_TILE_ROW(p0, ldp, 1, rows - r);
@@ -66,18 +65,18 @@ SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_accumulate, neon)) {
         for (size_t j = 0; j < n; j += 4) {
             const size_t nj = n - j < 4 ? n - j : 4;
             /* Keys past n get weight 0 and repeat the last key (read, never past the end). */
-            const sattn_elem_t *v0 = values + j * ldv, *v1 = SATTN_TILE_ROW(v0, ldv, 1, nj);
-            const sattn_elem_t *v2 = SATTN_TILE_ROW(v0, ldv, 2, nj), *v3 = SATTN_TILE_ROW(v0, ldv, 3, nj);
+            const sattn_elem_t *v0 = KEY_ROW(v, 0), *v1 = KEY_ROW(v, 1), *v2 = KEY_ROW(v, 2), *v3 = KEY_ROW(v, 3);
+            const float *e0 = KEY_SCALES(0), *e1 = KEY_SCALES(1), *e2 = KEY_SCALES(2), *e3 = KEY_SCALES(3);
             const float w00 = p0[j], w01 = nj > 1 ? p0[j + 1] : 0.0f, w02 = nj > 2 ? p0[j + 2] : 0.0f;
             const float w03 = nj > 3 ? p0[j + 3] : 0.0f, w10 = p1[j], w11 = nj > 1 ? p1[j + 1] : 0.0f;
             const float w12 = nj > 2 ? p1[j + 2] : 0.0f, w13 = nj > 3 ? p1[j + 3] : 0.0f;
             if (j + PREFETCH_KEYS < n)
-                sattn_prefetch_rows(values + (j + PREFETCH_KEYS) * ldv, ldv * sizeof *values, dv * sizeof *values);
+                sattn_prefetch_rows(SATTN_TMPL_ROW(v, j + PREFETCH_KEYS, ldv), ROW_BYTES(ldv), ROW_BYTES(dv));
             /* Each accumulator vector takes the four keys in order: the sum is j-ordered. */
             for (size_t c = 0; c < dv; c += 4) {
                 const size_t w = dv - c;
-                const float32x4_t y0 = load_elems(v0 + c, w), y1 = load_elems(v1 + c, w);
-                const float32x4_t y2 = load_elems(v2 + c, w), y3 = load_elems(v3 + c, w);
+                const float32x4_t y0 = sattn_neon_load_elems(v0, c, w, e0, g), y1 = sattn_neon_load_elems(v1, c, w, e1, g);
+                const float32x4_t y2 = sattn_neon_load_elems(v2, c, w, e2, g), y3 = sattn_neon_load_elems(v3, c, w, e3, g);
                 float32x4_t x0 = load_part(c0 + c, w), x1 = load_part(c1 + c, w);
                 x0 = vfmaq_n_f32(x0, y0, w00), x1 = vfmaq_n_f32(x1, y0, w10);
                 x0 = vfmaq_n_f32(x0, y1, w01), x1 = vfmaq_n_f32(x1, y1, w11);

@@ -12,7 +12,7 @@
 
 SATTN_GEMM_UKERNEL(sattn_f32_gemm_ukernel_6x16__neon);
 SATTN_DECLARE_ROW_OPS(neon, neon_p6);
-SATTN_DECLARE_DECODE_OPS(f32, neon);
+SATTN_DECLARE_TYPED_OPS(neon);
 
 /* NEON has no masked loads: a row tail of n < 4 goes through a 4-lane buffer filled with `fill`. */
 static inline float32x4_t sattn_neon_load_tail(const float *x, size_t n, float fill) {

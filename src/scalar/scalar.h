@@ -7,7 +7,11 @@
 SATTN_GEMM_UKERNEL(sattn_f32_gemm_ukernel_4x8__scalar);
 SATTN_PACK_A(sattn_f32_pack_a__scalar);
 SATTN_PACK_B(sattn_f32_pack_b__scalar);
+SATTN_PACK_B(sattn_f16_pack_b__scalar);
+SATTN_PACK_B(sattn_bf16_pack_b__scalar);
+SATTN_PACK_B(sattn_i8_pack_b__scalar);
+SATTN_PACK_B(sattn_i4_pack_b__scalar);
 SATTN_DECLARE_ROW_OPS(scalar, scalar);
-SATTN_DECLARE_DECODE_OPS(f32, scalar);
+SATTN_DECLARE_TYPED_OPS(scalar);
 
 #endif

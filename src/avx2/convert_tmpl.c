@@ -1,0 +1,95 @@
+/* Row conversions, 8 lanes, compiled once per element type (tmpl.h): sattn_convert,
+ * sattn_quantize and the Q/O conversions. Every result is bit-identical to the scalar reference
+ * (elem.h): F16 rounds in F16C's converter, BF16 rounds with integer adds, quantisation divides
+ * by the same scale with IEEE division and rounds ties away by comparing the exact remainder. */
+#include <string.h>
+
+#include "../scalar/scalar.h"
+#include "avx2.h"
+#include "elems.h"
+
+SATTN_TO_F32_UKERNEL(SATTN_TMPL_FN(to_f32, avx2)) {
+    const sattn_elem_t *row = src;
+    for (size_t c = 0; c < n; c += 8) {
+        const size_t w = n - c;
+        const __m256 x = sattn_avx2_load_elems(row, c, w, scales, group);
+        if (w >= 8)
+            _mm256_storeu_ps(dst + c, x);
+        else
+            _mm256_maskstore_ps(dst + c, sattn_avx2_tail_mask(w), x);
+    }
+}
+
+#if SATTN_TMPL_QUANT
+/* One group of 8k floats: its scale (NaN when it holds a NaN or Inf), then q. */
+static float quantize_group(size_t n, const float *x, sattn_elem_t *out, size_t e0) {
+    const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF)), big = _mm256_set1_ps(3.40282347e38f);
+    __m256 amax = _mm256_setzero_ps(), bad = _mm256_setzero_ps();
+    for (size_t c = 0; c < n; c += 8) {
+        const __m256 a = _mm256_and_ps(_mm256_loadu_ps(x + c), abs_mask);
+        bad = _mm256_or_ps(bad, _mm256_cmp_ps(a, big, _CMP_NLE_UQ)); /* NaN or Inf */
+        amax = _mm256_max_ps(amax, a);
+    }
+    const float scale = _mm256_movemask_ps(bad) ? NAN : sattn_avx2_hmax(amax) / (float)SATTN_TMPL_QMAX;
+    const int usable = scale > 0.0f && scale <= 3.40282347e38f;
+    const __m256 vs = _mm256_set1_ps(scale), half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
+    const __m256 sign = _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u));
+    const __m256 qmin = _mm256_set1_ps((float)SATTN_TMPL_QMIN), qmax = _mm256_set1_ps((float)SATTN_TMPL_QMAX);
+    for (size_t c = 0; c < n; c += 8) {
+        __m256i q = _mm256_setzero_si256();
+        if (usable) {
+            const __m256 y = _mm256_div_ps(_mm256_loadu_ps(x + c), vs);
+            const __m256 t = _mm256_round_ps(y, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+            const __m256 away = _mm256_cmp_ps(_mm256_and_ps(_mm256_sub_ps(y, t), abs_mask), half, _CMP_GE_OQ);
+            const __m256 step = _mm256_and_ps(away, _mm256_or_ps(one, _mm256_and_ps(y, sign)));
+            q = _mm256_cvttps_epi32(_mm256_min_ps(_mm256_max_ps(_mm256_add_ps(t, step), qmin), qmax));
+        }
+        const __m128i q16 = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+#if SATTN_TMPL_IS_I8
+        _mm_storel_epi64((__m128i *)(out + e0 + c), _mm_packs_epi16(q16, q16));
+#else
+        /* Pairs of 16-bit q become one byte: the even element's nibble low, the odd one's high. */
+        const __m128i lo = _mm_and_si128(q16, _mm_set1_epi32(0xF));
+        const __m128i hi = _mm_and_si128(_mm_srli_epi32(q16, 12), _mm_set1_epi32(0xF0));
+        const __m128i b32 = _mm_or_si128(lo, hi);
+        const __m128i b8 = _mm_packus_epi16(_mm_packus_epi32(b32, b32), _mm_setzero_si128());
+        const int32_t word = _mm_cvtsi128_si32(b8);
+        memcpy(out + (e0 + c) / 2, &word, sizeof word);
+#endif
+    }
+    return scale;
+}
+#endif
+
+SATTN_FROM_F32_UKERNEL(SATTN_TMPL_FN(from_f32, avx2)) {
+    sattn_elem_t *out = dst;
+#if SATTN_TMPL_QUANT
+    if (group % 8) { /* groups that split vectors: the portable code */
+        SATTN_TMPL_FN(from_f32, scalar)(n, src, dst, group, scales);
+        return;
+    }
+    for (size_t g = 0; g * group < n; g++) scales[g] = quantize_group(group, src + g * group, out, g * group);
+#elif SATTN_TMPL_IS_F32
+    (void)group, (void)scales;
+    memcpy(out, src, n * sizeof *src);
+#else
+    (void)group, (void)scales;
+    size_t c = 0;
+    for (; c + 8 <= n; c += 8) {
+        const __m256 x = _mm256_loadu_ps(src + c);
+#if SATTN_TMPL_IS_F16
+        const __m128i h = _mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+#else
+        const __m256i b = _mm256_castps_si256(x);
+        const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(b, 16), _mm256_set1_epi32(1));
+        const __m256i rounded = _mm256_srli_epi32(_mm256_add_epi32(_mm256_add_epi32(b, _mm256_set1_epi32(0x7FFF)), lsb), 16);
+        const __m256i quiet = _mm256_or_si256(_mm256_srli_epi32(b, 16), _mm256_set1_epi32(0x40));
+        const __m256i r = _mm256_blendv_epi8(rounded, quiet, _mm256_castps_si256(_mm256_cmp_ps(x, x, _CMP_UNORD_Q)));
+        const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(r, r), 0x08);
+        const __m128i h = _mm256_castsi256_si128(packed);
+#endif
+        _mm_storeu_si128((__m128i *)(out + c), h);
+    }
+    if (c < n) SATTN_TMPL_FN(from_f32, scalar)(n - c, src + c, out + c, group, scales);
+#endif
+}

@@ -1,0 +1,402 @@
+/* Element types on every ISA: sattn_convert and sattn_quantize bit for bit (edge values, against an
+ * independent reference and across ISAs), and attention with F16/BF16/I8/I4 K/V (and F16/BF16 Q and O)
+ * against the double reference on the dequantised values, dense and tokens-major, decode and prefill,
+ * GQA, the head dims engines use; the same bits in both layouts and for any thread count; bad inputs. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+static uint32_t bits_of(float f) {
+    uint32_t x;
+    memcpy(&x, &f, sizeof x);
+    return x;
+}
+static float float_of(uint32_t x) {
+    float f;
+    memcpy(&f, &x, sizeof f);
+    return f;
+}
+
+/* binary16 value of h in double, from its fields: the reference for F16 -> F32. */
+static double f16_value(uint16_t h) {
+    const int e = (h >> 10) & 31, m = h & 1023;
+    const double s = (h & 0x8000) ? -1.0 : 1.0;
+    if (e == 31) return m ? NAN : s * INFINITY;
+    return e ? s * ldexp(1.0 + m / 1024.0, e - 15) : s * ldexp(m, -24);
+}
+
+/* Round to nearest even onto binary16 by search over its ordered values: the reference for F32 -> F16. */
+static uint16_t f16_ref(float f) {
+    if (f != f) return 0x7E00;
+    const uint16_t sign = signbit(f) ? 0x8000 : 0;
+    const double a = fabs((double)f);
+    if (a >= 65520.0) return sign | 0x7C00;
+    uint16_t lo = 0, hi = 0x7BFF; /* largest magnitude code <= a */
+    while (lo < hi) {
+        const uint16_t mid = (uint16_t)((lo + hi + 1) / 2);
+        if (f16_value(mid) <= a) lo = mid; else hi = (uint16_t)(mid - 1);
+    }
+    const double below = f16_value(lo), above = f16_value((uint16_t)(lo + 1));
+    uint16_t r = lo;
+    if (a - below > above - a || (a - below == above - a && (lo & 1))) r = (uint16_t)(lo + 1);
+    return sign | r;
+}
+
+/* Round to nearest even onto bfloat16 in double arithmetic: the reference for F32 -> BF16. */
+static uint16_t bf16_ref(float f) {
+    const uint32_t x = bits_of(f);
+    if (f != f) return (uint16_t)((x >> 16) | 0x40);
+    const uint32_t down = x & 0xFFFF0000u, up = down + 0x10000u;
+    const double a = fabs((double)f), lo = fabs((double)float_of(down));
+    const double hi = (up & 0x7F800000u) == 0x7F800000u && (down & 0x7FFFFFFF) == 0x7F7F0000u
+                          ? ldexp(1.0, 128) /* rounding up from the largest finite gives Inf */
+                          : fabs((double)float_of(up));
+    if (isinf(f)) return (uint16_t)(x >> 16);
+    const int take_up = a - lo > hi - a || (a - lo == hi - a && ((x >> 16) & 1));
+    return (uint16_t)((take_up ? up : down) >> 16);
+}
+
+/* Every ISA converts every binary16 to the value of its fields, and a sweep of binary32 patterns (with
+ * the edges) to the rounded binary16 and bfloat16 the references give; NaNs stay NaN. */
+static void test_convert_bits(void **state) {
+    (void)state;
+    enum { N = 65536 + 4096 };
+    uint16_t *h = malloc(N * sizeof *h), *got16 = malloc(N * sizeof *got16);
+    float *f = malloc(N * sizeof *f), *got = malloc(N * sizeof *got);
+    for (size_t i = 0; i < 65536; i++) h[i] = (uint16_t)i;
+    /* Edges: ties at every binary16 exponent (normal and subnormal), max, overflow, NaN, Inf, then random bits. */
+    size_t n = 0;
+    const float edges[] = {0.0f, -0.0f, 65504.0f, 65519.99f, 65520.0f, -65520.0f, 1e30f, INFINITY, -INFINITY, NAN,
+                           float_of(0x7F800001), float_of(0xFFC00123), 0x1p-24f, 0x1p-25f, 0x1.8p-25f, 0x1p-26f,
+                           0x1.002p0f, 0x1.006p0f, 0x1.0020p-14f, 0x1p-14f, 0x1.ffcp-15f, 3.40282347e38f, 1.17549435e-38f,
+                           1e-45f, float_of(0x3F808000), float_of(0x3F818000), float_of(0x3F808001),
+                           float_of(0x00018000), float_of(0x7F7F8000), float_of(0x7F7FFFFF)};
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) f[n++] = edges[i];
+    for (int e = -26; e <= 16; e++)
+        for (int t = 0; t < 8; t++) f[n++] = ldexp(1.0 + (2 * t + 1) / 2048.0, e) * (t & 1 ? -1 : 1);
+    rng_t rng = rng_seed(5);
+    while (n < N) f[n++] = float_of((uint32_t)rng_u64(&rng));
+
+    sattn_isa isas[8];
+    const size_t ni = test_isas(isas);
+    for (size_t a = 0; a < ni; a++) {
+        assert_int_equal(sattn_set_isa(isas[a]), SATTN_OK);
+        assert_int_equal(sattn_convert(SATTN_DTYPE_F16, SATTN_DTYPE_F32, 65536, h, got), SATTN_OK);
+        for (size_t i = 0; i < 65536; i++) {
+            const double want = f16_value(h[i]);
+            if (isnan(want) ? !isnan(got[i]) : (double)got[i] != want || !signbit(got[i]) != !signbit(want))
+                fail_msg("%s: f16 0x%04zx -> %a, want %a", sattn_isa_name(isas[a]), i, got[i], want);
+            if (isnan(want) && (bits_of(got[i]) & 0x400000) == 0) fail_msg("f16 NaN 0x%04zx did not come back quiet", i);
+        }
+        assert_int_equal(sattn_convert(SATTN_DTYPE_F32, SATTN_DTYPE_F16, N, f, got16), SATTN_OK);
+        for (size_t i = 0; i < N; i++) {
+            const uint16_t want = f16_ref(f[i]);
+            const int nan = f[i] != f[i];
+            if (nan ? (got16[i] & 0x7E00) != 0x7E00 || (got16[i] & 0x8000) != ((bits_of(f[i]) >> 16) & 0x8000) : got16[i] != want)
+                fail_msg("%s: f32 %a (0x%08x) -> f16 0x%04x, want 0x%04x", sattn_isa_name(isas[a]), f[i], bits_of(f[i]),
+                         got16[i], want);
+        }
+        assert_int_equal(sattn_convert(SATTN_DTYPE_F32, SATTN_DTYPE_BF16, N, f, got16), SATTN_OK);
+        for (size_t i = 0; i < N; i++)
+            if (got16[i] != bf16_ref(f[i]))
+                fail_msg("%s: f32 0x%08x -> bf16 0x%04x, want 0x%04x", sattn_isa_name(isas[a]), bits_of(f[i]), got16[i],
+                         bf16_ref(f[i]));
+        assert_int_equal(sattn_convert(SATTN_DTYPE_BF16, SATTN_DTYPE_F32, 65536, h, got), SATTN_OK);
+        for (size_t i = 0; i < 65536; i++)
+            if (bits_of(got[i]) != (uint32_t)i << 16) fail_msg("%s: bf16 0x%04zx -> 0x%08x", sattn_isa_name(isas[a]), i, bits_of(got[i]));
+        /* Odd lengths and offsets: the tails agree with the whole. */
+        uint16_t part[37];
+        assert_int_equal(sattn_convert(SATTN_DTYPE_F32, SATTN_DTYPE_F16, 37, f + 3, part), SATTN_OK);
+        assert_int_equal(sattn_convert(SATTN_DTYPE_F32, SATTN_DTYPE_F16, N, f, got16), SATTN_OK);
+        assert_memory_equal(part, got16 + 3, sizeof part);
+    }
+    free(h), free(got16), free(f), free(got);
+}
+
+static int q_at(sattn_dtype t, const void *q, size_t e) {
+    if (t == SATTN_DTYPE_I8) return ((const int8_t *)q)[e];
+    const int nib = (((const uint8_t *)q)[e / 2] >> (e % 2 * 4)) & 15;
+    return nib >= 8 ? nib - 16 : nib;
+}
+
+/* Known values: the scale, ties away from zero, clamping, zero and non-finite groups, the untouched
+ * nibble past an odd row; then every ISA gives the scalar bits on random rows for several groups. */
+static void test_quantize_bits(void **state) {
+    (void)state;
+    const float x[8] = {127.0f, 2.5f, -2.5f, 0.5f, -0.5f, 1.4999999f, -127.0f, 63.5f};
+    int8_t q8[8];
+    float sc[2];
+    assert_int_equal(sattn_quantize(SATTN_DTYPE_I8, 1, 8, 0, x, 8, q8, 8, sc), SATTN_OK);
+    assert_true(sc[0] == 1.0f);
+    const int want8[8] = {127, 3, -3, 1, -1, 1, -127, 64};
+    for (int i = 0; i < 8; i++) assert_int_equal(q8[i], want8[i]);
+    const float y[8] = {7.0f, 2.5f, -2.5f, -7.0f, 0, 0, 0, 0};
+    uint8_t q4[4] = {0xAA, 0xAA, 0xAA, 0xAA};
+    assert_int_equal(sattn_quantize(SATTN_DTYPE_I4, 1, 8, 4, y, 8, q4, 8, sc), SATTN_OK);
+    assert_true(sc[0] == 1.0f && sc[1] == 0.0f);
+    const int want4[8] = {7, 3, -3, -7, 0, 0, 0, 0};
+    for (int i = 0; i < 8; i++) assert_int_equal(q_at(SATTN_DTYPE_I4, q4, (size_t)i), want4[i]);
+    /* 3 columns: the high nibble of byte 1 is not ours. */
+    uint8_t odd[2] = {0xFF, 0xFF};
+    assert_int_equal(sattn_quantize(SATTN_DTYPE_I4, 1, 3, 0, y, 3, odd, 4, sc), SATTN_OK);
+    assert_int_equal(odd[1] & 0xF0, 0xF0);
+    assert_int_equal(q_at(SATTN_DTYPE_I4, odd, 2), -3);
+    /* Zero, NaN and Inf groups. */
+    const float z[8] = {0, 0, 0, 0, 1.0f, NAN, 2.0f, 0}, w[4] = {1.0f, -INFINITY, 0.5f, 0};
+    memset(q8, 0x55, sizeof q8);
+    assert_int_equal(sattn_quantize(SATTN_DTYPE_I8, 1, 8, 4, z, 8, q8, 8, sc), SATTN_OK);
+    assert_true(sc[0] == 0.0f && isnan(sc[1]));
+    for (int i = 0; i < 8; i++) assert_int_equal(q8[i], 0);
+    assert_int_equal(sattn_quantize(SATTN_DTYPE_I8, 1, 4, 0, w, 4, q8, 4, sc), SATTN_OK);
+    assert_true(isnan(sc[0]) && q8[0] == 0 && q8[2] == 0);
+
+    /* Random rows with outliers, groups that split vectors and ones that do not, on every ISA. */
+    enum { ROWS = 9, COLS = 96 };
+    rng_t rng = rng_seed(77);
+    float *in = malloc(ROWS * (COLS + 5) * sizeof *in);
+    fill_uniform(&rng, in, ROWS * (COLS + 5), -3, 3);
+    in[7] = 1e4f, in[300] = -5e-3f, in[301] = 1e-41f;
+    const size_t groups[] = {0, 96, 32, 16, 8, 12, 3};
+    const sattn_dtype types[] = {SATTN_DTYPE_I8, SATTN_DTYPE_I4};
+    uint8_t want_q[ROWS * (COLS + 6)], got_q[ROWS * (COLS + 6)];
+    float want_s[ROWS * COLS], got_s[ROWS * COLS];
+    sattn_isa isas[8];
+    const size_t ni = test_isas(isas);
+    for (size_t t = 0; t < 2; t++)
+        for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+            assert_int_equal(sattn_set_isa(SATTN_ISA_SCALAR), SATTN_OK);
+            memset(want_q, 0, sizeof want_q), memset(got_q, 0, sizeof got_q);
+            assert_int_equal(sattn_quantize(types[t], ROWS, COLS, groups[g], in, COLS + 5, want_q, COLS + 6, want_s), SATTN_OK);
+            /* The scalar code is the contract's formula. */
+            const size_t gs = groups[g] ? groups[g] : COLS, qmax = t ? 7 : 127;
+            for (size_t r = 0; r < ROWS; r++)
+                for (size_t c = 0; c < COLS; c += gs) {
+                    float amax = 0;
+                    for (size_t u = 0; u < gs; u++) amax = fmaxf(amax, fabsf(in[r * (COLS + 5) + c + u]));
+                    const float s = amax / (float)qmax;
+                    assert_true(bits_of(want_s[r * (COLS / gs) + c / gs]) == bits_of(s));
+                    for (size_t u = 0; u < gs; u++) {
+                        const double yv = (double)(in[r * (COLS + 5) + c + u] / s);
+                        double rq = yv < 0 ? -floor(-yv + 0.5) : floor(yv + 0.5);
+                        rq = fmin(fmax(rq, t ? -8 : -128), (double)qmax);
+                        if (s == 0) rq = 0;
+                        assert_int_equal(q_at(types[t], want_q, r * (COLS + 6) + c + u), (int)rq);
+                    }
+                }
+            for (size_t a = 0; a < ni; a++) {
+                assert_int_equal(sattn_set_isa(isas[a]), SATTN_OK);
+                memset(got_q, 0, sizeof got_q);
+                assert_int_equal(sattn_quantize(types[t], ROWS, COLS, groups[g], in, COLS + 5, got_q, COLS + 6, got_s), SATTN_OK);
+                const size_t ns = ROWS * (COLS / gs);
+                if (memcmp(got_q, want_q, sizeof got_q) || memcmp(got_s, want_s, ns * sizeof *got_s))
+                    fail_msg("%s: quantize type %d group %zu differs from scalar", sattn_isa_name(isas[a]), (int)types[t], groups[g]);
+            }
+        }
+    free(in);
+}
+
+/* One attention case with element types: runs it with K/V dense and tokens-major (the same values)
+ * and checks the bits agree, and the dense run against the double reference on dequantised data. */
+typedef struct {
+    size_t heads, kv_heads, q_len, kv_len, d;
+    int causal;
+    sattn_dtype qt, kt, vt, ot;
+    size_t group;
+} tcase;
+
+/* Stores n floats (rows of cols) as type t in `store` (scales dense, one per group), and writes back
+ * in `deq` the values the library will read. */
+static void store_as(sattn_dtype t, size_t rows, size_t cols, size_t group, const float *x, void *store, float *scales,
+                     float *deq) {
+    const size_t n = rows * cols, gs = group ? group : cols;
+    switch (t) {
+    case SATTN_DTYPE_F32: memcpy(store, x, n * sizeof *x), memcpy(deq, x, n * sizeof *x); break;
+    case SATTN_DTYPE_F16:
+    case SATTN_DTYPE_BF16:
+        assert_int_equal(sattn_convert(SATTN_DTYPE_F32, t, n, x, store), SATTN_OK);
+        assert_int_equal(sattn_convert(t, SATTN_DTYPE_F32, n, store, deq), SATTN_OK);
+        break;
+    default:
+        assert_int_equal(sattn_quantize(t, rows, cols, group, x, cols, store, cols, scales), SATTN_OK);
+        for (size_t r = 0; r < rows; r++)
+            for (size_t c = 0; c < cols; c++)
+                deq[r * cols + c] = (float)q_at(t, store, r * cols + c) * scales[r * (cols / gs) + c / gs];
+    }
+}
+
+static const char *const type_names[] = {"f32", "f16", "bf16", "i8", "i4"};
+
+static void run_type_case(const tcase *c, uint64_t seed, int check_threads) {
+    rng_t rng = rng_seed(seed);
+    const size_t H = c->heads, G = c->kv_heads, S = c->q_len, KV = c->kv_len, D = c->d;
+    const size_t nq = H * S * D, nkv = G * KV * D, gs = c->group ? c->group : D, ns = G * KV * (D / gs);
+    float *q = malloc(nq * sizeof *q), *k = malloc(nkv * sizeof *k), *v = malloc(nkv * sizeof *v);
+    float *qd = malloc(nq * sizeof *q), *kd = malloc(nkv * sizeof *k), *vd = malloc(nkv * sizeof *v);
+    fill_uniform(&rng, q, nq, -1, 1), fill_uniform(&rng, k, nkv, -1, 1), fill_uniform(&rng, v, nkv, -1, 1);
+    void *qs = malloc(nq * 4), *ks = malloc(nkv * 4), *vs = malloc(nkv * 4), *kt = malloc(nkv * 4), *vt = malloc(nkv * 4);
+    float *ksc = malloc(ns * sizeof *ksc), *vsc = malloc(ns * sizeof *vsc), *ksct = malloc(ns * sizeof *ksc),
+          *vsct = malloc(ns * sizeof *vsc);
+    store_as(c->qt, H * S, D, 0, q, qs, NULL, qd);
+    store_as(c->kt, G * KV, D, c->group, k, ks, ksc, kd);
+    store_as(c->vt, G * KV, D, c->group, v, vs, vsc, vd);
+    /* The same stored values tokens-major: element (g, j, col) at (j*G + g)*D + col, scales likewise. */
+    const size_t eb[] = {4, 2, 2, 1};
+    for (size_t g = 0; g < G; g++)
+        for (size_t j = 0; j < KV; j++) {
+            const size_t from = g * KV + j, to = j * G + g;
+            if (c->kt == SATTN_DTYPE_I4) memcpy((char *)kt + to * D / 2, (char *)ks + from * D / 2, D / 2);
+            else memcpy((char *)kt + to * D * eb[c->kt], (char *)ks + from * D * eb[c->kt], D * eb[c->kt]);
+            if (c->vt == SATTN_DTYPE_I4) memcpy((char *)vt + to * D / 2, (char *)vs + from * D / 2, D / 2);
+            else memcpy((char *)vt + to * D * eb[c->vt], (char *)vs + from * D * eb[c->vt], D * eb[c->vt]);
+            memcpy(ksct + to * (D / gs), ksc + from * (D / gs), (D / gs) * sizeof *ksc);
+            memcpy(vsct + to * (D / gs), vsc + from * (D / gs), (D / gs) * sizeof *vsc);
+        }
+    const int kq = c->kt >= SATTN_DTYPE_I8, vq = c->vt >= SATTN_DTYPE_I8;
+    sattn_attention_desc desc = {.batch = 1, .heads = H, .kv_heads = G, .q_len = S, .kv_len = KV, .head_dim = D,
+                                 .causal = c->causal, .q_type = c->qt, .k_type = c->kt, .v_type = c->vt, .o_type = c->ot,
+                                 .k_scales = kq ? ksc : NULL, .v_scales = vq ? vsc : NULL, .kv_group = c->group};
+    const size_t no = H * S * D;
+    float *o_dense = malloc(no * 4), *o_tok = malloc(no * 4), *got = malloc(no * sizeof *got);
+    memset(o_dense, 0x7F, no * 4), memset(o_tok, 0x11, no * 4);
+    assert_int_equal(sattn_attention(&desc, qs, ks, vs, o_dense), SATTN_OK);
+    sattn_attention_desc tok = desc;
+    tok.k_strides = tok.v_strides = (sattn_strides){KV * G * D, D, G * D};
+    tok.k_scale_strides = tok.v_scale_strides = (sattn_strides){KV * G * (D / gs), D / gs, G * (D / gs)};
+    tok.k_scales = kq ? ksct : NULL, tok.v_scales = vq ? vsct : NULL;
+    assert_int_equal(sattn_attention(&tok, qs, kt, vt, o_tok), SATTN_OK);
+    const size_t ob = c->ot == SATTN_DTYPE_F32 ? 4 : 2;
+    char what[200];
+    snprintf(what, sizeof what, "%s: h%zu/%zu q%zu kv%zu d%zu causal%d q %s k %s v %s o %s group %zu seed %llu",
+             sattn_isa_name(sattn_get_isa()), H, G, S, KV, D, c->causal, type_names[c->qt], type_names[c->kt],
+             type_names[c->vt], type_names[c->ot], c->group, (unsigned long long)seed);
+    if (memcmp(o_dense, o_tok, no * ob)) fail_msg("%s: dense and tokens-major K/V give different bits", what);
+    if (check_threads) { /* and any thread count */
+        const int before = sattn_get_num_threads();
+        for (int t = 1; t <= 3; t += 2) {
+            assert_int_equal(sattn_set_num_threads(t), SATTN_OK);
+            memset(o_tok, 0, no * 4);
+            assert_int_equal(sattn_attention(&tok, qs, kt, vt, o_tok), SATTN_OK);
+            if (memcmp(o_dense, o_tok, no * ob)) fail_msg("%s: %d threads give different bits", what, t);
+        }
+        assert_int_equal(sattn_set_num_threads(before), SATTN_OK);
+    }
+    if (c->ot == SATTN_DTYPE_F32) memcpy(got, o_dense, no * 4);
+    else assert_int_equal(sattn_convert(c->ot, SATTN_DTYPE_F32, no, o_dense, got), SATTN_OK);
+
+    double *ref = malloc(no * sizeof *ref), *tol = malloc(no * sizeof *tol);
+    sattn_attention_desc rd = {.batch = 1, .heads = H, .kv_heads = G, .q_len = S, .kv_len = KV, .head_dim = D,
+                               .causal = c->causal};
+    resolve_dense_strides(&rd);
+    ref_attention(&rd, qd, kd, vd, ref);
+    /* fp32's tolerance, plus the output type's rounding. */
+    const double out_ulp = c->ot == SATTN_DTYPE_F16 ? 0x1p-11 : c->ot == SATTN_DTYPE_BF16 ? 0x1p-8 : 0.0;
+    for (size_t i = 0; i < no; i++) tol[i] = 2e-5 * sqrt((double)D) + (1e-5 + out_ulp) * fabs(ref[i]);
+    assert_true(close_enough(what, got, ref, tol, no));
+    free(q), free(k), free(v), free(qd), free(kd), free(vd), free(qs), free(ks), free(vs), free(kt), free(vt);
+    free(ksc), free(vsc), free(ksct), free(vsct), free(o_dense), free(o_tok), free(got), free(ref), free(tol);
+}
+
+/* Every K/V type with decode (1..16 rows per K/V head: GQA 4 times 1..4 queries) and prefill shapes,
+ * the head dims engines ask for, groups that split vectors and ones that do not. */
+static void test_attention_types(void **state) {
+    (void)state;
+    const size_t dims[] = {32, 64, 80, 96, 112, 128, 256, 36, 33};
+    const size_t q_lens[] = {1, 2, 4, 37};
+    sattn_isa isas[8];
+    const size_t ni = test_isas(isas);
+    uint64_t seed = 1;
+    for (size_t a = 0; a < ni; a++) {
+        assert_int_equal(sattn_set_isa(isas[a]), SATTN_OK);
+        for (int t = SATTN_DTYPE_F16; t <= SATTN_DTYPE_I4; t++)
+            for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++) {
+                const size_t D = dims[di];
+                if (t == SATTN_DTYPE_I4 && D % 2) continue; /* I4 rows start on a byte */
+                const size_t group = t < SATTN_DTYPE_I8 ? 0 : D % 32 == 0 ? (di % 2 ? 32 : 0) : D % 12 == 0 ? 12 : 0;
+                for (size_t qi = 0; qi < 4; qi++) {
+                    if (qi == 3 && di % 3) continue; /* prefill on a third of the dims */
+                    const tcase c = {.heads = 8, .kv_heads = 2, .q_len = q_lens[qi], .kv_len = qi == 3 ? 300 : 700,
+                                     .d = D, .causal = qi != 0, .qt = SATTN_DTYPE_F32, .kt = (sattn_dtype)t,
+                                     .vt = (sattn_dtype)t, .ot = SATTN_DTYPE_F32, .group = group};
+                    run_type_case(&c, seed++, D == 64);
+                }
+            }
+        /* Mixed K and V types, Q and O in F16/BF16, MQA, a group of 16. */
+        const tcase mixed[] = {
+            {8, 1, 1, 900, 128, 0, SATTN_DTYPE_F16, SATTN_DTYPE_F16, SATTN_DTYPE_I8, SATTN_DTYPE_F16, 0},
+            {8, 8, 1, 600, 64, 0, SATTN_DTYPE_BF16, SATTN_DTYPE_I4, SATTN_DTYPE_BF16, SATTN_DTYPE_BF16, 16},
+            {4, 2, 50, 200, 80, 1, SATTN_DTYPE_F16, SATTN_DTYPE_I8, SATTN_DTYPE_I4, SATTN_DTYPE_F16, 16},
+            {4, 1, 20, 130, 128, 1, SATTN_DTYPE_BF16, SATTN_DTYPE_BF16, SATTN_DTYPE_F32, SATTN_DTYPE_F32, 0},
+        };
+        for (size_t i = 0; i < sizeof mixed / sizeof mixed[0]; i++) run_type_case(&mixed[i], seed++, 1);
+    }
+}
+
+/* Bad type fields return a clear status and leave the output untouched. */
+static void test_bad_types(void **state) {
+    (void)state;
+    enum { D = 32, KV = 5 };
+    float q[D], k[KV * D], v[KV * D], out[D], sc[KV] = {1, 1, 1, 1, 1};
+    for (size_t i = 0; i < D; i++) q[i] = 0.1f * (float)i, out[i] = -7.0f;
+    for (size_t i = 0; i < KV * D; i++) k[i] = v[i] = 0.01f * (float)i;
+    const sattn_attention_desc base = {.batch = 1, .heads = 1, .q_len = 1, .kv_len = KV, .head_dim = D};
+    struct { sattn_attention_desc d; sattn_status want; } bad[12];
+    size_t n = 0;
+    bad[n].d = base, bad[n].d.k_type = (sattn_dtype)7, bad[n++].want = SATTN_E_ARG;
+    bad[n].d = base, bad[n].d.q_type = SATTN_DTYPE_I8, bad[n++].want = SATTN_E_ARG;
+    bad[n].d = base, bad[n].d.o_type = SATTN_DTYPE_I4, bad[n++].want = SATTN_E_ARG;
+    bad[n].d = base, bad[n].d.o_type = (sattn_dtype)-1, bad[n++].want = SATTN_E_ARG;
+    bad[n].d = base, bad[n].d.k_type = SATTN_DTYPE_I8, bad[n++].want = SATTN_E_NULL; /* no scales */
+    bad[n].d = base, bad[n].d.v_type = SATTN_DTYPE_I4, bad[n].d.k_scales = sc, bad[n++].want = SATTN_E_NULL;
+    bad[n].d = base, bad[n].d.k_type = SATTN_DTYPE_I8, bad[n].d.k_scales = sc, bad[n].d.kv_group = 5,
+    bad[n++].want = SATTN_E_SHAPE;
+    bad[n].d = base, bad[n].d.k_type = SATTN_DTYPE_I4, bad[n].d.k_scales = sc,
+    bad[n].d.k_strides = (sattn_strides){KV * D, KV * D, D + 1}, bad[n++].want = SATTN_E_STRIDE; /* odd I4 row offset */
+    bad[n].d = base, bad[n].d.v_type = SATTN_DTYPE_I8, bad[n].d.v_scales = out, bad[n++].want = SATTN_E_STRIDE;
+    for (size_t i = 0; i < n; i++) {
+        const sattn_status st = sattn_attention(&bad[i].d, q, k, v, out);
+        if (st != bad[i].want) fail_msg("bad case %zu: %s, want %s", i, sattn_strerror(st), sattn_strerror(bad[i].want));
+        for (size_t c = 0; c < D; c++) assert_true(out[c] == -7.0f);
+    }
+    /* The descriptor's size: below 0.1's fields, or a longer one whose unknown tail is not zero. */
+    assert_int_equal(sattn_attention_sized(&base, 8, q, k, v, out), SATTN_E_ARG);
+    unsigned char longer[sizeof(sattn_attention_desc) + 16] = {0};
+    memcpy(longer, &base, sizeof base);
+    assert_int_equal(sattn_attention_sized((const sattn_attention_desc *)longer, sizeof longer, q, k, v, out), SATTN_OK);
+    for (size_t c = 0; c < D; c++) out[c] = -7.0f;
+    longer[sizeof base + 3] = 1;
+    assert_int_equal(sattn_attention_sized((const sattn_attention_desc *)longer, sizeof longer, q, k, v, out), SATTN_E_ARG);
+    for (size_t c = 0; c < D; c++) assert_true(out[c] == -7.0f);
+    /* The 0.1 prefix alone still works (the fields after it are zero). */
+    assert_int_equal(sattn_attention_sized(&base, offsetof(sattn_attention_desc, softcap), q, k, v, out), SATTN_OK);
+
+    /* convert and quantize. */
+    uint16_t h[4] = {1, 2, 3, 4};
+    int8_t q8[8] = {9, 9, 9, 9, 9, 9, 9, 9};
+    assert_int_equal(sattn_convert(SATTN_DTYPE_F16, SATTN_DTYPE_BF16, 4, h, h + 2), SATTN_E_ARG);
+    assert_int_equal(sattn_convert(SATTN_DTYPE_F32, SATTN_DTYPE_I8, 4, q, q8), SATTN_E_ARG);
+    assert_int_equal(sattn_convert((sattn_dtype)9, SATTN_DTYPE_F32, 4, h, q), SATTN_E_ARG);
+    assert_int_equal(sattn_convert(SATTN_DTYPE_F32, SATTN_DTYPE_F16, 4, NULL, h), SATTN_E_NULL);
+    assert_int_equal(sattn_convert(SATTN_DTYPE_F32, SATTN_DTYPE_F16, 4, q, (char *)q + 2), SATTN_E_ARG);
+    assert_int_equal(sattn_convert(SATTN_DTYPE_F32, SATTN_DTYPE_F16, 0, NULL, NULL), SATTN_OK);
+    assert_int_equal(sattn_quantize(SATTN_DTYPE_F16, 1, 8, 0, q, 8, q8, 8, sc), SATTN_E_ARG);
+    assert_int_equal(sattn_quantize(SATTN_DTYPE_I8, 1, 8, 3, q, 8, q8, 8, sc), SATTN_E_SHAPE);
+    assert_int_equal(sattn_quantize(SATTN_DTYPE_I4, 2, 8, 0, q, 8, q8, 9, sc), SATTN_E_STRIDE);
+    assert_int_equal(sattn_quantize(SATTN_DTYPE_I8, 1, 8, 0, q, 7, q8, 8, sc), SATTN_E_STRIDE);
+    assert_int_equal(sattn_quantize(SATTN_DTYPE_I8, 1, 8, 0, q, 8, q8, 8, NULL), SATTN_E_NULL);
+    assert_int_equal(sattn_quantize(SATTN_DTYPE_I8, 1, 8, 0, q, 8, q8, 8, q + 4), SATTN_E_ARG);
+    for (size_t i = 0; i < 8; i++) assert_int_equal(q8[i], 9);
+    assert_true(h[2] == 3 && h[3] == 4);
+}
+
+int main(void) {
+    const int skip = skip_if_isa_unavailable();
+    if (skip) return skip;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_convert_bits), cmocka_unit_test(test_quantize_bits),
+        cmocka_unit_test(test_attention_types), cmocka_unit_test(test_bad_types),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
