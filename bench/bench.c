@@ -1,13 +1,15 @@
 /* sattn's benchmark: fused attention, decode, sgemm and softmax for every ISA the CPU has, on one
  * thread and on all cores, with OpenBLAS and oneDNN timed on the same inputs when built in.
  *
- *   sattn_bench [--sattn_sweep=smoke|default|full|scaling] [--benchmark_* flags]
+ *   sattn_bench [--sattn_sweep=smoke|default|full|scaling|logits|types] [--benchmark_* flags]
  *
  * scaling: the best ISA from 1 thread to all cores (powers of two, then all) on prefill, one-head
  * prefill, decode and sgemm, for the scaling curve.
  * logits: the best ISA, 1 thread, prefill S 2048 and decode kv 8192 at d 128 with each logit feature
  * (none, softcap, ALiBi, sinks, lse output) beside each other, and sattn_attention_merge of 4 parts
  * (its bytes against the read bandwidth the harness measured).
+ * types: the best ISA, K/V caches in f32, f16, bf16, int8 (group 32, per row) and int4 (group 32):
+ * decode and prefill beside f32, and sattn_convert / sattn_quantize on 64 Mi elements.
  *
  * Case names are key:value paths (kernel/impl/isa/threads/shape...), which bench/report.py reads. */
 #define _POSIX_C_SOURCE 200809L
@@ -26,7 +28,26 @@
 enum impl { IMPL_SATTN, IMPL_OPENBLAS, IMPL_ONEDNN, IMPL_PLAIN };
 static const char *const impl_names[] = {"sattn", "openblas", "onednn", "plain"};
 
-enum sweep { SWEEP_SMOKE, SWEEP_DEFAULT, SWEEP_FULL, SWEEP_SCALING, SWEEP_LOGITS };
+enum sweep { SWEEP_SMOKE, SWEEP_DEFAULT, SWEEP_FULL, SWEEP_SCALING, SWEEP_LOGITS, SWEEP_TYPES };
+
+/* K/V cache types a case stores (the types sweep): the type and elements per scale (0 = per row). */
+typedef struct {
+    sattn_dtype type;
+    size_t group;
+} cache_type;
+static void cache_name(cache_type t, char *out, size_t n) {
+    static const char *const names[] = {"f32", "f16", "bf16", "i8", "i4"};
+    if (t.type >= SATTN_DTYPE_I8)
+        snprintf(out, n, "%s%s%zu", names[t.type], t.group ? "g" : "row", t.group);
+    else
+        snprintf(out, n, "%s", names[t.type]);
+}
+/* Bytes of n elements of a type, with the scales of rows of d (quantised types). */
+static double cache_bytes(cache_type t, size_t n, size_t d) {
+    static const double bits[] = {32, 16, 16, 8, 4};
+    const double scales = t.type >= SATTN_DTYPE_I8 ? (double)n / (t.group ? t.group : d) * sizeof(float) : 0;
+    return (double)n * bits[t.type] / 8 + scales;
+}
 
 /* Logit features a case turns on (the logits sweep); 0 = plain attention. */
 enum logit_feature { LOGIT_NONE, LOGIT_SOFTCAP, LOGIT_ALIBI, LOGIT_SINKS, LOGIT_LSE, LOGIT_COUNT };
@@ -73,7 +94,23 @@ typedef struct {
     int logit; /* enum logit_feature; named in the case only in the logits sweep */
     int named_logit;
     int tokens_major; /* q, k, v, o as [seq, heads, d] (engines' caches) instead of [heads, seq, d] */
+    cache_type cache; /* K and V stored in this type; named in the case only in the types sweep */
+    int named_cache;
 } attention_case;
+
+/* K or V (rows of d floats, in storage order) stored as a cache type; scales in the same row order. */
+static void *store_cache(cache_type t, size_t rows, size_t d, const float *x, float **scales) {
+    *scales = NULL;
+    if (t.type == SATTN_DTYPE_F32) return NULL;
+    void *store = malloc(rows * d * 2 + 8);
+    if (t.type == SATTN_DTYPE_F16 || t.type == SATTN_DTYPE_BF16) {
+        sattn_convert(SATTN_DTYPE_F32, t.type, rows * d, x, store);
+        return store;
+    }
+    *scales = malloc(rows * (d / (t.group ? t.group : d)) * sizeof(float));
+    sattn_quantize(t.type, rows, d, t.group, x, d, store, d, *scales);
+    return store;
+}
 
 /* Visible (query, key) pairs: the flops of a causal case count only these. */
 static double visible_pairs(const attention_case *c) {
@@ -96,6 +133,17 @@ static void bench_attention(bench_state *st, const void *arg) {
     if (c->tokens_major) {
         desc.q_strides = desc.o_strides = (sattn_strides){nq, c->d, c->heads * c->d};
         desc.k_strides = desc.v_strides = (sattn_strides){nkv, c->d, kvh * c->d};
+    }
+    /* Another cache type: K and V converted once, before timing (an engine's cache holds them so). */
+    float *k_scales = NULL, *v_scales = NULL;
+    void *k_store = store_cache(c->cache, kvh * c->kv_len, c->d, k, &k_scales);
+    void *v_store = store_cache(c->cache, kvh * c->kv_len, c->d, v, &v_scales);
+    const void *k_in = k_store ? k_store : (const void *)k, *v_in = v_store ? v_store : (const void *)v;
+    desc.k_type = desc.v_type = c->cache.type;
+    desc.k_scales = k_scales, desc.v_scales = v_scales, desc.kv_group = c->cache.group;
+    if (c->tokens_major && k_scales) {
+        const size_t groups = c->d / (c->cache.group ? c->cache.group : c->d);
+        desc.k_scale_strides = desc.v_scale_strides = (sattn_strides){c->kv_len * kvh * groups, groups, kvh * groups};
     }
     peer_onednn *dnn = NULL;
     const float scale = 1.0f / sqrtf((float)c->d);
@@ -140,22 +188,30 @@ static void bench_attention(bench_state *st, const void *arg) {
         bench_error(st, error);
     } else {
         while (bench_keep_running(st)) switch (c->impl) {
-            case IMPL_SATTN: sattn_attention(&desc, q, k, v, out); break;
+            case IMPL_SATTN: sattn_attention(&desc, q, k_in, v_in, out); break;
             case IMPL_OPENBLAS:
                 peer_openblas_attention(c->heads, c->q_len, c->kv_len, c->d, scale, c->causal, q, k, v, out, s);
                 break;
             default: peer_onednn_run(dnn, in, out); break;
             }
         bench_counter(st, "FLOP", 4.0 * c->heads * visible_pairs(c) * c->d, BENCH_RATE);
-        if (c->decode) bench_counter(st, "bytes", 2.0 * nkv * sizeof(float), BENCH_RATE); /* K and V streamed */
+        if (c->decode) bench_counter(st, "bytes", 2.0 * cache_bytes(c->cache, nkv, c->d), BENCH_RATE); /* K+V streamed */
     }
+    free(k_store), free(v_store), free(k_scales), free(v_scales);
     if (dnn) peer_onednn_destroy(dnn);
     free(q), free(k), free(v), free(out), free(s), free(expected), free(per_head), free(lse);
 }
 
 static void add_attention(attention_case c) {
     char name[256];
-    if (c.named_logit)
+    char cache[16];
+    cache_name(c.cache, cache, sizeof cache);
+    if (c.named_cache)
+        snprintf(name, sizeof name, "%s/impl:sattn/isa:%s/threads:%d/%s:%zu/d:%zu/H:%zu/KVH:%zu/%s%s/cache:%s",
+                 c.decode ? "decode" : "attention", sattn_isa_name(c.isa), c.threads, c.decode ? "kv" : "S",
+                 c.decode ? c.kv_len : c.q_len, c.d, c.heads, c.kv_heads, c.decode ? "layout:" : "causal:",
+                 c.decode ? (c.tokens_major ? "tokens_major" : "dense") : (c.causal ? "1" : "0"), cache);
+    else if (c.named_logit)
         snprintf(name, sizeof name, "%s/impl:sattn/isa:%s/threads:%d/%s:%zu/d:%zu/H:%zu/KVH:%zu/logit:%s",
                  c.decode ? "decode" : "attention", sattn_isa_name(c.isa), c.threads, c.decode ? "kv" : "S",
                  c.decode ? c.kv_len : c.q_len, c.d, c.heads, c.kv_heads, logit_names[c.logit]);
@@ -301,6 +357,79 @@ static void register_logits(sattn_isa best) {
     bench_register(name, bench_merge, &m, sizeof m);
 }
 
+/* ---------------------------------------------------------------- conversions */
+
+typedef struct {
+    sattn_isa isa;
+    int threads;
+    sattn_dtype from, to;
+    size_t group, n;
+} convert_case;
+
+static void bench_convert(bench_state *st, const void *arg) {
+    const convert_case *c = arg;
+    const size_t d = 128, rows = c->n / d;
+    float *x = random_floats(c->n, 9);
+    void *src = malloc(c->n * 4), *dst = malloc(c->n * 4);
+    float *scales = malloc(rows * d / (c->group ? c->group : d) * sizeof(float) + 4);
+    const int quantize = c->to >= SATTN_DTYPE_I8;
+    if (c->from != SATTN_DTYPE_F32) sattn_convert(SATTN_DTYPE_F32, c->from, c->n, x, src);
+    else memcpy(src, x, c->n * 4);
+    memset(dst, 0, c->n * 4); /* every page mapped before timing */
+    use_threads(IMPL_SATTN, c->isa, c->threads);
+    while (bench_keep_running(st))
+        if (quantize) sattn_quantize(c->to, rows, d, c->group, src, d, dst, d, scales);
+        else sattn_convert(c->from, c->to, c->n, src, dst);
+    const cache_type from = {c->from, 0}, to = {c->to, c->group};
+    /* Memory traffic: what is read plus what is written (scales included). */
+    bench_counter(st, "bytes", cache_bytes(from, c->n, d) + cache_bytes(to, c->n, d), BENCH_RATE);
+    bench_counter(st, "read_bytes", cache_bytes(from, c->n, d), BENCH_RATE);
+    free(x), free(src), free(dst), free(scales);
+}
+
+static void add_convert(convert_case c) {
+    char name[256], from[16], to[16];
+    cache_name((cache_type){c.from, 0}, from, sizeof from);
+    cache_name((cache_type){c.to, c.group}, to, sizeof to);
+    snprintf(name, sizeof name, "convert/impl:sattn/isa:%s/threads:%d/from:%s/to:%s/n:%zu", sattn_isa_name(c.isa),
+             c.threads, from, to, c.n);
+    bench_register(name, bench_convert, &c, sizeof c);
+}
+
+/* Every cache type against f32 in one run: decode at d 128 on 32 heads and GQA 32/8, kv 8192 and
+ * 32768, dense and tokens-major, 1 thread and all; prefill S 1024..8192, causal and not; the
+ * conversions an engine runs on its cache, 64 Mi elements. */
+static void register_types(sattn_isa best, int all) {
+    const cache_type types[] = {{SATTN_DTYPE_F32, 0}, {SATTN_DTYPE_F16, 0}, {SATTN_DTYPE_BF16, 0},
+                                {SATTN_DTYPE_I8, 32}, {SATTN_DTYPE_I8, 0},   {SATTN_DTYPE_I4, 32}};
+    const int threads[2] = {1, all};
+    for (int ti = 0; ti < (all > 1 ? 2 : 1); ti++)
+        for (size_t kv = 8192; kv <= 32768; kv *= 4)
+            for (size_t kvh = 32; kvh >= 8; kvh /= 4)
+                for (int tm = 0; tm < 2; tm++)
+                    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++)
+                        add_attention((attention_case){.impl = IMPL_SATTN, .isa = best, .threads = threads[ti],
+                                                       .decode = 1, .heads = 32, .kv_heads = kvh, .q_len = 1,
+                                                       .kv_len = kv, .d = 128, .tokens_major = tm, .cache = types[t],
+                                                       .named_cache = 1});
+    for (size_t s = 1024; s <= 8192; s *= 2)
+        for (int causal = 0; causal < 2; causal++)
+            for (size_t t = 0; t < 5; t++) /* f32, f16, bf16, i8 g32, i8 per row */
+                add_attention((attention_case){.impl = IMPL_SATTN, .isa = best, .threads = 1, .heads = 8,
+                                               .kv_heads = 8, .q_len = s, .kv_len = s, .d = 128, .causal = causal,
+                                               .cache = types[t], .named_cache = 1});
+    const size_t n = (size_t)1 << 26;
+    for (int ti = 0; ti < (all > 1 ? 2 : 1); ti++) {
+        const convert_case cs[] = {{best, threads[ti], SATTN_DTYPE_F32, SATTN_DTYPE_F16, 0, n},
+                                   {best, threads[ti], SATTN_DTYPE_F16, SATTN_DTYPE_F32, 0, n},
+                                   {best, threads[ti], SATTN_DTYPE_F32, SATTN_DTYPE_BF16, 0, n},
+                                   {best, threads[ti], SATTN_DTYPE_BF16, SATTN_DTYPE_F32, 0, n},
+                                   {best, threads[ti], SATTN_DTYPE_F32, SATTN_DTYPE_I8, 32, n},
+                                   {best, threads[ti], SATTN_DTYPE_F32, SATTN_DTYPE_I4, 32, n}};
+        for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++) add_convert(cs[i]);
+    }
+}
+
 /* ---------------------------------------------------------------- the sweeps */
 
 /* Which implementations run for a configuration: sattn at this ISA, and the peers once (at the
@@ -350,6 +479,10 @@ static void register_cases(enum sweep sweep) {
     }
     if (sweep == SWEEP_LOGITS) {
         register_logits(best);
+        return;
+    }
+    if (sweep == SWEEP_TYPES) {
+        register_types(best, all);
         return;
     }
 
@@ -462,8 +595,9 @@ int main(int argc, char **argv) {
             else if (!strcmp(v, "full")) sweep = SWEEP_FULL;
             else if (!strcmp(v, "scaling")) sweep = SWEEP_SCALING;
             else if (!strcmp(v, "logits")) sweep = SWEEP_LOGITS;
+            else if (!strcmp(v, "types")) sweep = SWEEP_TYPES;
             else {
-                fprintf(stderr, "sattn_bench: --sattn_sweep takes smoke, default, full, scaling or logits\n");
+                fprintf(stderr, "sattn_bench: --sattn_sweep takes smoke, default, full, scaling, logits or types\n");
                 return 2;
             }
             continue;
@@ -472,7 +606,7 @@ int main(int argc, char **argv) {
     }
     argc = kept;
     bench_describe_machine();
-    static const char *const sweep_names[] = {"smoke", "default", "full", "scaling", "logits"};
+    static const char *const sweep_names[] = {"smoke", "default", "full", "scaling", "logits", "types"};
     bench_context("sweep", sweep_names[sweep]);
     register_cases(sweep);
     return bench_main(argc, argv);

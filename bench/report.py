@@ -21,7 +21,8 @@ from collections import defaultdict
 
 SHAPE_KEYS = {
     "attention": ["S", "d", "causal", "H", "KVH"],
-    "decode": ["kv", "d", "H", "KVH", "q", "layout"],
+    "decode": ["kv", "d", "H", "KVH", "q", "layout", "cache"],
+    "convert": ["from", "to", "n"],
     "sgemm": ["m", "n", "k"],
     "softmax": ["rows", "cols"],
 }

@@ -8,6 +8,8 @@
  * alone — so one head's keys are spread over all threads. The partials of an item are then
  * merged in chunk order. All of the row algebra is attention_rows.c's.
  *
+ * In a tokens-major cache a unit covers all K/V heads of its batch (heads_per_unit below).
+ *
  * Determinism: chunk boundaries are multiples of DECODE_CHUNK_KEYS, fixed by the shape alone,
  * and the merge order is fixed, so the result is the same bits for any thread count. */
 #include "attention_rows.h"
@@ -17,8 +19,14 @@
  * (512 keys of d = 128 are 256 KiB of K and V), small enough that 8K keys give 16 units per head. */
 #define DECODE_CHUNK_KEYS 512
 
+/* Keys per kernel call when a unit walks all K/V heads: small enough that one sub-block of every
+ * head (32 keys x all heads' rows) stays within the TLB's reach and the caches, large enough that
+ * a call's setup is noise. */
+#define INTERLEAVED_KEYS 32
+
 struct decode_plan {
     size_t group, rows, chunks, items;
+    size_t heads_per_unit; /* K/V heads (items) one unit covers */
 };
 
 static struct row_block item_rows(const struct sattn_attention_problem *p, const struct decode_plan *pl,
@@ -32,53 +40,114 @@ static size_t partial_floats(const struct sattn_attention_problem *p, const stru
     return sattn_round_floats(sattn_row_state_floats(pl->rows, p->v_head_dim));
 }
 
-/* Per-thread scratch: the logits of a unit's rows, then (for a Q that is not float) its rows as float. */
-static size_t s_floats(const struct decode_plan *pl) { return sattn_round_floats(pl->rows * DECODE_CHUNK_KEYS); }
+/* Per-thread scratch per head of a unit: the logits of its rows, then (for a Q that is not float)
+ * its rows as float. */
+static size_t head_scratch_floats(const struct sattn_attention_problem *p, const struct decode_plan *pl) {
+    return sattn_round_floats(pl->rows * DECODE_CHUNK_KEYS) +
+           (p->q_type != SATTN_DTYPE_F32 ? sattn_round_floats(pl->rows * p->head_dim) : 0);
+}
 
+/* In a tokens-major cache the rows of all K/V heads of one key lie side by side and one head's
+ * rows are far apart (16 KiB for 32 heads of d 128): walking one head down its keys touches a new
+ * page every row, which neither the TLB nor the hardware prefetchers follow. A unit then takes
+ * every K/V head of its batch and walks the keys in short sub-blocks, all heads of each before the
+ * next, so memory is read front to back. Any other layout keeps one head per unit. The kernels
+ * compute each logit and each key's update the same way in both walks, so the bits match. */
+static size_t heads_per_unit(const struct sattn_attention_problem *p) {
+    const int interleaved = p->kv_heads > 1 && p->ks.head < p->ks.seq && p->vs.head < p->vs.seq;
+    return interleaved ? p->kv_heads : 1;
+}
+
+/* One item's part of a unit. */
+struct item_work {
+    struct row_block rb;
+    struct row_state st;
+    float *s;
+    const float *q; /* rows r (head h, query i) for the kernel: in place, or converted at r * head_dim */
+    size_t ldq;
+    int q_packed;      /* q holds all rows ldq apart in S's row order (one query, or converted) */
+    const void *k, *v; /* key j0's rows */
+    struct sattn_decode_params kp, vp;
+};
+
+/* S[:, jb..jb+n) = scale * Q·Kᵀ for the keys jb.. (offset from the item's j0). Rows of one head are
+ * its queries (qs.seq apart); with one query, the rows are the group's heads (qs.head apart), so each
+ * kernel call reads K once. */
+static void qk_keys(const struct sattn_exec *x, const struct sattn_attention_problem *p, const struct decode_plan *pl,
+                    const struct item_work *w, size_t jb, size_t n) {
+    const struct sattn_decode_ops *ops = &x->k->decode[p->k_type];
+    const void *k = sattn_elem_addr(w->k, p->k_type, jb * p->ks.seq);
+    struct sattn_decode_params kp = w->kp;
+    if (kp.kv.at) kp.kv.at += jb * kp.kv.ld;
+    if (w->q_packed)
+        ops->qk_dot(w->rb.rows, n, p->head_dim, w->q, w->ldq, k, p->ks.seq, w->s + jb, DECODE_CHUNK_KEYS, &kp);
+    else
+        for (size_t h = 0; h < pl->group; h++)
+            ops->qk_dot(w->rb.qn, n, p->head_dim, w->q + h * p->qs.head, p->qs.seq, k, p->ks.seq,
+                        w->s + h * w->rb.qn * DECODE_CHUNK_KEYS + jb, DECODE_CHUNK_KEYS, &kp);
+}
+
+/* acc += P[:, jb..jb+n) · V[jb..jb+n). */
+static void pv_keys(const struct sattn_exec *x, const struct sattn_attention_problem *p, const struct item_work *w,
+                    size_t jb, size_t n) {
+    struct sattn_decode_params vp = w->vp;
+    if (vp.kv.at) vp.kv.at += jb * vp.kv.ld;
+    x->k->decode[p->v_type].pv_accumulate(w->rb.rows, n, p->v_head_dim, w->s + jb, DECODE_CHUNK_KEYS,
+                                          sattn_elem_addr(w->v, p->v_type, jb * p->vs.seq), p->vs.seq,
+                                          w->st.acc, p->v_head_dim, &vp);
+}
+
+/* Unit `unit`: the chunk of keys of its items (heads_per_unit consecutive ones, one batch); item
+ * it's partial goes to partial_of(it). */
 static void run_unit(const struct sattn_exec *x, const struct sattn_attention_problem *p, const struct decode_plan *pl,
-                     size_t unit, float *s, float *partial) {
-    const size_t item = unit / pl->chunks, chunk = unit % pl->chunks;
-    const struct row_block rb = item_rows(p, pl, item);
-    const size_t d = p->head_dim, dv = p->v_head_dim, rows = rb.rows;
-    const struct row_state st = sattn_row_state_at(partial, rows);
-    sattn_rows_start(st, rows, dv);
-
-    /* The part of the chunk that some row of the item sees; nothing outside it is read. */
-    const struct key_range keys = sattn_block_keys(p, &rb);
+                     size_t unit, float *scratch, float *partials, size_t first_item) {
+    const size_t hpu = pl->heads_per_unit, chunk = unit % pl->chunks, it0 = unit / pl->chunks * hpu;
+    const size_t d = p->head_dim, dv = p->v_head_dim, stride = partial_floats(p, pl);
+    struct item_work w[hpu > 0 ? hpu : 1];
+    for (size_t t = 0; t < hpu; t++) {
+        const size_t item = it0 + t;
+        w[t].rb = item_rows(p, pl, item);
+        w[t].st = sattn_row_state_at(partials + ((item - first_item) * pl->chunks + chunk) * stride, pl->rows);
+        sattn_rows_start(w[t].st, pl->rows, dv);
+    }
+    /* The part of the chunk that some row sees (the same for every head of a batch); nothing outside
+     * it is read. */
+    const struct key_range keys = sattn_block_keys(p, &w[0].rb);
     const size_t c0 = chunk * DECODE_CHUNK_KEYS, c1 = c0 + DECODE_CHUNK_KEYS;
     const size_t j0 = sattn_max(c0, (size_t)keys.lo), j1 = sattn_min(c1, (size_t)(keys.hi > 0 ? keys.hi : 0));
     if (j0 >= j1) return;
-    const size_t nk = j1 - j0;
-    const size_t g = rb.h0 / pl->group;
-    const void *kc = sattn_elem_addr(p->k, p->k_type, rb.b * p->ks.batch + g * p->ks.head + j0 * p->ks.seq);
-    const void *vc = sattn_elem_addr(p->v, p->v_type, rb.b * p->vs.batch + g * p->vs.head + j0 * p->vs.seq);
-    const struct sattn_decode_params k_params = {
-        .scale = p->scale, .kv = sattn_kv_scales(p->k_scales, p->kss, p->k_group, rb.b, g, j0, 0)};
-    const struct sattn_decode_params v_params = {.kv = sattn_kv_scales(p->v_scales, p->vss, p->v_group, rb.b, g, j0, 0)};
+    const size_t nk = j1 - j0, b = w[0].rb.b;
 
-    /* S = scale * Q·Kᵀ. Rows of one head are its queries (qs.seq apart); with one query, the
-     * rows are the group's heads (qs.head apart), so each kernel call reads K once. A Q of another
-     * type is first made float, row r = (head h, query i) at r * d, the layout of S's rows. */
-    const struct sattn_decode_ops *k_ops = &x->k->decode[p->k_type], *v_ops = &x->k->decode[p->v_type];
-    const size_t q_off = rb.b * p->qs.batch + rb.h0 * p->qs.head;
-    if (p->q_type != SATTN_DTYPE_F32) {
-        float *qf = s + s_floats(pl);
-        for (size_t r = 0; r < rows; r++)
-            x->k->convert[p->q_type].to_f32(
-                d, sattn_elem_addr(p->q, p->q_type, q_off + (r / rb.qn) * p->qs.head + (r % rb.qn) * p->qs.seq), NULL,
-                0, qf + r * d);
-        k_ops->qk_dot(rows, nk, d, qf, d, kc, p->ks.seq, s, DECODE_CHUNK_KEYS, &k_params);
-    } else {
-        const float *q = (const float *)p->q + q_off;
-        if (rb.qn == 1)
-            k_ops->qk_dot(rows, nk, d, q, p->qs.head, kc, p->ks.seq, s, DECODE_CHUNK_KEYS, &k_params);
-        else
-            for (size_t h = 0; h < pl->group; h++)
-                k_ops->qk_dot(rb.qn, nk, d, q + h * p->qs.head, p->qs.seq, kc, p->ks.seq,
-                              s + h * rb.qn * DECODE_CHUNK_KEYS, DECODE_CHUNK_KEYS, &k_params);
+    for (size_t t = 0; t < hpu; t++) {
+        struct item_work *it = &w[t];
+        const size_t g = it->rb.h0 / pl->group;
+        it->s = scratch + t * head_scratch_floats(p, pl);
+        it->k = sattn_elem_addr(p->k, p->k_type, b * p->ks.batch + g * p->ks.head + j0 * p->ks.seq);
+        it->v = sattn_elem_addr(p->v, p->v_type, b * p->vs.batch + g * p->vs.head + j0 * p->vs.seq);
+        it->kp = (struct sattn_decode_params){.scale = p->scale,
+                                              .kv = sattn_kv_scales(p->k_scales, p->kss, p->k_group, b, g, j0, 0)};
+        it->vp = (struct sattn_decode_params){.kv = sattn_kv_scales(p->v_scales, p->vss, p->v_group, b, g, j0, 0)};
+        /* A Q of another type is first made float, row r = (head h, query i) at r * d. */
+        const size_t q_off = b * p->qs.batch + it->rb.h0 * p->qs.head;
+        if (p->q_type == SATTN_DTYPE_F32) {
+            it->q = (const float *)p->q + q_off;
+            it->ldq = it->rb.qn == 1 ? p->qs.head : p->qs.seq;
+            it->q_packed = it->rb.qn == 1;
+        } else {
+            float *qf = it->s + sattn_round_floats(pl->rows * DECODE_CHUNK_KEYS);
+            for (size_t r = 0; r < pl->rows; r++)
+                x->k->convert[p->q_type].to_f32(
+                    d, sattn_elem_addr(p->q, p->q_type, q_off + (r / it->rb.qn) * p->qs.head + (r % it->rb.qn) * p->qs.seq),
+                    NULL, 0, qf + r * d);
+            it->q = qf, it->ldq = d, it->q_packed = 1;
+        }
     }
-    sattn_rows_update(&x->k->row, p, &rb, j0, nk, s, DECODE_CHUNK_KEYS, st);
-    v_ops->pv_accumulate(rows, nk, dv, s, DECODE_CHUNK_KEYS, vc, p->vs.seq, st.acc, dv, &v_params);
+    const size_t step = hpu > 1 ? INTERLEAVED_KEYS : nk;
+    for (size_t jb = 0; jb < nk; jb += step)
+        for (size_t t = 0; t < hpu; t++) qk_keys(x, p, pl, &w[t], jb, sattn_min(step, nk - jb));
+    for (size_t t = 0; t < hpu; t++) sattn_rows_update(&x->k->row, p, &w[t].rb, j0, nk, w[t].s, DECODE_CHUNK_KEYS, w[t].st);
+    for (size_t jb = 0; jb < nk; jb += step)
+        for (size_t t = 0; t < hpu; t++) pv_keys(x, p, &w[t], jb, sattn_min(step, nk - jb));
 }
 
 /* The chunk partials of one item, merged in chunk order, then its output rows. */
@@ -97,17 +166,18 @@ sattn_status sattn_attention_decode_run(const struct sattn_exec *x, const struct
     pl.rows = pl.group * p->q_len;
     pl.chunks = p->kv_len ? sattn_div_up(p->kv_len, DECODE_CHUNK_KEYS) : 1;
     pl.items = p->batch * p->kv_heads;
-    const size_t units = pl.items * pl.chunks;
-    if (units == 0) return SATTN_OK;
-    const int threads = (size_t)x->threads > units ? (int)units : x->threads;
+    pl.heads_per_unit = heads_per_unit(p);
+    const size_t hpu = pl.heads_per_unit;
+    if (pl.items == 0) return SATTN_OK;
 
-    /* Items go in waves whose partials fit partial_floats_max, so memory does not grow with the
-     * batch; a wave only bounds memory, every item's merge order is the same in any wave. */
+    /* Items go in waves (whole units) whose partials fit partial_floats_max, so memory does not grow
+     * with the batch; a wave only bounds memory, every item's merge order is the same in any wave. */
     const size_t stride = partial_floats(p, &pl), item_floats = pl.chunks * stride;
-    const size_t wave = sattn_max(1, sattn_min(pl.items, partial_floats_max / item_floats));
-    const size_t unit_floats = s_floats(&pl) + (p->q_type != SATTN_DTYPE_F32 ? pl.rows * p->head_dim : 0);
-    const size_t merge_floats = stride;
-    const size_t per_thread = unit_floats > merge_floats ? unit_floats : merge_floats;
+    const size_t wave = sattn_max(1, sattn_min(pl.items, partial_floats_max / item_floats) / hpu) * hpu;
+    const size_t unit_floats = hpu * head_scratch_floats(p, &pl);
+    const size_t per_thread = unit_floats > stride ? unit_floats : stride;
+    const size_t max_units = sattn_div_up(wave, hpu) * pl.chunks;
+    const int threads = (size_t)x->threads > max_units ? (int)max_units : x->threads;
     float *mem = sattn_alloc((wave * item_floats + per_thread * (size_t)threads) * sizeof(float));
     if (!mem) return SATTN_E_NOMEM;
     float *partials = mem, *scratch = mem + wave * item_floats;
@@ -115,10 +185,10 @@ sattn_status sattn_attention_decode_run(const struct sattn_exec *x, const struct
     {
         float *w = scratch + per_thread * (size_t)sattn_thread_id();
         for (size_t first = 0; first < pl.items; first += wave) {
-            const size_t n_items = sattn_min(wave, pl.items - first), first_unit = first * pl.chunks;
+            const size_t n_items = sattn_min(wave, pl.items - first), first_unit = first / hpu * pl.chunks;
 #pragma omp for schedule(dynamic, 1)
-            for (size_t unit = first_unit; unit < first_unit + n_items * pl.chunks; unit++)
-                run_unit(x, p, &pl, unit, w, partials + (unit - first_unit) * stride);
+            for (size_t unit = first_unit; unit < first_unit + n_items / hpu * pl.chunks; unit++)
+                run_unit(x, p, &pl, unit, w, partials, first);
 #pragma omp for schedule(static)
             for (size_t item = first; item < first + n_items; item++)
                 merge_item(x, p, &pl, item, partials + (item - first) * item_floats, w);

@@ -21,8 +21,8 @@ SATTN_TO_F32_UKERNEL(SATTN_TMPL_FN(to_f32, avx2)) {
 }
 
 #if SATTN_TMPL_QUANT
-/* One group of 8k floats: its scale (NaN when it holds a NaN or Inf), then q. */
-static float quantize_group(size_t n, const float *x, sattn_elem_t *out, size_t e0) {
+/* The scale of one group of 8k floats (NaN when it holds a NaN or Inf). */
+static inline float group_scale(size_t n, const float *x) {
     const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF)), big = _mm256_set1_ps(3.40282347e38f);
     __m256 amax = _mm256_setzero_ps(), bad = _mm256_setzero_ps();
     for (size_t c = 0; c < n; c += 8) {
@@ -30,7 +30,12 @@ static float quantize_group(size_t n, const float *x, sattn_elem_t *out, size_t 
         bad = _mm256_or_ps(bad, _mm256_cmp_ps(a, big, _CMP_NLE_UQ)); /* NaN or Inf */
         amax = _mm256_max_ps(amax, a);
     }
-    const float scale = _mm256_movemask_ps(bad) ? NAN : sattn_avx2_hmax(amax) / (float)SATTN_TMPL_QMAX;
+    return _mm256_movemask_ps(bad) ? NAN : sattn_avx2_hmax(amax) / (float)SATTN_TMPL_QMAX;
+}
+
+/* q of one group of 8k floats with its scale, stored from element e0 of the row. */
+static inline void quantize_group(size_t n, const float *x, float scale, sattn_elem_t *out, size_t e0) {
+    const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
     const int usable = scale > 0.0f && scale <= 3.40282347e38f;
     const __m256 vs = _mm256_set1_ps(scale), half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
     const __m256 sign = _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u));
@@ -57,7 +62,6 @@ static float quantize_group(size_t n, const float *x, sattn_elem_t *out, size_t 
         memcpy(out + (e0 + c) / 2, &word, sizeof word);
 #endif
     }
-    return scale;
 }
 #endif
 
@@ -68,7 +72,10 @@ SATTN_FROM_F32_UKERNEL(SATTN_TMPL_FN(from_f32, avx2)) {
         SATTN_TMPL_FN(from_f32, scalar)(n, src, dst, group, scales);
         return;
     }
-    for (size_t g = 0; g * group < n; g++) scales[g] = quantize_group(group, src + g * group, out, g * group);
+    /* Every scale of the row first, so their divisions overlap instead of waiting on each other. */
+    const size_t groups = n / group;
+    for (size_t g = 0; g < groups; g++) scales[g] = group_scale(group, src + g * group);
+    for (size_t g = 0; g < groups; g++) quantize_group(group, src + g * group, scales[g], out, g * group);
 #elif SATTN_TMPL_IS_F32
     (void)group, (void)scales;
     memcpy(out, src, n * sizeof *src);

@@ -187,6 +187,35 @@ static void fuzz_attention(reader *r) {
     if (features & 16) d.lse = lse = guarded(nl), lse_ref = guarded(nl);
     float *q = random_floats(r, nq), *k = random_floats(r, nk), *v = random_floats(r, nv);
     float *out = guarded(no), *ref = guarded(no);
+    /* Element types: K and V any of the five (or an unknown value), quantised ones with or without
+     * scales; Q and O F32/F16/BF16 or a type they cannot have; a group that may not divide the dims. The
+     * 16-bit tensors hold the drawn floats converted, the integer ones their bytes as they are. */
+    float *k_scales = NULL, *v_scales = NULL;
+    const unsigned types = huge ? 0 : byte(r);
+    if (types & 1) {
+        d.q_type = (sattn_dtype)(byte(r) % 4), d.o_type = (sattn_dtype)(byte(r) % 4);
+        d.k_type = (sattn_dtype)(byte(r) % 6), d.v_type = (sattn_dtype)(byte(r) % 6);
+        d.kv_group = upto(r, 4);
+        const size_t ns = (d.batch ? d.batch : 1) * (kvh ? kvh : 1) * (d.kv_len ? d.kv_len : 1) *
+                          (d.head_dim > dv ? d.head_dim : dv);
+        if (!(types & 2)) d.k_scales = k_scales = random_floats(r, ns);
+        if (!(types & 4)) d.v_scales = v_scales = random_floats(r, ns);
+        for (size_t i = 0; i < ns; i++) { /* int8 values times these stay near the drawn floats' range */
+            if (k_scales) k_scales[i] *= 1.0f / 64;
+            if (v_scales) v_scales[i] *= 1.0f / 64;
+        }
+        float *const tensors[3] = {q, k, v};
+        const sattn_dtype kinds[3] = {d.q_type, d.k_type, d.v_type};
+        const size_t sizes[3] = {nq, nk, nv};
+        for (int t = 0; t < 3; t++)
+            if (kinds[t] == SATTN_DTYPE_F16 || kinds[t] == SATTN_DTYPE_BF16) {
+                uint16_t *h = malloc(sizes[t] * sizeof *h + 1);
+                require(sattn_convert(SATTN_DTYPE_F32, kinds[t], sizes[t], tensors[t], h) == SATTN_OK, "convert");
+                memcpy(tensors[t], h, sizes[t] * sizeof *h);
+                free(h);
+            }
+    }
+    const int float_out = d.o_type == SATTN_DTYPE_F32;
     const unsigned nulls = byte(r) % 16;
     const float *qa = nulls == 1 ? NULL : q, *ka = nulls == 2 ? NULL : k, *va = nulls == 3 ? NULL : v;
     float *oa = nulls == 4 ? NULL : out;
@@ -207,8 +236,10 @@ static void fuzz_attention(reader *r) {
     } else {
         canaries_intact(out, no);
         if (lse && nl) canaries_intact(lse, nl);
-        /* Every element outside the rows keeps its sentinel (padded and tokens-major layouts have gaps). */
+        /* Every element outside the rows keeps its sentinel (padded and tokens-major layouts have gaps);
+         * a 16-bit output is compared by its status only. */
         unsigned char *row = calloc(no ? no : 1, 1);
+        if (!float_out) memset(row, 1, no ? no : 1);
         for (size_t b = 0; b < d.batch; b++)
             for (size_t h = 0; h < d.heads; h++)
                 for (size_t i = 0; i < d.q_len; i++)
@@ -218,14 +249,14 @@ static void fuzz_attention(reader *r) {
         require(sattn_set_isa(SATTN_ISA_SCALAR) == SATTN_OK, "set_isa scalar");
         d.lse = lse_ref;
         require(sattn_attention(&d, qa, ka, va, ref) == SATTN_OK, "the scalar path disagrees on the status");
-        if (!r->specials) {
+        if (!r->specials && float_out) {
             for (size_t i = 0; i < no; i++) require(close_to(out[i], ref[i], 1e-3), "attention differs from the scalar path");
             for (size_t i = 0; lse && i < nl; i++)
                 require(close_to(lse[i], lse_ref[i], 1e-3) || lse[i] == lse_ref[i], "lse differs from the scalar path");
         }
     }
     release(q), release(k), release(v), release(out), release(ref), release(bias);
-    release(slopes), release(sinks), release(lse), release(lse_ref);
+    release(slopes), release(sinks), release(lse), release(lse_ref), release(k_scales), release(v_scales);
 }
 
 /* sattn_attention_merge: 1..4 parts, small rows and dims, padded rows, in place or not, NULL lse,
