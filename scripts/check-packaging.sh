@@ -43,11 +43,12 @@ ninja -C "$work/sub/build" >/dev/null
 "$work/sub/build/consumer"
 passed=$((passed + 1))
 
-# 3. Without meson: sattn_config.h written by hand from its template, then one compiler command per
-#    folder, each folder with its own flags only; -DSATTN_TMPL_TYPE=0 instantiates the *_tmpl.c
-#    kernels for f32 (the README's "Vendoring into an engine").
+# 3. Without meson: sattn_config.h written by hand from its template, then compiler commands per
+#    folder, each folder with its own flags only; a folder's *_tmpl.c kernels are compiled once per
+#    element type with -DSATTN_TMPL_TYPE=0..4 (f32, f16, bf16, i8, i4), the AVX2 f16 one with -mf16c
+#    (the README's "Vendoring into an engine").
 cpu=$(uname -m)
-mkdir -p "$work/vendor/core" "$work/vendor/isa" "$work/vendor/config"
+mkdir -p "$work/vendor/config"
 have_avx2=0 have_neon=0 isa_flags=() isa_dir=""
 case $cpu in
     x86_64) have_avx2=1 isa_dir=avx2 isa_flags=(-mavx2 -mfma) ;;
@@ -56,11 +57,26 @@ esac
 sed -e "s/@SATTN_HAVE_AVX2@/$have_avx2/" -e "s/@SATTN_HAVE_NEON@/$have_neon/" -e "s/@SATTN_HAVE_AVX512@/0/" \
     -e "s/@SATTN_HAVE_HWLOC@/0/" "$root/src/sattn_config.h.in" >"$work/vendor/config/sattn_config.h"
 inc=(-I "$root/include" -I "$work/vendor/config")
-(cd "$work/vendor/core" && cc -O2 -std=c11 -fPIC -fopenmp "${inc[@]}" -DSATTN_TMPL_TYPE=0 -c "$root"/src/*.c "$root"/src/scalar/*.c)
-if [[ -n $isa_dir ]]; then
-    (cd "$work/vendor/isa" && cc -O2 -std=c11 -fPIC "${isa_flags[@]}" "${inc[@]}" -DSATTN_TMPL_TYPE=0 -c "$root/src/$isa_dir"/*.c)
-fi
-ar rcs "$work/vendor/libsattn.a" "$work"/vendor/core/*.o $(ls "$work"/vendor/isa/*.o 2>/dev/null)
+# folder, flags...: its plain sources once, its templates once per type, each in an output folder of its own.
+compile_folder() {
+    local dir=$1
+    shift
+    local plain=() tmpl=()
+    for f in "$root/src/$dir"/*.c; do [[ $f == *_tmpl.c ]] && tmpl+=("$f") || plain+=("$f"); done
+    mkdir -p "$work/vendor/$dir"
+    (cd "$work/vendor/$dir" && cc -O2 -std=c11 -fPIC "$@" "${inc[@]}" -c "${plain[@]}")
+    for t in 0 1 2 3 4; do
+        local extra=()
+        [[ $dir == avx2 && $t == 1 ]] && extra=(-mf16c)
+        mkdir -p "$work/vendor/$dir-$t"
+        (cd "$work/vendor/$dir-$t" && cc -O2 -std=c11 -fPIC "$@" "${extra[@]}" "${inc[@]}" -DSATTN_TMPL_TYPE=$t -c "${tmpl[@]}")
+    done
+}
+mkdir -p "$work/vendor/core"
+(cd "$work/vendor/core" && cc -O2 -std=c11 -fPIC -fopenmp "${inc[@]}" -c "$root"/src/*.c)
+compile_folder scalar
+[[ -n $isa_dir ]] && compile_folder "$isa_dir" "${isa_flags[@]}"
+ar rcs "$work/vendor/libsattn.a" $(find "$work/vendor" -name '*.o')
 cc -std=c11 -I "$root/include" "$consumer" "$work/vendor/libsattn.a" -fopenmp -lm -lpthread -o "$work/consumer_vendored"
 "$work/consumer_vendored"
 passed=$((passed + 1))

@@ -86,6 +86,40 @@ ALWAYS_INLINE void qk_rows(const int TWO, size_t n, size_t d, const float *q0, c
     }
 }
 
+/* Four rows (a GQA group) x two keys: each K vector is converted once for four FMAs, where two
+ * passes of qk_rows would convert it twice; 8 accumulators, 4 query vectors and the key fit the 16
+ * registers. */
+static void qk_rows4(size_t n, size_t d, const float *q, size_t ldq, const void *k, size_t ldk,
+                     const struct sattn_scales *sc, __m128 vscale, float *s, size_t lds) {
+    const float *q0 = q, *q1 = q + ldq, *q2 = q + 2 * ldq, *q3 = q + 3 * ldq;
+    const size_t g = SATTN_TMPL_QUANT ? sc->group : 0;
+    for (size_t j = 0; j < n; j += 2) {
+        const size_t nj = n - j < 2 ? n - j : 2;
+        const sattn_elem_t *k0 = KEY_ROW(k, 0), *k1 = KEY_ROW(k, 1);
+        const float *ks0 = KEY_SCALES(0), *ks1 = KEY_SCALES(1);
+        if (j % 4 == 0 && j + PREFETCH_KEYS < n)
+            sattn_prefetch_rows(SATTN_TMPL_ROW(k, j + PREFETCH_KEYS, ldk), ROW_BYTES(ldk), ROW_BYTES(d));
+        __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        for (size_t c = 0; c < d; c += 8) {
+            const size_t w = d - c;
+            const __m256 x0 = load_part(q0 + c, w), x1 = load_part(q1 + c, w);
+            const __m256 x2 = load_part(q2 + c, w), x3 = load_part(q3 + c, w);
+            __m256 y = sattn_avx2_load_elems(k0, c, w, ks0, g);
+            a00 = _mm256_fmadd_ps(x0, y, a00), a10 = _mm256_fmadd_ps(x1, y, a10);
+            a20 = _mm256_fmadd_ps(x2, y, a20), a30 = _mm256_fmadd_ps(x3, y, a30);
+            y = sattn_avx2_load_elems(k1, c, w, ks1, g);
+            a01 = _mm256_fmadd_ps(x0, y, a01), a11 = _mm256_fmadd_ps(x1, y, a11);
+            a21 = _mm256_fmadd_ps(x2, y, a21), a31 = _mm256_fmadd_ps(x3, y, a31);
+        }
+        /* Row r's two dots are lanes 0 and 1 of sum4(a_r0, a_r1, ...); rows 0-1 and 2-3 share a tree. */
+        const __m128 r01 = _mm_mul_ps(vscale, sum4(a00, a01, a10, a11)), r23 = _mm_mul_ps(vscale, sum4(a20, a21, a30, a31));
+        float t[8];
+        _mm_storeu_ps(t, r01), _mm_storeu_ps(t + 4, r23);
+        for (size_t r = 0; r < 4; r++)
+            for (size_t u = 0; u < nj; u++) s[r * lds + j + u] = t[2 * r + u];
+    }
+}
+
 #if SATTN_TMPL_QUANT
 /* I8/I4 with groups of whole vectors and no d tail: each group's four key scales are broadcast once
  * and the loops carry no edge tests (the general loop above spent most of its time on them). */
@@ -128,6 +162,7 @@ ALWAYS_INLINE void qk_rows_quant(const int TWO, size_t n, size_t d, const float 
 SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_dot, avx2)) {
     const __m128 vscale = _mm_set1_ps(params->scale);
     size_t r = 0;
+    for (; r + 4 <= rows; r += 4) qk_rows4(n, d, q + r * ldq, ldq, k, ldk, &params->kv, vscale, s + r * lds, lds);
 #if SATTN_TMPL_QUANT
     if (params->kv.group % 8 == 0 && d % 8 == 0) {
         for (; r + 2 <= rows; r += 2)
