@@ -13,8 +13,6 @@
 #include "avx2.h"
 #include "elems.h"
 
-/* 4 KiB ahead for d = 128 in any type: 8 f32 keys, 16 f16, 32 int8, 64 int4. */
-#define PREFETCH_KEYS (8 * 32 / SATTN_TMPL_BITS)
 
 static inline __m256 load_part(const float *x, size_t n) {
     return n >= 8 ? _mm256_loadu_ps(x) : _mm256_maskload_ps(x, sattn_avx2_tail_mask(n));
@@ -50,9 +48,10 @@ static inline void store4(float *s, __m128 v, size_t n) {
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
 /* Row t of the four keys from j (rows past n repeat the last key) and its scales. */
-#define KEY_ROW(x, t) SATTN_TMPL_ROW(x, j + (t < nj ? t : nj - 1), ld##x)
-#define KEY_SCALES(t) (SATTN_TMPL_QUANT ? sc->at + (j + (t < nj ? t : nj - 1)) * sc->ld : NULL)
-#define ROW_BYTES(ld) ((ld) * SATTN_TMPL_BITS / 8)
+#define PREFETCH_KEYS SATTN_TMPL_PREFETCH_KEYS
+#define KEY_ROW(x, t) SATTN_TMPL_KEY(x, ld##x, j, t, nj)
+#define KEY_SCALES(t) SATTN_TMPL_KEY_SCALES(sc, j, t, nj)
+#define ROW_BYTES SATTN_TMPL_ROW_BYTES
 
 ALWAYS_INLINE void qk_rows(const int TWO, size_t n, size_t d, const float *q0, const float *q1, const void *k,
                            size_t ldk, const struct sattn_scales *sc, __m128 vscale, float *s0, float *s1) {

@@ -7,11 +7,10 @@
 #include "elems.h"
 #include "neon.h"
 
-/* 4 KiB ahead for d = 128 in any type, as AVX2. */
-#define PREFETCH_KEYS (8 * 32 / SATTN_TMPL_BITS)
-#define KEY_ROW(x, t) SATTN_TMPL_ROW(x, j + (t < nj ? t : nj - 1), ld##x)
-#define KEY_SCALES(t) (SATTN_TMPL_QUANT ? sc->at + (j + (t < nj ? t : nj - 1)) * sc->ld : NULL)
-#define ROW_BYTES(ld) ((ld) * SATTN_TMPL_BITS / 8)
+#define PREFETCH_KEYS SATTN_TMPL_PREFETCH_KEYS
+#define KEY_ROW(x, t) SATTN_TMPL_KEY(x, ld##x, j, t, nj)
+#define KEY_SCALES(t) SATTN_TMPL_KEY_SCALES(sc, j, t, nj)
+#define ROW_BYTES SATTN_TMPL_ROW_BYTES
 
 static inline float32x4_t load_part(const float *x, size_t n) {
     return n >= 4 ? vld1q_f32(x) : sattn_neon_load_tail(x, n, 0.0f);
