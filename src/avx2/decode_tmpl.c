@@ -122,9 +122,9 @@ static void qk_rows4(size_t n, size_t d, const float *q, size_t ldq, const void 
 #if SATTN_TMPL_QUANT
 /* I8/I4 with groups of whole vectors and no d tail: each group's four key scales are broadcast once
  * and the loops carry no edge tests (the general loop above spent most of its time on them). */
-ALWAYS_INLINE void qk_rows_quant(const int TWO, size_t n, size_t d, const float *q0, const float *q1, const void *k,
-                                 size_t ldk, const struct sattn_scales *sc, __m128 vscale, float *s0, float *s1) {
-    const size_t group = sc->group;
+ALWAYS_INLINE void qk_rows_quant(const int TWO, const size_t group, size_t n, size_t d, const float *q0,
+                                 const float *q1, const void *k, size_t ldk, const struct sattn_scales *sc,
+                                 __m128 vscale, float *s0, float *s1) {
     for (size_t j = 0; j < n; j += 4) {
         const size_t nj = n - j < 4 ? n - j : 4;
         const sattn_elem_t *k0 = KEY_ROW(k, 0), *k1 = KEY_ROW(k, 1), *k2 = KEY_ROW(k, 2), *k3 = KEY_ROW(k, 3);
@@ -136,6 +136,19 @@ ALWAYS_INLINE void qk_rows_quant(const int TWO, size_t n, size_t d, const float 
         for (size_t c0 = 0, gi = 0; c0 < d; c0 += group, gi++) {
             const __m256 f0 = _mm256_broadcast_ss(ks0 + gi), f1 = _mm256_broadcast_ss(ks1 + gi);
             const __m256 f2 = _mm256_broadcast_ss(ks2 + gi), f3 = _mm256_broadcast_ss(ks3 + gi);
+            if (!TWO) { /* one row: the group's dot on the integers, scaled once at its end */
+                __m256 g0 = _mm256_setzero_ps(), g1 = g0, g2 = g0, g3 = g0;
+                for (size_t c = c0; c < c0 + group; c += 8) {
+                    const __m256 x0 = _mm256_loadu_ps(q0 + c);
+                    g0 = _mm256_fmadd_ps(x0, sattn_avx2_load_quant(k0, c), g0);
+                    g1 = _mm256_fmadd_ps(x0, sattn_avx2_load_quant(k1, c), g1);
+                    g2 = _mm256_fmadd_ps(x0, sattn_avx2_load_quant(k2, c), g2);
+                    g3 = _mm256_fmadd_ps(x0, sattn_avx2_load_quant(k3, c), g3);
+                }
+                a00 = _mm256_fmadd_ps(g0, f0, a00), a01 = _mm256_fmadd_ps(g1, f1, a01);
+                a02 = _mm256_fmadd_ps(g2, f2, a02), a03 = _mm256_fmadd_ps(g3, f3, a03);
+                continue;
+            }
             for (size_t c = c0; c < c0 + group; c += 8) {
                 const __m256 x0 = _mm256_loadu_ps(q0 + c), x1 = TWO ? _mm256_loadu_ps(q1 + c) : x0;
                 __m256 y = _mm256_mul_ps(sattn_avx2_load_quant(k0, c), f0);
@@ -163,11 +176,16 @@ SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_dot, avx2)) {
     size_t r = 0;
     for (; r + 4 <= rows; r += 4) qk_rows4(n, d, q + r * ldq, ldq, k, ldk, &params->kv, vscale, s + r * lds, lds);
 #if SATTN_TMPL_QUANT
-    if (params->kv.group % 8 == 0 && d % 8 == 0) {
+    const size_t group = params->kv.group;
+    if (group % 8 == 0 && d % 8 == 0) {
         for (; r + 2 <= rows; r += 2)
-            qk_rows_quant(1, n, d, q + r * ldq, q + (r + 1) * ldq, k, ldk, &params->kv, vscale, s + r * lds,
+            qk_rows_quant(1, group, n, d, q + r * ldq, q + (r + 1) * ldq, k, ldk, &params->kv, vscale, s + r * lds,
                           s + (r + 1) * lds);
-        if (r < rows) qk_rows_quant(0, n, d, q + r * ldq, NULL, k, ldk, &params->kv, vscale, s + r * lds, NULL);
+        /* One row, the common group of 32 as a constant: its group loop unrolls. */
+        if (r < rows && group == 32)
+            qk_rows_quant(0, 32, n, d, q + r * ldq, NULL, k, ldk, &params->kv, vscale, s + r * lds, NULL);
+        else if (r < rows)
+            qk_rows_quant(0, group, n, d, q + r * ldq, NULL, k, ldk, &params->kv, vscale, s + r * lds, NULL);
         return;
     }
 #endif
@@ -207,6 +225,35 @@ ALWAYS_INLINE void pv_rows(const int TWO, size_t n, size_t dv, const float *p0, 
                 x1 = _mm256_fmadd_ps(w10, y0, x1), x1 = _mm256_fmadd_ps(w11, y1, x1);
                 x1 = _mm256_fmadd_ps(w12, y2, x1), x1 = _mm256_fmadd_ps(w13, y3, x1);
                 store_part(c1 + c, w, x1);
+            }
+        }
+    }
+}
+
+/* Four rows (a GQA group) x two keys: each V vector is converted once for four rows' FMAs (two
+ * passes of pv_rows would convert it twice); each row's accumulator takes its two keys in order. */
+static void pv_rows4(size_t n, size_t dv, const float *p, size_t ldp, const void *v, size_t ldv,
+                     const struct sattn_scales *sc, float *acc, size_t ldacc) {
+    const size_t g = SATTN_TMPL_QUANT ? sc->group : 0;
+    for (size_t j = 0; j < n; j += 2) {
+        const size_t nj = n - j < 2 ? n - j : 2;
+        const sattn_elem_t *v0 = KEY_ROW(v, 0), *v1 = KEY_ROW(v, 1);
+        const float *e0 = KEY_SCALES(0), *e1 = KEY_SCALES(1);
+        __m256 w[4][2];
+        for (size_t r = 0; r < 4; r++) {
+            w[r][0] = _mm256_set1_ps(p[r * ldp + j]);
+            w[r][1] = _mm256_set1_ps(nj > 1 ? p[r * ldp + j + 1] : 0.0f); /* a missing key weighs 0 */
+        }
+        if (j % 4 == 0 && j + PREFETCH_KEYS < n)
+            sattn_prefetch_rows(SATTN_TMPL_ROW(v, j + PREFETCH_KEYS, ldv), ROW_BYTES(ldv), ROW_BYTES(dv));
+        for (size_t c = 0; c < dv; c += 8) {
+            const size_t wd = dv - c;
+            const __m256 y0 = sattn_avx2_load_elems(v0, c, wd, e0, g), y1 = sattn_avx2_load_elems(v1, c, wd, e1, g);
+            for (size_t r = 0; r < 4; r++) {
+                float *a = acc + r * ldacc + c;
+                __m256 x = load_part(a, wd);
+                x = _mm256_fmadd_ps(w[r][0], y0, x), x = _mm256_fmadd_ps(w[r][1], y1, x);
+                store_part(a, wd, x);
             }
         }
     }
@@ -254,7 +301,14 @@ ALWAYS_INLINE void pv_rows_quant(const int TWO, size_t n, size_t dv, const float
 SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_accumulate, avx2)) {
     size_t r = 0;
 #if SATTN_TMPL_QUANT
-    if (params->kv.group % 8 == 0 && dv % 8 == 0) {
+    const int quant_fast = params->kv.group % 8 == 0 && dv % 8 == 0;
+#else
+    const int quant_fast = 0;
+#endif
+    if (!quant_fast)
+        for (; r + 4 <= rows; r += 4) pv_rows4(n, dv, p + r * ldp, ldp, v, ldv, &params->kv, acc + r * ldacc, ldacc);
+#if SATTN_TMPL_QUANT
+    if (quant_fast) {
         for (; r + 2 <= rows; r += 2)
             pv_rows_quant(1, n, dv, p + r * ldp, p + (r + 1) * ldp, v, ldv, &params->kv, acc + r * ldacc,
                           acc + (r + 1) * ldacc);
