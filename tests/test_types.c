@@ -299,7 +299,8 @@ static void run_type_case(const tcase *c, uint64_t seed, int check_threads) {
     free(ksc), free(vsc), free(ksct), free(vsct), free(o_dense), free(o_tok), free(got), free(ref), free(tol);
 }
 
-/* Every K/V type with decode (1..16 rows per K/V head: GQA 4 times 1..4 queries) and prefill shapes,
+/* Every K/V type with decode (4, 8, 16 rows per K/V head: GQA 4 times 1, 2, 4 queries; the mixed cases
+ * add 1, 2, 6, 8 and 12) and prefill shapes,
  * the head dims engines ask for, groups that split vectors and ones that do not. */
 static void test_attention_types(void **state) {
     (void)state;
@@ -329,6 +330,10 @@ static void test_attention_types(void **state) {
             {8, 8, 1, 600, 64, 0, SATTN_DTYPE_BF16, SATTN_DTYPE_I4, SATTN_DTYPE_BF16, SATTN_DTYPE_BF16, 16},
             {4, 2, 50, 200, 80, 1, SATTN_DTYPE_F16, SATTN_DTYPE_I8, SATTN_DTYPE_I4, SATTN_DTYPE_F16, 16},
             {4, 1, 20, 130, 128, 1, SATTN_DTYPE_BF16, SATTN_DTYPE_BF16, SATTN_DTYPE_F32, SATTN_DTYPE_F32, 0},
+            /* 2, 6 and 12 rows per K/V head: the row counts between the loops above */
+            {8, 4, 1, 700, 64, 0, SATTN_DTYPE_F32, SATTN_DTYPE_I8, SATTN_DTYPE_I8, SATTN_DTYPE_F32, 32},
+            {8, 4, 3, 700, 64, 1, SATTN_DTYPE_F32, SATTN_DTYPE_F16, SATTN_DTYPE_I4, SATTN_DTYPE_F32, 0},
+            {8, 2, 3, 700, 112, 1, SATTN_DTYPE_F32, SATTN_DTYPE_BF16, SATTN_DTYPE_I8, SATTN_DTYPE_F32, 16},
         };
         for (size_t i = 0; i < sizeof mixed / sizeof mixed[0]; i++) run_type_case(&mixed[i], seed++, 1);
     }
