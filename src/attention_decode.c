@@ -8,7 +8,7 @@
  * alone — so one head's keys are spread over all threads. The partials of an item are then
  * merged in chunk order. All of the row algebra is attention_rows.c's.
  *
- * In a tokens-major cache a unit covers all K/V heads of its batch (heads_per_unit below).
+ * In a tokens-major cache a unit covers the K/V heads of its batch (up to 64; heads_per_unit below).
  *
  * Determinism: chunk boundaries are multiples of DECODE_CHUNK_KEYS, fixed by the shape alone,
  * and the merge order is fixed, so the result is the same bits for any thread count. */
@@ -25,6 +25,8 @@
  * 0.31 of the read bandwidth walking one head at a time, 1.09 / 0.90 / 0.69 / 0.60 / 0.68 with
  * 4 / 8 / 16 / 64 / 128 keys per step. */
 #define INTERLEAVED_KEYS 4
+/* At most this many K/V heads per unit (scratch and the unit's bookkeeping grow with it). */
+#define INTERLEAVED_MAX_HEADS 64
 
 struct decode_plan {
     size_t group, rows, chunks, items;
@@ -57,7 +59,10 @@ static size_t head_scratch_floats(const struct sattn_attention_problem *p, const
  * compute each logit and each key's update the same way in both walks, so the bits match. */
 static size_t heads_per_unit(const struct sattn_attention_problem *p) {
     const int interleaved = p->kv_heads > 1 && p->ks.head < p->ks.seq && p->vs.head < p->vs.seq;
-    return interleaved ? p->kv_heads : 1;
+    if (!interleaved) return 1;
+    size_t h = sattn_min(p->kv_heads, INTERLEAVED_MAX_HEADS); /* a divisor, so no unit spans two batches */
+    while (p->kv_heads % h) h--;
+    return h;
 }
 
 /* One item's part of a unit. */
@@ -99,13 +104,13 @@ static void pv_keys(const struct sattn_exec *x, const struct sattn_attention_pro
                                           w->st.acc, p->v_head_dim, &vp);
 }
 
-/* Unit `unit`: the chunk of keys of its items (heads_per_unit consecutive ones, one batch); item
- * it's partial goes to partial_of(it). */
+/* Unit `unit`: one chunk of keys of its items (heads_per_unit consecutive ones of one batch), each
+ * item's partial at its (item, chunk) place among the wave's partials. */
 static void run_unit(const struct sattn_exec *x, const struct sattn_attention_problem *p, const struct decode_plan *pl,
                      size_t unit, float *scratch, float *partials, size_t first_item) {
     const size_t hpu = pl->heads_per_unit, chunk = unit % pl->chunks, it0 = unit / pl->chunks * hpu;
     const size_t d = p->head_dim, dv = p->v_head_dim, stride = partial_floats(p, pl);
-    struct item_work w[hpu > 0 ? hpu : 1];
+    struct item_work w[INTERLEAVED_MAX_HEADS];
     for (size_t t = 0; t < hpu; t++) {
         const size_t item = it0 + t;
         w[t].rb = item_rows(p, pl, item);

@@ -334,6 +334,8 @@ static void test_attention_types(void **state) {
             {8, 4, 1, 700, 64, 0, SATTN_DTYPE_F32, SATTN_DTYPE_I8, SATTN_DTYPE_I8, SATTN_DTYPE_F32, 32},
             {8, 4, 3, 700, 64, 1, SATTN_DTYPE_F32, SATTN_DTYPE_F16, SATTN_DTYPE_I4, SATTN_DTYPE_F32, 0},
             {8, 2, 3, 700, 112, 1, SATTN_DTYPE_F32, SATTN_DTYPE_BF16, SATTN_DTYPE_I8, SATTN_DTYPE_F32, 16},
+            /* more K/V heads than one decode unit walks together (96: units of 48) */
+            {96, 96, 1, 40, 32, 0, SATTN_DTYPE_F32, SATTN_DTYPE_F16, SATTN_DTYPE_F16, SATTN_DTYPE_F32, 0},
         };
         for (size_t i = 0; i < sizeof mixed / sizeof mixed[0]; i++) run_type_case(&mixed[i], seed++, 1);
     }
