@@ -127,11 +127,11 @@ static void run_item(const struct sattn_exec *x, const struct sattn_attention_pr
         /* V rows before the item's first visible key are neither packed nor multiplied (by zero). A
          * column block of V starts at column c, so its scales are the row's from group c / group. */
         const size_t v0 = (size_t)keys.lo > j0 ? (size_t)keys.lo - j0 : 0, nv = nk - v0;
+        struct sattn_scales v_sc = sattn_kv_scales(p->v_scales, p->vss, p->v_group, b, g, j0 + v0, 0);
         for (size_t c = 0; c < dv; c += NR) {
-            struct sattn_scales sc = sattn_kv_scales(p->v_scales, p->vss, p->v_group, b, g, j0 + v0, 0);
-            sc.col0 = c;
+            v_sc.col0 = c;
             tile->pack_b[p->v_type](NR, sattn_min(NR, dv - c), nv,
-                                    sattn_elem_addr(vg, p->v_type, (j0 + v0) * p->vs.seq + c), p->vs.seq, 1, &sc,
+                                    sattn_elem_addr(vg, p->v_type, (j0 + v0) * p->vs.seq + c), p->vs.seq, 1, &v_sc,
                                     w->v_packed + c * nv);
         }
 

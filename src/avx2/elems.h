@@ -21,6 +21,22 @@ static inline __m256 sattn_avx2_scales8(const float *srow, size_t c, size_t grou
     return _mm256_loadu_ps(s);
 }
 
+/* The unscaled values of 8 I8/I4 elements from column c (load_elems scales them; the quantised
+ * decode loops fold the scale in elsewhere). I4: the 8 nibbles of one 32-bit word, lane t shifting
+ * its nibble to the top, then an arithmetic shift bringing it back sign-extended. */
+#if SATTN_TMPL_QUANT
+static inline __m256 sattn_avx2_load_quant(const sattn_elem_t *row, size_t c) {
+#if SATTN_TMPL_IS_I8
+    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(row + c))));
+#else
+    int32_t word;
+    memcpy(&word, row + c / 2, sizeof word);
+    const __m256i top = _mm256_sllv_epi32(_mm256_set1_epi32(word), _mm256_setr_epi32(28, 24, 20, 16, 12, 8, 4, 0));
+    return _mm256_cvtepi32_ps(_mm256_srai_epi32(top, 28));
+#endif
+}
+#endif
+
 /* Elements c..c+min(w, 8) of a row (c a multiple of 8, so even for I4) as floats, lanes past w
  * zero; srow: the row's scales (I8/I4). */
 static inline __m256 sattn_avx2_load_elems(const sattn_elem_t *row, size_t c, size_t w, const float *srow,
@@ -44,31 +60,9 @@ static inline __m256 sattn_avx2_load_elems(const sattn_elem_t *row, size_t c, si
     (void)srow, (void)group;
     const __m256i h = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(row + c)));
     return _mm256_castsi256_ps(_mm256_slli_epi32(h, 16));
-#elif SATTN_TMPL_IS_I8
-    const __m256i q = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(row + c)));
-    return _mm256_mul_ps(_mm256_cvtepi32_ps(q), sattn_avx2_scales8(srow, c, group));
-#elif SATTN_TMPL_IS_I4
-    /* The 8 nibbles of one 32-bit word: lane t shifts its nibble to the top, then an arithmetic
-     * shift brings it back sign-extended. */
-    int32_t word;
-    memcpy(&word, row + c / 2, sizeof word);
-    const __m256i top = _mm256_sllv_epi32(_mm256_set1_epi32(word), _mm256_setr_epi32(28, 24, 20, 16, 12, 8, 4, 0));
-    return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_srai_epi32(top, 28)), sattn_avx2_scales8(srow, c, group));
+#else /* I8, I4: the integers, times the scales */
+    return _mm256_mul_ps(sattn_avx2_load_quant(row, c), sattn_avx2_scales8(srow, c, group));
 #endif
 }
-
-/* The unscaled values of 8 I8/I4 elements (the caller folds the scale in elsewhere). */
-#if SATTN_TMPL_QUANT
-static inline __m256 sattn_avx2_load_quant(const sattn_elem_t *row, size_t c) {
-#if SATTN_TMPL_IS_I8
-    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(row + c))));
-#else
-    int32_t word;
-    memcpy(&word, row + c / 2, sizeof word);
-    const __m256i top = _mm256_sllv_epi32(_mm256_set1_epi32(word), _mm256_setr_epi32(28, 24, 20, 16, 12, 8, 4, 0));
-    return _mm256_cvtepi32_ps(_mm256_srai_epi32(top, 28));
-#endif
-}
-#endif
 
 #endif
