@@ -349,7 +349,7 @@ static void test_bad_types(void **state) {
     for (size_t i = 0; i < D; i++) q[i] = 0.1f * (float)i, out[i] = -7.0f;
     for (size_t i = 0; i < KV * D; i++) k[i] = v[i] = 0.01f * (float)i;
     const sattn_attention_desc base = {.batch = 1, .heads = 1, .q_len = 1, .kv_len = KV, .head_dim = D};
-    struct { sattn_attention_desc d; sattn_status want; } bad[12];
+    struct { sattn_attention_desc d; sattn_status want; } bad[16];
     size_t n = 0;
     bad[n].d = base, bad[n].d.k_type = (sattn_dtype)7, bad[n++].want = SATTN_E_ARG;
     bad[n].d = base, bad[n].d.q_type = SATTN_DTYPE_I8, bad[n++].want = SATTN_E_ARG;
@@ -362,6 +362,8 @@ static void test_bad_types(void **state) {
     bad[n].d = base, bad[n].d.k_type = SATTN_DTYPE_I4, bad[n].d.k_scales = sc,
     bad[n].d.k_strides = (sattn_strides){KV * D, KV * D, D + 1}, bad[n++].want = SATTN_E_STRIDE; /* odd I4 row offset */
     bad[n].d = base, bad[n].d.v_type = SATTN_DTYPE_I8, bad[n].d.v_scales = out, bad[n++].want = SATTN_E_STRIDE;
+    bad[n].d = base, bad[n].d.k_type = SATTN_DTYPE_I8, bad[n].d.k_scales = sc,
+    bad[n].d.k_scale_strides = (sattn_strides){0, 0, SIZE_MAX / 2}, bad[n++].want = SATTN_E_OVERFLOW; /* scales' extent */
     for (size_t i = 0; i < n; i++) {
         const sattn_status st = sattn_attention(&bad[i].d, q, k, v, out);
         if (st != bad[i].want) fail_msg("bad case %zu: %s, want %s", i, sattn_strerror(st), sattn_strerror(bad[i].want));
