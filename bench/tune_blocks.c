@@ -32,7 +32,9 @@ enum { RUNS = 7 };
 
 /* One thread, the current ISA's kernels, the candidate blocking. */
 static struct sattn_exec candidate(const struct sattn_blocking *blk) {
-    return (struct sattn_exec){.k = sattn_kernels_current(), .blk = blk, .threads = 1};
+    struct sattn_exec x = sattn_exec_for(NULL);
+    x.blk = blk, x.threads = 1;
+    return x;
 }
 
 static double attention_gflops(const struct sattn_blocking *blk, size_t S, size_t d) {
@@ -43,10 +45,10 @@ static double attention_gflops(const struct sattn_blocking *blk, size_t S, size_
     struct sattn_attention_problem p;
     double t[RUNS];
     if (sattn_attention_check(&desc, sizeof desc, q, kk, v, o, &p) != SATTN_OK) return 0;
-    sattn_attention_run(&x, &p); /* warm-up */
+    sattn_attention_run(&x, &p, NULL, 0); /* warm-up */
     for (int r = 0; r < RUNS; r++) {
         const double t0 = bench_seconds();
-        sattn_attention_run(&x, &p);
+        sattn_attention_run(&x, &p, NULL, 0);
         t[r] = bench_seconds() - t0;
     }
     qsort(t, RUNS, sizeof t[0], by_value);
@@ -58,10 +60,10 @@ static double gemm_gflops(const struct sattn_blocking *blk, size_t n) {
     const struct sattn_exec x = candidate(blk);
     float *a = filled(n * n), *b = filled(n * n), *c = filled(n * n);
     double t[RUNS];
-    sattn_gemm_run(&x, SATTN_NOTRANS, SATTN_NOTRANS, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+    sattn_gemm_run(&x, SATTN_NOTRANS, SATTN_NOTRANS, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n, NULL, 0);
     for (int r = 0; r < RUNS; r++) {
         const double t0 = bench_seconds();
-        sattn_gemm_run(&x, SATTN_NOTRANS, SATTN_NOTRANS, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+        sattn_gemm_run(&x, SATTN_NOTRANS, SATTN_NOTRANS, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n, NULL, 0);
         t[r] = bench_seconds() - t0;
     }
     qsort(t, RUNS, sizeof t[0], by_value);

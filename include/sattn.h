@@ -4,7 +4,7 @@
  * type field says otherwise (attention reads K/V caches in f16, bf16, int8 and int4); every
  * function checks all of its arguments before it writes anything, so a non-OK status
  * always leaves the outputs untouched. Functions are safe to call from several threads
- * at once, and results are bit-identical for any thread count. */
+ * at once, and results are bit-identical for any thread count and any thread pool. */
 #ifndef SATTN_H
 #define SATTN_H
 
@@ -66,6 +66,54 @@ SATTN_API const char *sattn_isa_name(sattn_isa isa);
 SATTN_API sattn_status sattn_set_num_threads(int n);
 SATTN_API int sattn_get_num_threads(void);
 
+/* Contexts: what a call runs with (the ISA, the threads, the memory), per component instead of per process.
+ * Every function below has a _ctx form taking a context first; NULL there, and every call without _ctx,
+ * means the default context, whose settings sattn_set_isa and sattn_set_num_threads change. A context's
+ * setters may not run while a call uses that context (the default context's may: they are atomic). A call's
+ * work is cut into items by the problem alone, never by the number of workers, so every pool and every
+ * thread count gives the same bits. */
+typedef struct sattn_context sattn_context;
+
+/* A new context: the ISA that SATTN_ISA selects (else the best), the default thread count, the default
+ * threading, malloc-style memory. NULL ctx -> SATTN_E_NULL; out of memory -> SATTN_E_NOMEM. */
+SATTN_API sattn_status sattn_context_create(sattn_context **ctx);
+/* Frees a context (NULL: nothing). Not the default context, and not while a call uses it. */
+SATTN_API void sattn_context_destroy(sattn_context *ctx);
+/* As sattn_set_isa / sattn_get_isa, for one context. */
+SATTN_API sattn_status sattn_context_set_isa(sattn_context *ctx, sattn_isa isa);
+SATTN_API sattn_isa sattn_context_get_isa(const sattn_context *ctx);
+/* As sattn_set_num_threads / sattn_get_num_threads, for the library's own threads (OpenMP or built-in). */
+SATTN_API sattn_status sattn_context_set_num_threads(sattn_context *ctx, int n);
+SATTN_API int sattn_context_get_num_threads(const sattn_context *ctx);
+
+/* Whose threads run a call's items. */
+typedef enum sattn_threading {
+    SATTN_THREADING_DEFAULT = 0, /* OpenMP when the library is built with it, else the built-in pool */
+    SATTN_THREADING_OPENMP,      /* an OpenMP team per parallel step (SATTN_E_ARG in a build without OpenMP) */
+    SATTN_THREADING_BUILTIN,     /* the library's own pthread pool: workers started once, spinning briefly
+                                    between steps, then sleeping; a call that finds it busy runs on its caller */
+    SATTN_THREADING_CALLER       /* the caller's parallel-for (sattn_context_set_parallel_for) */
+} sattn_threading;
+SATTN_API sattn_status sattn_context_set_threading(sattn_context *ctx, sattn_threading threading);
+SATTN_API sattn_threading sattn_context_get_threading(const sattn_context *ctx);
+
+/* The caller's thread pool: parallel_for(pool, task, arg, n) must run task(arg, i) once for every i in [0, n),
+ * on any of its threads in any order, and return when all have returned. sattn calls it with n <= workers (the
+ * most tasks the pool runs at once; each task gets its own scratch) and never from inside one of its tasks.
+ * Sets the context's threading to SATTN_THREADING_CALLER. fn NULL -> SATTN_E_NULL; workers < 1 -> SATTN_E_ARG. */
+typedef void (*sattn_task_fn)(void *arg, size_t i);
+typedef void (*sattn_parallel_for_fn)(void *pool, sattn_task_fn task, void *arg, size_t n);
+SATTN_API sattn_status sattn_context_set_parallel_for(sattn_context *ctx, sattn_parallel_for_fn parallel_for,
+                                                      void *pool, int workers);
+
+/* The caller's memory, for scratch when a call is given no workspace: alloc(user, bytes, alignment) returns
+ * memory aligned to `alignment` (a power of two, 64) or NULL; free(user, p) releases it. Both NULL: the C
+ * library's. Only one of them NULL -> SATTN_E_NULL. */
+typedef void *(*sattn_alloc_fn)(void *user, size_t bytes, size_t alignment);
+typedef void (*sattn_free_fn)(void *user, void *p);
+SATTN_API sattn_status sattn_context_set_allocator(sattn_context *ctx, sattn_alloc_fn alloc, sattn_free_fn free,
+                                                   void *user);
+
 typedef enum sattn_trans { SATTN_NOTRANS = 0, SATTN_TRANS = 1 } sattn_trans;
 
 /* Row-major C = alpha*op(A)*op(B) + beta*C, as cblas_sgemm(CblasRowMajor, ...).
@@ -74,10 +122,22 @@ typedef enum sattn_trans { SATTN_NOTRANS = 0, SATTN_TRANS = 1 } sattn_trans;
 SATTN_API sattn_status sattn_sgemm(sattn_trans trans_a, sattn_trans trans_b, size_t m, size_t n, size_t k,
                                    float alpha, const float *a, size_t lda, const float *b, size_t ldb,
                                    float beta, float *c, size_t ldc);
+/* Workspaces: a call given one (workspace_size bytes at workspace, any alignment) allocates nothing. Its size
+ * comes from the _workspace_size query for the same context and arguments, and grows with the context's
+ * worker count: a smaller workspace runs on as many workers as it holds scratch for, and one too small for a
+ * single worker is SATTN_E_ARG. A NULL workspace: the call allocates through the context's allocator. */
+SATTN_API sattn_status sattn_sgemm_workspace_size(const sattn_context *ctx, size_t m, size_t n, size_t k,
+                                                  size_t *bytes);
+SATTN_API sattn_status sattn_sgemm_ctx(sattn_context *ctx, sattn_trans trans_a, sattn_trans trans_b, size_t m,
+                                       size_t n, size_t k, float alpha, const float *a, size_t lda, const float *b,
+                                       size_t ldb, float beta, float *c, size_t ldc, void *workspace,
+                                       size_t workspace_size);
 
 /* Row-wise softmax of a rows x cols matrix; y may equal x (same ld) for in-place.
  * A row of -inf gives zeros; a NaN gives a NaN row. */
 SATTN_API sattn_status sattn_softmax(size_t rows, size_t cols, const float *x, size_t ldx, float *y, size_t ldy);
+SATTN_API sattn_status sattn_softmax_ctx(sattn_context *ctx, size_t rows, size_t cols, const float *x, size_t ldx,
+                                         float *y, size_t ldy);
 
 /* Element types of attention's tensors and of sattn_convert / sattn_quantize. Arithmetic is always
  * float32: other types are converted where they are read and written. */
@@ -103,6 +163,10 @@ SATTN_API sattn_status sattn_convert(sattn_dtype from, sattn_dtype to, size_t n,
  * cache. */
 SATTN_API sattn_status sattn_quantize(sattn_dtype to, size_t rows, size_t cols, size_t group, const float *x,
                                       size_t ldx, void *q, size_t ldq, float *scales);
+SATTN_API sattn_status sattn_convert_ctx(sattn_context *ctx, sattn_dtype from, sattn_dtype to, size_t n,
+                                         const void *src, void *dst);
+SATTN_API sattn_status sattn_quantize_ctx(sattn_context *ctx, sattn_dtype to, size_t rows, size_t cols, size_t group,
+                                          const float *x, size_t ldx, void *q, size_t ldq, float *scales);
 
 /* Strides in elements (of the tensor's type); the last dimension is always contiguous. */
 typedef struct sattn_strides {
@@ -167,6 +231,20 @@ SATTN_API sattn_status sattn_attention(const sattn_attention_desc *desc, const v
  * callers that cannot expand a macro (FFI), which must pass a descriptor of this header's size. */
 #define sattn_attention(desc, q, k, v, out) sattn_attention_sized((desc), sizeof(sattn_attention_desc), (q), (k), (v), (out))
 
+/* The workspace a call with this descriptor needs under ctx (the shape and types are read; pointers are
+ * not), and the call itself under ctx with an optional workspace (see sattn_sgemm_ctx). A descriptor that
+ * sattn_attention would refuse for its shape -> that status, *bytes untouched. */
+SATTN_API sattn_status sattn_attention_workspace_size_sized(const sattn_context *ctx, const sattn_attention_desc *desc,
+                                                            size_t desc_size, size_t *bytes);
+SATTN_API sattn_status sattn_attention_ctx_sized(sattn_context *ctx, const sattn_attention_desc *desc,
+                                                 size_t desc_size, const void *q, const void *k, const void *v,
+                                                 void *out, void *workspace, size_t workspace_size);
+#define sattn_attention_workspace_size(ctx, desc, bytes)                                                        \
+    sattn_attention_workspace_size_sized((ctx), (desc), sizeof(sattn_attention_desc), (bytes))
+#define sattn_attention_ctx(ctx, desc, q, k, v, out, workspace, workspace_size)                                 \
+    sattn_attention_ctx_sized((ctx), (desc), sizeof(sattn_attention_desc), (q), (k), (v), (out), (workspace),   \
+                              (workspace_size))
+
 /* Combines attention computed over disjoint sets of keys (pieces of one cache, chunked prefill, ranks of a
  * context-parallel job). For each row r:
  *   lse[r] = log(sum_p e^{lses[p][r]}),  out[r] = sum_p e^{lses[p][r] - lse[r]} * outs[p][r]
@@ -176,6 +254,9 @@ SATTN_API sattn_status sattn_attention(const sattn_attention_desc *desc, const v
 SATTN_API sattn_status sattn_attention_merge(size_t parts, size_t rows, size_t dim, const float *const *outs,
                                              size_t ld_in, const float *const *lses, float *out, size_t ld_out,
                                              float *lse);
+SATTN_API sattn_status sattn_attention_merge_ctx(sattn_context *ctx, size_t parts, size_t rows, size_t dim,
+                                                 const float *const *outs, size_t ld_in, const float *const *lses,
+                                                 float *out, size_t ld_out, float *lse);
 
 typedef struct sattn_self_attention_desc {
     size_t batch, seq_len, d_model, heads, head_dim;
@@ -184,12 +265,20 @@ typedef struct sattn_self_attention_desc {
 
 /* x [batch, seq_len, d_model]; w_q, w_k, w_v [d_model, heads*head_dim] (x times W); w_o [heads*head_dim, d_model]
  * or NULL, in which case y holds the concatenated heads [batch, seq_len, heads*head_dim]. workspace NULL: the
- * library allocates; otherwise it must hold sattn_self_attention_workspace_size(desc) bytes (smaller -> error).
- * workspace_size returns 0 for an invalid or empty descriptor. */
+ * library allocates; otherwise it holds the intermediates Q, K, V (and the heads) and the scratch of the sgemm
+ * and attention steps, and the call allocates nothing: sattn_self_attention_workspace_size(desc) bytes (for the
+ * default context; _ctx: for ctx) run on every worker, fewer bytes on fewer workers, and less than the
+ * intermediates plus one worker's scratch is an error. workspace_size returns 0 for an invalid or empty
+ * descriptor. */
 SATTN_API size_t sattn_self_attention_workspace_size(const sattn_self_attention_desc *desc);
 SATTN_API sattn_status sattn_self_attention(const sattn_self_attention_desc *desc, const float *x, const float *w_q,
                                             const float *w_k, const float *w_v, const float *w_o, float *y,
                                             void *workspace, size_t workspace_size);
+SATTN_API size_t sattn_self_attention_workspace_size_ctx(const sattn_context *ctx,
+                                                         const sattn_self_attention_desc *desc);
+SATTN_API sattn_status sattn_self_attention_ctx(sattn_context *ctx, const sattn_self_attention_desc *desc,
+                                                const float *x, const float *w_q, const float *w_k, const float *w_v,
+                                                const float *w_o, float *y, void *workspace, size_t workspace_size);
 
 #ifdef __cplusplus
 }

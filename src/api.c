@@ -36,8 +36,21 @@ static int extent_fits(size_t rows, size_t ld, size_t cols) {
     return mul_add(rows - 1, ld, cols, &n) && n <= (size_t)PTRDIFF_MAX / sizeof(float);
 }
 
+sattn_status sattn_sgemm_workspace_size(const sattn_context *ctx, size_t m, size_t n, size_t k, size_t *bytes) {
+    if (!bytes) return SATTN_E_NULL;
+    const struct sattn_exec x = sattn_exec_for(ctx);
+    *bytes = sattn_gemm_workspace_bytes(&x, m, n, k);
+    return SATTN_OK;
+}
+
 sattn_status sattn_sgemm(sattn_trans trans_a, sattn_trans trans_b, size_t m, size_t n, size_t k, float alpha,
                          const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc) {
+    return sattn_sgemm_ctx(NULL, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, NULL, 0);
+}
+
+sattn_status sattn_sgemm_ctx(sattn_context *ctx, sattn_trans trans_a, sattn_trans trans_b, size_t m, size_t n,
+                             size_t k, float alpha, const float *a, size_t lda, const float *b, size_t ldb, float beta,
+                             float *c, size_t ldc, void *workspace, size_t workspace_size) {
     if ((trans_a != SATTN_NOTRANS && trans_a != SATTN_TRANS) || (trans_b != SATTN_NOTRANS && trans_b != SATTN_TRANS))
         return SATTN_E_ARG;
     /* Stored shapes (row-major): A is m x k or k x m, B is k x n or n x k. */
@@ -49,11 +62,17 @@ sattn_status sattn_sgemm(sattn_trans trans_a, sattn_trans trans_b, size_t m, siz
     if (!c || (reads_ab && (!a || !b))) return SATTN_E_NULL;
     if (!extent_fits(m, ldc, n)) return SATTN_E_OVERFLOW;
     if (reads_ab && (!extent_fits(a_rows, lda, a_cols) || !extent_fits(b_rows, ldb, b_cols))) return SATTN_E_OVERFLOW;
-    const struct sattn_exec x = sattn_exec_current();
-    return sattn_gemm_run(&x, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    const struct sattn_exec x = sattn_exec_for(ctx);
+    return sattn_gemm_run(&x, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, workspace,
+                          workspace_size);
 }
 
 sattn_status sattn_softmax(size_t rows, size_t cols, const float *x, size_t ldx, float *y, size_t ldy) {
+    return sattn_softmax_ctx(NULL, rows, cols, x, ldx, y, ldy);
+}
+
+sattn_status sattn_softmax_ctx(sattn_context *ctx, size_t rows, size_t cols, const float *x, size_t ldx, float *y,
+                               size_t ldy) {
     if (ldx < sattn_max(1, cols) || ldy < sattn_max(1, cols)) return SATTN_E_STRIDE;
     if (rows == 0 || cols == 0) return SATTN_OK;
     if (!x || !y) return SATTN_E_NULL;
@@ -64,7 +83,7 @@ sattn_status sattn_softmax(size_t rows, size_t cols, const float *x, size_t ldx,
         const char *y0 = (const char *)y, *y1 = (const char *)(y + (rows - 1) * ldy + cols);
         if (x0 < y1 && y0 < x1) return SATTN_E_ARG;
     }
-    const struct sattn_exec exec = sattn_exec_current();
+    const struct sattn_exec exec = sattn_exec_for(ctx);
     return sattn_softmax_run(&exec, rows, cols, x, ldx, y, ldy);
 }
 
@@ -122,8 +141,10 @@ static int dense_strides(size_t heads, size_t len, size_t cols, sattn_strides *s
 /* The smallest descriptor a caller may pass: the fields of 0.1. */
 #define DESC_MIN_SIZE offsetof(sattn_attention_desc, softcap)
 
-sattn_status sattn_attention_check(const sattn_attention_desc *desc, size_t desc_size, const void *q, const void *k,
-                                   const void *v, const void *out, struct sattn_attention_problem *p) {
+/* shape_only: the checks a workspace query makes, reading no pointer (q, k, v and out are NULL then). */
+static sattn_status check_attention(const sattn_attention_desc *desc, size_t desc_size, const void *q, const void *k,
+                                    const void *v, const void *out, struct sattn_attention_problem *p,
+                                    int shape_only) {
     if (!desc) {
         memset(p, 0, sizeof *p);
         return SATTN_E_NULL;
@@ -165,10 +186,13 @@ sattn_status sattn_attention_check(const sattn_attention_desc *desc, size_t desc
     if (!isfinite(D.scale) || !(D.softcap >= 0.0f) || isinf(D.softcap)) return SATTN_E_ARG;
     if (p->empty) return SATTN_OK; /* nothing to compute, nothing read */
     const int reads_kv = D.kv_len > 0;
-    if (!q || !out || (reads_kv && (!k || !v))) return SATTN_E_NULL;
-    if (reads_kv && ((k_quant && !D.k_scales) || (v_quant && !D.v_scales))) return SATTN_E_NULL;
-    for (size_t h = 0; h < D.heads; h++)
-        if ((D.alibi_slopes && !isfinite(D.alibi_slopes[h])) || (D.sinks && !isfinite(D.sinks[h]))) return SATTN_E_ARG;
+    if (!shape_only) {
+        if (!q || !out || (reads_kv && (!k || !v))) return SATTN_E_NULL;
+        if (reads_kv && ((k_quant && !D.k_scales) || (v_quant && !D.v_scales))) return SATTN_E_NULL;
+        for (size_t h = 0; h < D.heads; h++)
+            if ((D.alibi_slopes && !isfinite(D.alibi_slopes[h])) || (D.sinks && !isfinite(D.sinks[h])))
+                return SATTN_E_ARG;
+    }
     if (D.scale == 0.0f) p->scale = 1.0f / sqrtf((float)D.head_dim);
 
     const size_t d = p->head_dim, dv = p->v_head_dim, kvh = p->kv_heads;
@@ -222,6 +246,7 @@ sattn_status sattn_attention_check(const sattn_attention_desc *desc, size_t desc
     for (size_t r = 0; r < sizeof reads / sizeof reads[0]; r++)
         if (bytes_overlap(out, o_bytes, reads[r], read_bytes[r]) || bytes_overlap(p->lse, lse_bytes, reads[r], read_bytes[r]))
             return SATTN_E_STRIDE;
+    if (shape_only) return SATTN_OK;
     if (bytes_overlap(out, o_bytes, p->lse, lse_bytes)) return SATTN_E_STRIDE;
     if (p->kv_lens)
         for (size_t b = 0; b < D.batch; b++)
@@ -229,8 +254,24 @@ sattn_status sattn_attention_check(const sattn_attention_desc *desc, size_t desc
     return SATTN_OK;
 }
 
+sattn_status sattn_attention_check(const sattn_attention_desc *desc, size_t desc_size, const void *q, const void *k,
+                                   const void *v, const void *out, struct sattn_attention_problem *p) {
+    return check_attention(desc, desc_size, q, k, v, out, p, 0);
+}
+
+sattn_status sattn_attention_check_shape(const sattn_attention_desc *desc, size_t desc_size,
+                                         struct sattn_attention_problem *p) {
+    return check_attention(desc, desc_size, NULL, NULL, NULL, NULL, p, 1);
+}
+
 sattn_status sattn_attention_merge(size_t parts, size_t rows, size_t dim, const float *const *outs, size_t ld_in,
                                    const float *const *lses, float *out, size_t ld_out, float *lse) {
+    return sattn_attention_merge_ctx(NULL, parts, rows, dim, outs, ld_in, lses, out, ld_out, lse);
+}
+
+sattn_status sattn_attention_merge_ctx(sattn_context *ctx, size_t parts, size_t rows, size_t dim,
+                                       const float *const *outs, size_t ld_in, const float *const *lses, float *out,
+                                       size_t ld_out, float *lse) {
     if (parts == 0 || dim == 0) return SATTN_E_SHAPE;
     if (ld_in < dim || ld_out < dim) return SATTN_E_STRIDE;
     if (rows == 0) return SATTN_OK;
@@ -250,17 +291,36 @@ sattn_status sattn_attention_merge(size_t parts, size_t rows, size_t dim, const 
             return SATTN_E_STRIDE;
     }
     if (lse && spans_overlap(lse, rows, out, out_ext)) return SATTN_E_STRIDE;
-    const struct sattn_exec x = sattn_exec_current();
+    const struct sattn_exec x = sattn_exec_for(ctx);
     return sattn_attention_merge_run(&x, parts, rows, dim, outs, ld_in, lses, out, ld_out, lse);
 }
 
 sattn_status sattn_attention_sized(const sattn_attention_desc *desc, size_t desc_size, const void *q, const void *k,
                                    const void *v, void *out) {
+    return sattn_attention_ctx_sized(NULL, desc, desc_size, q, k, v, out, NULL, 0);
+}
+
+sattn_status sattn_attention_ctx_sized(sattn_context *ctx, const sattn_attention_desc *desc, size_t desc_size,
+                                       const void *q, const void *k, const void *v, void *out, void *workspace,
+                                       size_t workspace_size) {
     struct sattn_attention_problem p;
     const sattn_status st = sattn_attention_check(desc, desc_size, q, k, v, out, &p);
     if (st != SATTN_OK || p.empty) return st;
-    const struct sattn_exec x = sattn_exec_current();
-    return sattn_attention_run(&x, &p);
+    const struct sattn_exec x = sattn_exec_for(ctx);
+    return sattn_attention_run(&x, &p, workspace, workspace_size);
+}
+
+sattn_status sattn_attention_workspace_size_sized(const sattn_context *ctx, const sattn_attention_desc *desc,
+                                                  size_t desc_size, size_t *bytes) {
+    if (!bytes) return SATTN_E_NULL;
+    struct sattn_attention_problem p;
+    const sattn_status st = sattn_attention_check_shape(desc, desc_size, &p);
+    if (st != SATTN_OK) return st;
+    const struct sattn_exec x = sattn_exec_for(ctx);
+    const size_t n = sattn_attention_workspace_bytes(&x, &p);
+    if (!n && !p.empty) return SATTN_E_OVERFLOW;
+    *bytes = n;
+    return SATTN_OK;
 }
 
 /* The real function behind the header's macro, for callers that cannot expand it. */
@@ -269,6 +329,11 @@ sattn_status(sattn_attention)(const sattn_attention_desc *desc, const void *q, c
 }
 
 sattn_status sattn_convert(sattn_dtype from, sattn_dtype to, size_t n, const void *src, void *dst) {
+    return sattn_convert_ctx(NULL, from, to, n, src, dst);
+}
+
+sattn_status sattn_convert_ctx(sattn_context *ctx, sattn_dtype from, sattn_dtype to, size_t n, const void *src,
+                               void *dst) {
     const int f32_from = from == SATTN_DTYPE_F32, f32_to = to == SATTN_DTYPE_F32;
     if (!dtype_valid(from) || !dtype_valid(to) || !dtype_float(from) || !dtype_float(to) ||
         !(f32_from || f32_to || from == to))
@@ -277,12 +342,17 @@ sattn_status sattn_convert(sattn_dtype from, sattn_dtype to, size_t n, const voi
     if (!src || !dst) return SATTN_E_NULL;
     if (n > (size_t)PTRDIFF_MAX / sizeof(float)) return SATTN_E_OVERFLOW;
     if (!(src == dst && from == to) && bytes_overlap(src, elem_bytes(n, from), dst, elem_bytes(n, to))) return SATTN_E_ARG;
-    const struct sattn_exec x = sattn_exec_current();
+    const struct sattn_exec x = sattn_exec_for(ctx);
     return sattn_convert_run(&x, from, to, n, src, dst);
 }
 
 sattn_status sattn_quantize(sattn_dtype to, size_t rows, size_t cols, size_t group, const float *x, size_t ldx, void *q,
                             size_t ldq, float *scales) {
+    return sattn_quantize_ctx(NULL, to, rows, cols, group, x, ldx, q, ldq, scales);
+}
+
+sattn_status sattn_quantize_ctx(sattn_context *ctx, sattn_dtype to, size_t rows, size_t cols, size_t group,
+                                const float *x, size_t ldx, void *q, size_t ldq, float *scales) {
     if (!dtype_valid(to) || !sattn_dtype_quantized(to)) return SATTN_E_ARG;
     if (cols == 0) return SATTN_E_SHAPE;
     if (group == 0) group = cols;
@@ -296,6 +366,6 @@ sattn_status sattn_quantize(sattn_dtype to, size_t rows, size_t cols, size_t gro
     if (bytes_overlap(x, x_bytes, q, q_bytes) || bytes_overlap(x, x_bytes, scales, s_bytes) ||
         bytes_overlap(q, q_bytes, scales, s_bytes))
         return SATTN_E_ARG;
-    const struct sattn_exec e = sattn_exec_current();
+    const struct sattn_exec e = sattn_exec_for(ctx);
     return sattn_quantize_run(&e, to, rows, cols, group, x, ldx, q, ldq, scales);
 }

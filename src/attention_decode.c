@@ -11,9 +11,8 @@
  * In a tokens-major cache a unit covers the K/V heads of its batch (up to 64; heads_per_unit below).
  *
  * Determinism: chunk boundaries are multiples of DECODE_CHUNK_KEYS, fixed by the shape alone,
- * and the merge order is fixed, so the result is the same bits for any thread count. */
+ * and the merge order is fixed, so the result is the same bits for any thread count and pool. */
 #include "attention_rows.h"
-#include "parallel.h"
 
 /* Large enough that a chunk's per-row bookkeeping is noise next to streaming its keys
  * (512 keys of d = 128 are 256 KiB of K and V), small enough that 8K keys give 16 units per head. */
@@ -166,41 +165,75 @@ static void merge_item(const struct sattn_exec *x, const struct sattn_attention_
     sattn_rows_finish(x->k, p, &rb, merged);
 }
 
-sattn_status sattn_attention_decode_run(const struct sattn_exec *x, const struct sattn_attention_problem *p,
-                                        size_t partial_floats_max) {
+static struct decode_plan plan_decode(const struct sattn_attention_problem *p) {
     struct decode_plan pl;
     pl.group = p->heads / p->kv_heads;
     pl.rows = pl.group * p->q_len;
     pl.chunks = p->kv_len ? sattn_div_up(p->kv_len, DECODE_CHUNK_KEYS) : 1;
     pl.items = p->batch * p->kv_heads;
     pl.heads_per_unit = heads_per_unit(p);
-    const size_t hpu = pl.heads_per_unit;
-    if (pl.items == 0) return SATTN_OK;
+    return pl;
+}
 
-    /* Items go in waves (whole units) whose partials fit partial_floats_max, so memory does not grow
-     * with the batch; a wave only bounds memory, every item's merge order is the same in any wave. */
-    const size_t stride = partial_floats(p, &pl), item_floats = pl.chunks * stride;
-    const size_t wave = sattn_max(1, sattn_min(pl.items, partial_floats_max / item_floats) / hpu) * hpu;
-    const size_t unit_floats = hpu * head_scratch_floats(p, &pl);
-    const size_t per_thread = unit_floats > stride ? unit_floats : stride;
-    const size_t max_units = sattn_div_up(wave, hpu) * pl.chunks;
-    const int threads = (size_t)x->threads > max_units ? (int)max_units : x->threads;
-    float *mem = sattn_alloc((wave * item_floats + per_thread * (size_t)threads) * sizeof(float));
-    if (!mem) return SATTN_E_NOMEM;
-    float *partials = mem, *scratch = mem + wave * item_floats;
-#pragma omp parallel num_threads(threads) if (threads > 1)
-    {
-        float *w = scratch + per_thread * (size_t)sattn_thread_id();
-        for (size_t first = 0; first < pl.items; first += wave) {
-            const size_t n_items = sattn_min(wave, pl.items - first), first_unit = first / hpu * pl.chunks;
-#pragma omp for schedule(dynamic, 1)
-            for (size_t unit = first_unit; unit < first_unit + n_items / hpu * pl.chunks; unit++)
-                run_unit(x, p, &pl, unit, w, partials, first);
-#pragma omp for schedule(static)
-            for (size_t item = first; item < first + n_items; item++)
-                merge_item(x, p, &pl, item, partials + (item - first) * item_floats, w);
-        }
+/* Items go in waves (whole units) whose partials fit partial_floats_max, so memory does not grow
+ * with the batch; a wave only bounds memory, every item's merge order is the same in any wave. */
+static size_t wave_items(const struct sattn_attention_problem *p, const struct decode_plan *pl,
+                         size_t partial_floats_max) {
+    const size_t hpu = pl->heads_per_unit, item_floats = pl->chunks * partial_floats(p, pl);
+    return sattn_max(1, sattn_min(pl->items, partial_floats_max / item_floats) / hpu) * hpu;
+}
+
+struct sattn_scratch sattn_attention_decode_scratch(const struct sattn_exec *x, const struct sattn_attention_problem *p,
+                                                    size_t partial_floats_max, size_t *workers) {
+    const struct decode_plan pl = plan_decode(p);
+    const size_t wave = wave_items(p, &pl, partial_floats_max), stride = partial_floats(p, &pl);
+    const size_t unit_floats = pl.heads_per_unit * head_scratch_floats(p, &pl);
+    *workers = sattn_min((size_t)x->threads, sattn_div_up(wave, pl.heads_per_unit) * pl.chunks);
+    return (struct sattn_scratch){.shared = wave * pl.chunks * stride * sizeof(float),
+                                  .per_worker = sattn_max(unit_floats, stride) * sizeof(float)};
+}
+
+/* One wave's steps. */
+struct decode_step {
+    const struct sattn_exec *x;
+    const struct sattn_attention_problem *p;
+    const struct decode_plan *pl;
+    float *partials;
+    void *scratch;
+    struct sattn_scratch need;
+    size_t first, first_unit, item_floats;
+};
+
+static void unit_task(void *arg, size_t u, size_t worker) {
+    const struct decode_step *s = arg;
+    run_unit(s->x, s->p, s->pl, s->first_unit + u, sattn_scratch_worker(s->scratch, s->need, worker), s->partials,
+             s->first);
+}
+
+static void merge_task(void *arg, size_t i, size_t worker) {
+    const struct decode_step *s = arg;
+    merge_item(s->x, s->p, s->pl, s->first + i, s->partials + i * s->item_floats,
+               sattn_scratch_worker(s->scratch, s->need, worker));
+}
+
+sattn_status sattn_attention_decode_run(const struct sattn_exec *x, const struct sattn_attention_problem *p,
+                                        size_t partial_floats_max, void *workspace, size_t workspace_size) {
+    const struct decode_plan pl = plan_decode(p);
+    if (pl.items == 0) return SATTN_OK;
+    const size_t hpu = pl.heads_per_unit, wave = wave_items(p, &pl, partial_floats_max);
+    size_t workers;
+    const struct sattn_scratch need = sattn_attention_decode_scratch(x, p, partial_floats_max, &workers);
+    void *scratch, *owned;
+    const sattn_status st = sattn_scratch_acquire(x, need, &workers, workspace, workspace_size, &scratch, &owned);
+    if (st != SATTN_OK) return st;
+    struct decode_step s = {.x = x, .p = p, .pl = &pl, .partials = scratch, .scratch = scratch, .need = need,
+                            .item_floats = pl.chunks * partial_floats(p, &pl)};
+    for (s.first = 0; s.first < pl.items; s.first += wave) {
+        const size_t n_items = sattn_min(wave, pl.items - s.first);
+        s.first_unit = s.first / hpu * pl.chunks;
+        sattn_parallel(x, workers, n_items / hpu * pl.chunks, SATTN_DYNAMIC, unit_task, &s);
+        sattn_parallel(x, workers, n_items, SATTN_STATIC, merge_task, &s);
     }
-    sattn_free(mem);
+    sattn_scratch_release(x, owned);
     return SATTN_OK;
 }

@@ -3,16 +3,28 @@
  * the thread count. */
 #include "attention_rows.h"
 
+struct merge_step {
+    const struct sattn_row_ops *k;
+    size_t parts, dim, ld_in, ld_out;
+    const float *const *outs;
+    const float *const *lses;
+    float *out, *lse;
+};
+
+static void merge_row(void *arg, size_t r, size_t worker) {
+    const struct merge_step *s = arg;
+    (void)worker;
+    sattn_rows_merge_lse(s->k, s->parts, s->dim, s->outs, s->ld_in, s->lses, r, s->out + r * s->ld_out, s->lse);
+}
+
 sattn_status sattn_attention_merge_run(const struct sattn_exec *x, size_t parts, size_t rows, size_t dim,
                                        const float *const *outs, size_t ld_in, const float *const *lses, float *out,
                                        size_t ld_out, float *lse) {
-    /* A row is a few hundred bytes per part: below a few thousand rows per thread, starting threads
+    /* A row is a few hundred bytes per part: below a few thousand rows per worker, waking workers
      * costs more than it saves. */
-    const size_t useful = sattn_max(1, rows * parts * dim / 65536);
-    const int threads = (size_t)x->threads > useful ? (int)useful : x->threads;
-    (void)threads; /* unused without OpenMP */
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-    for (size_t r = 0; r < rows; r++)
-        sattn_rows_merge_lse(&x->k->row, parts, dim, outs, ld_in, lses, r, out + r * ld_out, lse);
+    const size_t workers = sattn_min((size_t)x->threads, sattn_max(1, rows * parts * dim / 65536));
+    struct merge_step s = {.k = &x->k->row, .parts = parts, .dim = dim, .ld_in = ld_in, .ld_out = ld_out,
+                           .outs = outs, .lses = lses, .out = out, .lse = lse};
+    sattn_parallel(x, workers, rows, SATTN_STATIC, merge_row, &s);
     return SATTN_OK;
 }

@@ -12,12 +12,11 @@
  * only a few rows per K/V head (decode) are routed to attention_decode.c by attention.c.
  *
  * Determinism: key blocks start at multiples of the block size whatever the item, and every
- * output element depends only on its own row, so neither the thread that runs an item nor how
- * rows are grouped into items (which follows the thread count) changes a bit. */
+ * output element depends only on its own row, so neither the worker that runs an item nor how
+ * rows are grouped into items changes a bit (and the grouping is the problem's alone). */
 #include <string.h>
 
 #include "attention_rows.h"
-#include "parallel.h"
 
 /* How the rows of all items are laid out. */
 struct item_plan {
@@ -29,19 +28,21 @@ struct item_plan {
     size_t count;          /* items in total */
 };
 
+/* Items are planned for this many workers whatever the call has, so the plan is the problem's alone. */
+#define PLANNED_WORKERS 16
+
 static struct item_plan plan_items(const struct sattn_exec *x, const struct sattn_attention_problem *p) {
     struct item_plan pl;
     const size_t rows = x->blk->attn_rows, MR = x->k->gemm.mr;
-    const size_t threads = (size_t)x->threads;
     pl.group = p->heads / p->kv_heads;
     pl.heads_per_item = sattn_min(pl.group, rows);
     pl.head_chunks = sattn_div_up(pl.group, pl.heads_per_item);
     pl.queries_per_item = sattn_min(p->q_len, sattn_max(1, rows / pl.heads_per_item));
     const size_t per_query_block = p->batch * p->kv_heads * pl.head_chunks;
-    /* Few heads: shorter query blocks, so that every thread gets several items (causal items
+    /* Few heads: shorter query blocks, so that every worker gets several items (causal items
      * differ in cost) — down to four register tiles of rows, below which packing Kᵀ dominates. */
     const size_t min_queries = sattn_div_up(4 * MR, pl.heads_per_item);
-    while (per_query_block * sattn_div_up(p->q_len, pl.queries_per_item) < 4 * threads) {
+    while (per_query_block * sattn_div_up(p->q_len, pl.queries_per_item) < 4 * PLANNED_WORKERS) {
         const size_t half = sattn_div_up(pl.queries_per_item / 2, MR) * MR;
         if (half < min_queries || half >= pl.queries_per_item) break;
         pl.queries_per_item = half;
@@ -152,22 +153,41 @@ static void run_item(const struct sattn_exec *x, const struct sattn_attention_pr
     sattn_rows_finish(x->k, p, &rb, st);
 }
 
-sattn_status sattn_attention_prefill_run(const struct sattn_exec *x, const struct sattn_attention_problem *p) {
+struct prefill_step {
+    const struct sattn_exec *x;
+    const struct sattn_attention_problem *p;
+    const struct item_plan *pl;
+    void *scratch;
+    struct sattn_scratch need;
+};
+
+static void prefill_item(void *arg, size_t item, size_t worker) {
+    const struct prefill_step *s = arg;
+    struct scratch w;
+    scratch_floats(s->x, s->p, &w, sattn_scratch_worker(s->scratch, s->need, worker));
+    run_item(s->x, s->p, s->pl, item, &w);
+}
+
+struct sattn_scratch sattn_attention_prefill_scratch(const struct sattn_exec *x, const struct sattn_attention_problem *p,
+                                                     size_t *workers) {
+    const struct item_plan pl = plan_items(x, p);
+    struct scratch layout;
+    *workers = sattn_min((size_t)x->threads, pl.count);
+    return (struct sattn_scratch){.per_worker = scratch_floats(x, p, &layout, NULL) * sizeof(float)};
+}
+
+sattn_status sattn_attention_prefill_run(const struct sattn_exec *x, const struct sattn_attention_problem *p,
+                                         void *workspace, size_t workspace_size) {
     const struct item_plan pl = plan_items(x, p);
     if (pl.count == 0) return SATTN_OK;
-    const int threads = (size_t)x->threads > pl.count ? (int)pl.count : x->threads;
-    struct scratch layout;
-    const size_t per_thread = scratch_floats(x, p, &layout, NULL);
-    float *scratch = sattn_alloc(per_thread * (size_t)threads * sizeof(float));
-    if (!scratch) return SATTN_E_NOMEM;
-#pragma omp parallel num_threads(threads) if (threads > 1)
-    {
-        struct scratch w;
-        scratch_floats(x, p, &w, scratch + per_thread * (size_t)sattn_thread_id());
-        /* Causal items differ in cost, so hand them out one at a time. */
-#pragma omp for schedule(dynamic, 1)
-        for (size_t item = 0; item < pl.count; item++) run_item(x, p, &pl, item, &w);
-    }
-    sattn_free(scratch);
+    size_t workers;
+    const struct sattn_scratch need = sattn_attention_prefill_scratch(x, p, &workers);
+    void *scratch, *owned;
+    const sattn_status st = sattn_scratch_acquire(x, need, &workers, workspace, workspace_size, &scratch, &owned);
+    if (st != SATTN_OK) return st;
+    /* Causal items differ in cost, so hand them out one at a time. */
+    struct prefill_step s = {.x = x, .p = p, .pl = &pl, .scratch = scratch, .need = need};
+    sattn_parallel(x, workers, pl.count, SATTN_DYNAMIC, prefill_item, &s);
+    sattn_scratch_release(x, owned);
     return SATTN_OK;
 }

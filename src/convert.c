@@ -8,10 +8,28 @@
 /* Elements per block: large enough that a block's call is noise, small enough to spread 1M elements. */
 #define CONVERT_BLOCK 16384
 
-/* Threads worth starting for `work` elements: a thread gets at least 16K. */
-static int threads_for(const struct sattn_exec *x, size_t work) {
-    const size_t useful = sattn_max(1, work / 16384);
-    return (size_t)x->threads > useful ? (int)useful : x->threads;
+/* Workers worth waking for `work` elements: a worker gets at least 16K. */
+static size_t workers_for(const struct sattn_exec *x, size_t work) {
+    return sattn_min((size_t)x->threads, sattn_max(1, work / 16384));
+}
+
+struct convert_step {
+    const struct sattn_kernels *k;
+    sattn_dtype from, to;
+    size_t n, cols, group, ldx, ldq;
+    const void *src;
+    void *dst;
+    float *scales;
+};
+
+static void convert_block(void *arg, size_t b, size_t worker) {
+    const struct convert_step *s = arg;
+    const size_t i = b * CONVERT_BLOCK, m = sattn_min(CONVERT_BLOCK, s->n - i);
+    (void)worker;
+    if (s->from == SATTN_DTYPE_F32)
+        s->k->convert[s->to].from_f32(m, (const float *)s->src + i, (void *)sattn_elem_addr(s->dst, s->to, i), 0, NULL);
+    else
+        s->k->convert[s->from].to_f32(m, sattn_elem_addr(s->src, s->from, i), NULL, 0, (float *)s->dst + i);
 }
 
 sattn_status sattn_convert_run(const struct sattn_exec *x, sattn_dtype from, sattn_dtype to, size_t n, const void *src,
@@ -20,26 +38,23 @@ sattn_status sattn_convert_run(const struct sattn_exec *x, sattn_dtype from, sat
         if (src != dst) memcpy(dst, src, n * sattn_dtype_bits(from) / 8);
         return SATTN_OK;
     }
-    const size_t blocks = sattn_div_up(n, CONVERT_BLOCK);
-    const int threads = threads_for(x, n);
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-    for (size_t b = 0; b < blocks; b++) {
-        const size_t i = b * CONVERT_BLOCK, m = sattn_min(CONVERT_BLOCK, n - i);
-        if (from == SATTN_DTYPE_F32)
-            x->k->convert[to].from_f32(m, (const float *)src + i, (void *)sattn_elem_addr(dst, to, i), 0, NULL);
-        else
-            x->k->convert[from].to_f32(m, sattn_elem_addr(src, from, i), NULL, 0, (float *)dst + i);
-    }
+    struct convert_step s = {.k = x->k, .from = from, .to = to, .n = n, .src = src, .dst = dst};
+    sattn_parallel(x, workers_for(x, n), sattn_div_up(n, CONVERT_BLOCK), SATTN_STATIC, convert_block, &s);
     return SATTN_OK;
+}
+
+static void quantize_row(void *arg, size_t r, size_t worker) {
+    const struct convert_step *s = arg;
+    (void)worker;
+    s->k->convert[s->to].from_f32(s->cols, (const float *)s->src + r * s->ldx,
+                                  (void *)sattn_elem_addr(s->dst, s->to, r * s->ldq), s->group,
+                                  s->scales + r * (s->cols / s->group));
 }
 
 sattn_status sattn_quantize_run(const struct sattn_exec *x, sattn_dtype to, size_t rows, size_t cols, size_t group,
                                 const float *in, size_t ldx, void *q, size_t ldq, float *scales) {
-    const size_t groups = cols / group;
-    const int threads = threads_for(x, rows * cols);
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-    for (size_t r = 0; r < rows; r++)
-        x->k->convert[to].from_f32(cols, in + r * ldx, (void *)sattn_elem_addr(q, to, r * ldq), group,
-                                   scales + r * groups);
+    struct convert_step s = {.k = x->k, .to = to, .cols = cols, .group = group, .ldx = ldx, .ldq = ldq, .src = in,
+                             .dst = q, .scales = scales};
+    sattn_parallel(x, workers_for(x, rows * cols), rows, SATTN_STATIC, quantize_row, &s);
     return SATTN_OK;
 }

@@ -1,8 +1,7 @@
 /* The kernel tables: one per available ISA, built once as a cascade (scalar, then each ISA
- * overrides its slots), the cache blocking fitted to this machine for each (kept apart from the
- * tables), and an atomic pointer to the table in use, so readers never lock. */
+ * overrides its slots), and the cache blocking fitted to this machine for each (kept apart from the
+ * tables). Which table a call uses is its context's choice (context.c). */
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +13,7 @@
 static struct sattn_kernels tables[ISA_COUNT];
 static struct sattn_blocking blocking[ISA_COUNT];
 static int available[ISA_COUNT];
-static _Atomic(const struct sattn_kernels *) current;
+static sattn_isa initial; /* SATTN_ISA's choice */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static sattn_isa best_available(void) {
@@ -63,12 +62,12 @@ static void init_tables(void) {
     const struct sattn_topology *topo = sattn_topology_get();
     for (int isa = SATTN_ISA_SCALAR; isa < ISA_COUNT; isa++)
         if (available[isa]) blocking[isa] = sattn_blocking_fit(&tables[isa], topo->l1d_bytes, topo->l2_bytes);
-    atomic_store(&current, &tables[isa_from_env()]);
+    initial = isa_from_env();
 }
 
-const struct sattn_kernels *sattn_kernels_current(void) {
+sattn_isa sattn_isa_initial(void) {
     pthread_once(&once, init_tables);
-    return atomic_load_explicit(&current, memory_order_acquire);
+    return initial;
 }
 
 const struct sattn_kernels *sattn_kernels_for(sattn_isa isa) {
@@ -83,21 +82,7 @@ const struct sattn_blocking *sattn_blocking_for(sattn_isa isa) {
     return k ? &blocking[k->isa] : NULL;
 }
 
-struct sattn_exec sattn_exec_current(void) {
-    const struct sattn_kernels *k = sattn_kernels_current();
-    return (struct sattn_exec){.k = k, .blk = &blocking[k->isa], .threads = sattn_threads_for_call()};
-}
-
 int sattn_isa_available(sattn_isa isa) { return sattn_kernels_for(isa) != NULL; }
-
-sattn_status sattn_set_isa(sattn_isa isa) {
-    const struct sattn_kernels *k = sattn_kernels_for(isa);
-    if (!k) return SATTN_E_ISA;
-    atomic_store_explicit(&current, k, memory_order_release);
-    return SATTN_OK;
-}
-
-sattn_isa sattn_get_isa(void) { return sattn_kernels_current()->isa; }
 
 const char *sattn_isa_name(sattn_isa isa) {
     switch (isa) {

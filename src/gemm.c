@@ -3,11 +3,10 @@
  * the thread that uses it, then the MR x NR microkernel sweeps the block.
  *
  * Determinism: every C element is reduced over the same KC slices in the same order whichever
- * thread computes its tile, so the result does not depend on the thread count. */
+ * worker computes its tile, so the result does not depend on the thread count or the pool. */
 #include <string.h>
 
 #include "internal.h"
-#include "parallel.h"
 
 /* C = beta*C for the cases that need no product (k == 0 or alpha == 0). beta == 0 never reads C. */
 static void scale_c(const struct sattn_row_ops *row, size_t m, size_t n, float beta, float *c, size_t ldc) {
@@ -20,85 +19,110 @@ static void scale_c(const struct sattn_row_ops *row, size_t m, size_t n, float b
     }
 }
 
-static size_t gcd(size_t a, size_t b) {
-    while (b) {
-        const size_t t = a % b;
-        a = b;
-        b = t;
+/* The blocking of one call, and its scratch: the shared B panel, and per worker its packed A block
+ * (and which block that is). Units of the compute step are (row block, column panel) pairs, row block
+ * major: fixed by the shape, and fine enough that any worker count splits them evenly. */
+struct gemm_plan {
+    size_t MR, NR, MC, KC, NC;
+    size_t m_blocks, b_floats, a_floats;
+    size_t workers;
+    struct sattn_scratch need;
+};
+
+static struct gemm_plan plan_gemm(const struct sattn_exec *x, size_t m, size_t n, size_t kk) {
+    struct gemm_plan pl;
+    const struct sattn_gemm_config *g = &x->k->gemm;
+    pl.MR = g->mr, pl.NR = g->nr;
+    pl.MC = x->blk->gemm_mc, pl.KC = x->blk->gemm_kc, pl.NC = x->blk->gemm_nc;
+    const size_t kc_max = sattn_min(pl.KC, kk);
+    const size_t nc_max = sattn_div_up(sattn_min(pl.NC, n), pl.NR) * pl.NR;
+    const size_t mc_max = sattn_div_up(sattn_min(pl.MC, m), pl.MR) * pl.MR;
+    pl.m_blocks = sattn_div_up(m, pl.MC);
+    pl.workers = sattn_min((size_t)x->threads, pl.m_blocks * (nc_max / pl.NR));
+    pl.b_floats = sattn_round_floats(kc_max * nc_max);
+    pl.a_floats = sattn_round_floats(kc_max * mc_max);
+    pl.need = (struct sattn_scratch){.shared = pl.b_floats * sizeof(float),
+                                     .per_worker = SATTN_ALIGN + pl.a_floats * sizeof(float)};
+    return pl;
+}
+
+size_t sattn_gemm_workspace_bytes(const struct sattn_exec *x, size_t m, size_t n, size_t kk) {
+    if (m == 0 || n == 0 || kk == 0) return 0;
+    const struct gemm_plan pl = plan_gemm(x, m, n, kk);
+    return sattn_scratch_bytes(pl.need, pl.workers);
+}
+
+/* One (jc, pc) step of a call: what its pack and compute items read. */
+struct gemm_step {
+    const struct sattn_gemm_config *g;
+    const struct gemm_plan *pl;
+    size_t m, kk, jc, pc, nc, kc, n_panels;
+    const float *a, *b;
+    size_t a_rs, a_cs, b_rs, b_cs, ldc;
+    float *c, *b_packed;
+    void *scratch;
+    struct sattn_gemm_params params;
+};
+
+/* Item `panel`: one NR-wide panel of the B slice, packed where every worker reads it. */
+static void pack_b_item(void *arg, size_t panel, size_t worker) {
+    const struct gemm_step *s = arg;
+    const size_t j = panel * s->pl->NR;
+    (void)worker;
+    s->g->pack_b[SATTN_DTYPE_F32](s->pl->NR, sattn_min(s->pl->NR, s->nc - j), s->kc,
+                                 s->b + s->pc * s->b_rs + (s->jc + j) * s->b_cs, s->b_rs, s->b_cs, NULL,
+                                 s->b_packed + j * s->kc);
+}
+
+/* Item `unit`: one column panel of one row block of C. The worker packs the block's A slice into its
+ * own scratch unless it holds that block already (its previous unit was in the same block). */
+static void compute_item(void *arg, size_t unit, size_t worker) {
+    const struct gemm_step *s = arg;
+    const struct gemm_plan *pl = s->pl;
+    const size_t MR = pl->MR, block = unit / s->n_panels, panel = unit % s->n_panels;
+    const size_t ic = block * pl->MC, mc = sattn_min(pl->MC, s->m - ic);
+    size_t *packed_block = sattn_scratch_worker(s->scratch, pl->need, worker);
+    float *a_packed = (float *)((char *)packed_block + SATTN_ALIGN);
+    if (*packed_block != block) {
+        for (size_t i = 0; i < mc; i += MR)
+            s->g->pack_a(MR, sattn_min(MR, mc - i), s->kc, s->a + (ic + i) * s->a_rs + s->pc * s->a_cs, s->a_rs,
+                         s->a_cs, a_packed + i * s->kc);
+        *packed_block = block;
     }
-    return a;
+    const size_t j = panel * pl->NR, nr = sattn_min(pl->NR, s->nc - j);
+    for (size_t i = 0; i < mc; i += MR)
+        s->g->ukernel(sattn_min(MR, mc - i), nr, s->kc, a_packed + i * s->kc, 1, MR, s->b_packed + j * s->kc,
+                      s->c + (ic + i) * s->ldc + s->jc + j, s->ldc, &s->params);
 }
 
 sattn_status sattn_gemm_run(const struct sattn_exec *x, sattn_trans trans_a, sattn_trans trans_b, size_t m, size_t n,
                             size_t kk, float alpha, const float *a, size_t lda, const float *b, size_t ldb, float beta,
-                            float *c, size_t ldc) {
+                            float *c, size_t ldc, void *workspace, size_t workspace_size) {
     if (m == 0 || n == 0) return SATTN_OK;
     if (kk == 0 || alpha == 0.0f) {
         scale_c(&x->k->row, m, n, beta, c, ldc);
         return SATTN_OK;
     }
-    const struct sattn_gemm_config *g = &x->k->gemm;
-    const size_t MR = g->mr, NR = g->nr;
-    const size_t MC = x->blk->gemm_mc, KC = x->blk->gemm_kc, NC = x->blk->gemm_nc;
-    int threads = x->threads;
+    const struct gemm_plan pl = plan_gemm(x, m, n, kk);
+    size_t workers = pl.workers;
+    void *scratch, *owned;
+    const sattn_status st = sattn_scratch_acquire(x, pl.need, &workers, workspace, workspace_size, &scratch, &owned);
+    if (st != SATTN_OK) return st;
     /* Element (i, p) of op(A) is a[i*a_rs + p*a_cs]; element (p, j) of op(B) is b[p*b_rs + j*b_cs]. */
-    const size_t a_rs = trans_a ? 1 : lda, a_cs = trans_a ? lda : 1;
-    const size_t b_rs = trans_b ? 1 : ldb, b_cs = trans_b ? ldb : 1;
-
-    const size_t kc_max = sattn_min(KC, kk);
-    const size_t nc_max = sattn_div_up(sattn_min(NC, n), NR) * NR;
-    const size_t mc_max = sattn_div_up(sattn_min(MC, m), MR) * MR;
-    const size_t m_blocks = sattn_div_up(m, MC);
-    if ((size_t)threads > m_blocks * sattn_div_up(nc_max, NR)) threads = (int)(m_blocks * sattn_div_up(nc_max, NR));
-    if (threads < 1) threads = 1;
-    const size_t b_floats = sattn_round_floats(kc_max * nc_max);
-    const size_t a_floats = sattn_round_floats(kc_max * mc_max);
-    float *scratch = sattn_alloc((b_floats + a_floats * (size_t)threads) * sizeof(float));
-    if (!scratch) return SATTN_E_NOMEM;
-    float *b_packed = scratch;
-
-#pragma omp parallel num_threads(threads) if (threads > 1)
-    {
-        float *a_packed = scratch + b_floats + a_floats * (size_t)sattn_thread_id();
-        for (size_t jc = 0; jc < n; jc += NC) {
-            const size_t nc = sattn_min(NC, n - jc);
-            const size_t n_panels = sattn_div_up(nc, NR);
-            /* Split each row block's columns into groups so that the units (row block x column group)
-             * divide evenly among the threads: 9 row blocks on 2 threads would otherwise run 5 + 4. */
-            size_t groups = (size_t)threads / gcd(m_blocks, (size_t)threads);
-            if (groups > n_panels) groups = n_panels;
-            const size_t panels_per_group = sattn_div_up(n_panels, groups);
-            for (size_t pc = 0; pc < kk; pc += KC) {
-                const size_t kc = sattn_min(KC, kk - pc);
-                const struct sattn_gemm_params params = {alpha, pc == 0 ? beta : 1.0f};
-#pragma omp for schedule(static)
-                for (size_t panel = 0; panel < n_panels; panel++) {
-                    const size_t j = panel * NR;
-                    g->pack_b[SATTN_DTYPE_F32](NR, sattn_min(NR, nc - j), kc, b + pc * b_rs + (jc + j) * b_cs, b_rs,
-                                              b_cs, NULL, b_packed + j * kc);
-                }
-                size_t packed_block = (size_t)-1;
-#pragma omp for schedule(static)
-                for (size_t unit = 0; unit < m_blocks * groups; unit++) {
-                    const size_t block = unit / groups, group = unit % groups;
-                    const size_t ic = block * MC, mc = sattn_min(MC, m - ic);
-                    if (block != packed_block) {
-                        for (size_t i = 0; i < mc; i += MR)
-                            g->pack_a(MR, sattn_min(MR, mc - i), kc, a + (ic + i) * a_rs + pc * a_cs, a_rs, a_cs,
-                                      a_packed + i * kc);
-                        packed_block = block;
-                    }
-                    const size_t p_end = sattn_min(n_panels, (group + 1) * panels_per_group);
-                    for (size_t panel = group * panels_per_group; panel < p_end; panel++) {
-                        const size_t j = panel * NR, nr = sattn_min(NR, nc - j);
-                        for (size_t i = 0; i < mc; i += MR)
-                            g->ukernel(sattn_min(MR, mc - i), nr, kc, a_packed + i * kc, 1, MR, b_packed + j * kc,
-                                       c + (ic + i) * ldc + jc + j, ldc, &params);
-                    }
-                }
-            }
+    struct gemm_step s = {.g = &x->k->gemm, .pl = &pl, .m = m, .kk = kk, .a = a, .b = b,
+                          .a_rs = trans_a ? 1 : lda, .a_cs = trans_a ? lda : 1, .b_rs = trans_b ? 1 : ldb,
+                          .b_cs = trans_b ? ldb : 1, .ldc = ldc, .c = c, .b_packed = scratch, .scratch = scratch};
+    for (s.jc = 0; s.jc < n; s.jc += pl.NC) {
+        s.nc = sattn_min(pl.NC, n - s.jc);
+        s.n_panels = sattn_div_up(s.nc, pl.NR);
+        for (s.pc = 0; s.pc < kk; s.pc += pl.KC) {
+            s.kc = sattn_min(pl.KC, kk - s.pc);
+            s.params = (struct sattn_gemm_params){alpha, s.pc == 0 ? beta : 1.0f};
+            for (size_t w = 0; w < workers; w++) *(size_t *)sattn_scratch_worker(scratch, pl.need, w) = (size_t)-1;
+            sattn_parallel(x, workers, s.n_panels, SATTN_STATIC, pack_b_item, &s);
+            sattn_parallel(x, workers, pl.m_blocks * s.n_panels, SATTN_STATIC, compute_item, &s);
         }
     }
-    sattn_free(scratch);
+    sattn_scratch_release(x, owned);
     return SATTN_OK;
 }

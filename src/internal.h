@@ -2,6 +2,7 @@
 #ifndef SATTN_INTERNAL_H
 #define SATTN_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -10,7 +11,7 @@
 
 #define SATTN_ALIGN 64
 
-/* Scratch memory, 64-byte aligned. Returns NULL on failure (or when a test asked it to fail). */
+/* Scratch memory, 64-byte aligned, from the C library. Returns NULL on failure (or when a test asked it to fail). */
 void *sattn_alloc(size_t bytes);
 void sattn_free(void *p);
 /* Test hook: the next `n` allocations succeed, the one after fails; negative = never fail. */
@@ -21,6 +22,9 @@ static inline size_t sattn_round_floats(size_t n) {
     const size_t q = SATTN_ALIGN / sizeof(float);
     return (n + q - 1) / q * q;
 }
+
+/* Rounds up to a multiple of SATTN_ALIGN bytes (n < SIZE_MAX / 2). */
+static inline size_t sattn_round_bytes(size_t n) { return (n + SATTN_ALIGN - 1) / SATTN_ALIGN * SATTN_ALIGN; }
 
 static inline size_t sattn_min(size_t a, size_t b) { return a < b ? a : b; }
 static inline size_t sattn_max(size_t a, size_t b) { return a > b ? a : b; }
@@ -43,8 +47,10 @@ const struct sattn_topology *sattn_topology_get(void);
  * table's tuned values (blocking.c has the rules; a size of 0 keeps the tuned values). */
 struct sattn_blocking sattn_blocking_fit(const struct sattn_kernels *k, size_t l1d_bytes, size_t l2_bytes);
 
-/* The thread count a call should use (>= 1). */
-int sattn_threads_for_call(void);
+/* The default thread count (SATTN_NUM_THREADS, else the physical cores), >= 1. */
+int sattn_default_threads(void);
+/* The ISA SATTN_ISA selects (else the best available): what contexts start with. */
+sattn_isa sattn_isa_initial(void);
 
 /* CPU features, detected once. */
 struct sattn_cpu_features {
@@ -55,19 +61,69 @@ struct sattn_cpu_features {
 };
 struct sattn_cpu_features sattn_cpu_detect(void);
 
-/* What a driver runs with: one ISA's kernels, the blocking fitted for them, and the thread count. */
+/* A context (sattn.h). Fields a running call reads are atomic where the default context's setters may
+ * change them concurrently. */
+struct sattn_context {
+    _Atomic(const struct sattn_kernels *) kernels;
+    _Atomic int threads; /* 0 = the default count */
+    sattn_threading threading;
+    sattn_parallel_for_fn parallel_for; /* SATTN_THREADING_CALLER */
+    void *pool;
+    int pool_workers;
+    sattn_alloc_fn alloc; /* NULL: sattn_alloc */
+    sattn_free_fn free;
+    void *alloc_user;
+};
+
+/* What a driver runs with: one ISA's kernels, the blocking fitted for them, the most workers the call may
+ * use, and the context it came from (whose threads run the items, whose allocator gives scratch). */
 struct sattn_exec {
     const struct sattn_kernels *k;
     const struct sattn_blocking *blk;
     int threads;
+    const struct sattn_context *ctx;
 };
-/* The ISA in use (sattn_set_isa / SATTN_ISA) with the call's thread count. */
-struct sattn_exec sattn_exec_current(void);
+/* A context's settings for one call (NULL: the default context). */
+struct sattn_exec sattn_exec_for(const struct sattn_context *ctx);
 
-/* Drivers. Arguments are already validated by api.c. */
+/* The parallel step every driver uses: fn(arg, item, worker) for each item in [0, n), on at most `workers`
+ * workers of the call's threading; `worker` < workers names the scratch the item may use, and no two items
+ * run at once with the same one. Static: each worker takes one contiguous range; dynamic: items one at a
+ * time (for items of unequal cost). Returns when every item has run. Which worker runs an item never
+ * changes what it computes. */
+typedef void (*sattn_item_fn)(void *arg, size_t item, size_t worker);
+enum sattn_schedule { SATTN_STATIC, SATTN_DYNAMIC };
+void sattn_parallel(const struct sattn_exec *x, size_t workers, size_t n, enum sattn_schedule schedule,
+                    sattn_item_fn fn, void *arg);
+/* The built-in pool (pool.c): task(arg, i) for i in [0, n), on the caller and up to n - 1 pool workers. */
+void sattn_pool_run(size_t n, sattn_task_fn task, void *arg);
+
+/* A driver's scratch: `shared` bytes, plus `per_worker` bytes for each worker. */
+struct sattn_scratch {
+    size_t shared, per_worker;
+};
+/* Bytes of a workspace holding the scratch for `workers` workers (alignment slack included); 0 on overflow. */
+size_t sattn_scratch_bytes(struct sattn_scratch need, size_t workers);
+/* The scratch of one call: carved from the caller's workspace (then *workers drops to what it holds; too
+ * small for one worker -> SATTN_E_ARG), else allocated through the context's allocator for *workers
+ * workers (*owned is then what sattn_scratch_release frees). *mem is 64-byte aligned. */
+sattn_status sattn_scratch_acquire(const struct sattn_exec *x, struct sattn_scratch need, size_t *workers,
+                                   void *workspace, size_t workspace_size, void **mem, void **owned);
+void sattn_scratch_release(const struct sattn_exec *x, void *owned);
+/* Worker w's part of scratch acquired at mem (the shared part first, then one aligned part per worker). */
+static inline void *sattn_scratch_worker(void *mem, struct sattn_scratch need, size_t w) {
+    return (char *)mem + sattn_round_bytes(need.shared) + w * sattn_round_bytes(need.per_worker);
+}
+/* The same allocator, for other scratch. */
+void *sattn_ctx_alloc(const struct sattn_context *ctx, size_t bytes);
+void sattn_ctx_free(const struct sattn_context *ctx, void *p);
+
+/* Drivers. Arguments are already validated by api.c. A driver that needs scratch takes an optional
+ * workspace, and has a query for its size (the bytes for x->threads workers). */
+size_t sattn_gemm_workspace_bytes(const struct sattn_exec *x, size_t m, size_t n, size_t kk);
 sattn_status sattn_gemm_run(const struct sattn_exec *x, sattn_trans trans_a, sattn_trans trans_b, size_t m, size_t n,
                             size_t kk, float alpha, const float *a, size_t lda, const float *b, size_t ldb, float beta,
-                            float *c, size_t ldc);
+                            float *c, size_t ldc, void *workspace, size_t workspace_size);
 sattn_status sattn_softmax_run(const struct sattn_exec *x, size_t rows, size_t cols, const float *x_in, size_t ldx,
                                float *y, size_t ldy);
 
@@ -97,6 +153,9 @@ struct sattn_attention_problem {
 };
 sattn_status sattn_attention_check(const sattn_attention_desc *desc, size_t desc_size, const void *q, const void *k,
                                    const void *v, const void *out, struct sattn_attention_problem *p);
+/* The checks of the shape and types only (no pointer is read): what a workspace size query needs. */
+sattn_status sattn_attention_check_shape(const sattn_attention_desc *desc, size_t desc_size,
+                                         struct sattn_attention_problem *p);
 
 /* The scales of key j of K/V head g in batch b (NULL for the float types), for a kernel. */
 static inline struct sattn_scales sattn_kv_scales(const float *at, sattn_strides s, size_t group, size_t b, size_t g,
@@ -110,7 +169,9 @@ sattn_status sattn_convert_run(const struct sattn_exec *x, sattn_dtype from, sat
 sattn_status sattn_quantize_run(const struct sattn_exec *x, sattn_dtype to, size_t rows, size_t cols, size_t group,
                                 const float *in, size_t ldx, void *q, size_t ldq, float *scales);
 /* The router: decode-shaped problems take the split-KV driver, the rest the prefill driver. */
-sattn_status sattn_attention_run(const struct sattn_exec *x, const struct sattn_attention_problem *p);
+sattn_status sattn_attention_run(const struct sattn_exec *x, const struct sattn_attention_problem *p, void *workspace,
+                                 size_t workspace_size);
+size_t sattn_attention_workspace_bytes(const struct sattn_exec *x, const struct sattn_attention_problem *p);
 /* Problems with at most this many query rows per K/V head (decode) take the split-KV driver. */
 #define SATTN_DECODE_MAX_ROWS 8
 /* Floats of chunk partials the decode driver keeps at once: 4 Mi floats (16 MiB), e.g. 32 heads x
@@ -120,9 +181,14 @@ sattn_status sattn_attention_run(const struct sattn_exec *x, const struct sattn_
 sattn_status sattn_attention_merge_run(const struct sattn_exec *x, size_t parts, size_t rows, size_t dim,
                                        const float *const *outs, size_t ld_in, const float *const *lses, float *out,
                                        size_t ld_out, float *lse);
-sattn_status sattn_attention_prefill_run(const struct sattn_exec *x, const struct sattn_attention_problem *p);
+struct sattn_scratch sattn_attention_prefill_scratch(const struct sattn_exec *x, const struct sattn_attention_problem *p,
+                                                     size_t *workers);
+sattn_status sattn_attention_prefill_run(const struct sattn_exec *x, const struct sattn_attention_problem *p,
+                                         void *workspace, size_t workspace_size);
 /* partial_floats bounds the partials kept at once (a test passes small values to force waves). */
+struct sattn_scratch sattn_attention_decode_scratch(const struct sattn_exec *x, const struct sattn_attention_problem *p,
+                                                    size_t partial_floats, size_t *workers);
 sattn_status sattn_attention_decode_run(const struct sattn_exec *x, const struct sattn_attention_problem *p,
-                                        size_t partial_floats);
+                                        size_t partial_floats, void *workspace, size_t workspace_size);
 
 #endif

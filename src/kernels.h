@@ -228,7 +228,7 @@ void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_f
 void sattn_kernels_init_neon(struct sattn_kernels *k, const struct sattn_cpu_features *cpu);
 #endif
 
-/* The table in use (filled once, on first use). Never NULL. */
+/* The default context's table (tables are filled once, on first use). Never NULL. */
 const struct sattn_kernels *sattn_kernels_current(void);
 /* The table of one ISA, or NULL when it is not available (tests use this to cross-check ISAs). */
 const struct sattn_kernels *sattn_kernels_for(sattn_isa isa);

@@ -6,8 +6,9 @@
 #include "internal.h"
 
 /* Workspace layout: Q, K, V and (with W_o) the concatenated heads, each [batch*seq, heads*head_dim],
- * each 64-byte aligned, plus slack to align a caller's pointer. 0 on overflow. */
-static size_t workspace_bytes(const sattn_self_attention_desc *d, size_t *tensor_floats) {
+ * each 64-byte aligned, plus slack to align a caller's pointer; then the scratch of the sgemm and
+ * attention steps (one at a time, so the larger of them). 0 on overflow. */
+static size_t tensor_bytes(const sattn_self_attention_desc *d, size_t *tensor_floats) {
     size_t tokens, width, floats, total;
     if (__builtin_mul_overflow(d->batch, d->seq_len, &tokens) || __builtin_mul_overflow(d->heads, d->head_dim, &width) ||
         __builtin_mul_overflow(tokens, width, &floats) || floats > (size_t)PTRDIFF_MAX / sizeof(float) / 8)
@@ -15,6 +16,33 @@ static size_t workspace_bytes(const sattn_self_attention_desc *d, size_t *tensor
     *tensor_floats = sattn_round_floats(floats);
     total = 4 * *tensor_floats * sizeof(float) + SATTN_ALIGN;
     return total;
+}
+
+/* The attention step reads Q, K, V tokens-major from the workspace. */
+static sattn_attention_desc attention_desc(const sattn_self_attention_desc *d) {
+    const size_t width = d->heads * d->head_dim;
+    sattn_attention_desc ad;
+    memset(&ad, 0, sizeof ad);
+    ad.batch = d->batch;
+    ad.heads = d->heads;
+    ad.q_len = ad.kv_len = d->seq_len;
+    ad.head_dim = d->head_dim;
+    ad.causal = d->causal;
+    ad.q_strides = ad.k_strides = ad.v_strides = ad.o_strides = (sattn_strides){d->seq_len * width, d->head_dim, width};
+    return ad;
+}
+
+/* The scratch bytes the sgemm and attention steps need with x's workers; 0 on overflow. */
+static size_t scratch_bytes(const struct sattn_exec *x, const sattn_self_attention_desc *d) {
+    const size_t width = d->heads * d->head_dim, tokens = d->batch * d->seq_len;
+    const sattn_attention_desc ad = attention_desc(d);
+    struct sattn_attention_problem p;
+    if (sattn_attention_check_shape(&ad, sizeof ad, &p) != SATTN_OK) return 0;
+    const size_t attn = sattn_attention_workspace_bytes(x, &p);
+    const size_t proj = sattn_gemm_workspace_bytes(x, tokens, width, d->d_model);
+    const size_t out = sattn_gemm_workspace_bytes(x, tokens, d->d_model, width);
+    if (!attn || !proj || !out) return 0;
+    return sattn_max(attn, sattn_max(proj, out));
 }
 
 /* Whether [a, a + a_bytes) and [b, b + b_bytes) share a byte (b NULL: nothing is read there). */
@@ -27,27 +55,52 @@ static int desc_valid(const sattn_self_attention_desc *d) {
     return d && d->d_model && d->heads && d->head_dim;
 }
 
+/* Everything a call needs with x's workers; 0 when invalid, empty or overflowing. */
+static size_t workspace_bytes(const struct sattn_exec *x, const sattn_self_attention_desc *d, size_t *tensors_end,
+                              size_t *tensor_floats) {
+    size_t scratch, total;
+    if (!desc_valid(d) || d->batch == 0 || d->seq_len == 0) return 0;
+    if (!(*tensors_end = tensor_bytes(d, tensor_floats)) || !(scratch = scratch_bytes(x, d)) ||
+        __builtin_add_overflow(*tensors_end, scratch, &total) || total > (size_t)PTRDIFF_MAX)
+        return 0;
+    return total;
+}
+
+size_t sattn_self_attention_workspace_size_ctx(const sattn_context *ctx, const sattn_self_attention_desc *desc) {
+    const struct sattn_exec x = sattn_exec_for(ctx);
+    size_t tensors_end, tensor;
+    return workspace_bytes(&x, desc, &tensors_end, &tensor);
+}
+
 size_t sattn_self_attention_workspace_size(const sattn_self_attention_desc *desc) {
-    size_t tensor;
-    if (!desc_valid(desc) || desc->batch == 0 || desc->seq_len == 0) return 0;
-    return workspace_bytes(desc, &tensor);
+    return sattn_self_attention_workspace_size_ctx(NULL, desc);
 }
 
 sattn_status sattn_self_attention(const sattn_self_attention_desc *desc, const float *x, const float *w_q,
                                   const float *w_k, const float *w_v, const float *w_o, float *y, void *workspace,
                                   size_t workspace_size) {
+    return sattn_self_attention_ctx(NULL, desc, x, w_q, w_k, w_v, w_o, y, workspace, workspace_size);
+}
+
+sattn_status sattn_self_attention_ctx(sattn_context *ctx, const sattn_self_attention_desc *desc, const float *x,
+                                      const float *w_q, const float *w_k, const float *w_v, const float *w_o, float *y,
+                                      void *workspace, size_t workspace_size) {
     if (!desc) return SATTN_E_NULL;
     if (!desc_valid(desc)) return SATTN_E_SHAPE;
     if (desc->batch == 0 || desc->seq_len == 0) return SATTN_OK;
     if (!x || !w_q || !w_k || !w_v || !y) return SATTN_E_NULL;
     const size_t D = desc->d_model, H = desc->heads, dh = desc->head_dim, S = desc->seq_len;
-    size_t tensor;
-    const size_t need = workspace_bytes(desc, &tensor);
+    const struct sattn_exec ex = sattn_exec_for(ctx);
+    size_t tensor, tensors_end;
+    const size_t need = workspace_bytes(&ex, desc, &tensors_end, &tensor);
     size_t dm_sq, tokens_d;
     if (!need || __builtin_mul_overflow(D, H * dh, &dm_sq) || dm_sq > (size_t)PTRDIFF_MAX / sizeof(float) ||
         __builtin_mul_overflow(desc->batch * S, D, &tokens_d) || tokens_d > (size_t)PTRDIFF_MAX / sizeof(float))
         return SATTN_E_OVERFLOW;
-    if (workspace && workspace_size < need) return SATTN_E_ARG;
+    /* A smaller workspace runs on fewer workers; it must hold the tensors and one worker's scratch. */
+    struct sattn_exec one = ex;
+    one.threads = 1;
+    if (workspace && workspace_size < tensors_end + scratch_bytes(&one, desc)) return SATTN_E_ARG;
     /* y is written while x, the weights and the workspace are still being read. */
     const size_t width_floats = H * dh, y_floats = desc->batch * S * (w_o ? D : width_floats);
     const void *reads[] = {x, w_q, w_k, w_v, w_o, workspace};
@@ -57,36 +110,30 @@ sattn_status sattn_self_attention(const sattn_self_attention_desc *desc, const f
         if (bytes_overlap(y, y_floats * sizeof(float), reads[i], read_bytes[i])) return SATTN_E_STRIDE;
 
     const size_t width = H * dh, tokens = desc->batch * S;
-    const sattn_strides tokens_major = {S * width, dh, width};
-    sattn_attention_desc ad;
-    memset(&ad, 0, sizeof ad);
-    ad.batch = desc->batch;
-    ad.heads = H;
-    ad.q_len = ad.kv_len = S;
-    ad.head_dim = dh;
-    ad.causal = desc->causal;
-    ad.q_strides = ad.k_strides = ad.v_strides = ad.o_strides = tokens_major;
-
+    const sattn_attention_desc ad = attention_desc(desc);
     void *owned = NULL;
     if (!workspace) {
-        workspace = owned = sattn_alloc(need);
+        workspace_size = need;
+        workspace = owned = sattn_ctx_alloc(ex.ctx, need);
         if (!workspace) return SATTN_E_NOMEM;
     }
     float *base = (float *)(((uintptr_t)workspace + SATTN_ALIGN - 1) & ~(uintptr_t)(SATTN_ALIGN - 1));
     float *q = base, *k = q + tensor, *v = k + tensor, *heads = w_o ? v + tensor : y;
+    void *scratch = (char *)workspace + tensors_end;
+    const size_t scratch_size = workspace_size - tensors_end;
 
-    const struct sattn_exec ex = sattn_exec_current();
     struct sattn_attention_problem p;
     sattn_status st = SATTN_OK;
     const float *weights[3] = {w_q, w_k, w_v};
     float *projected[3] = {q, k, v};
     for (int t = 0; t < 3 && st == SATTN_OK; t++)
         st = sattn_gemm_run(&ex, SATTN_NOTRANS, SATTN_NOTRANS, tokens, width, D, 1.0f, x, D, weights[t], width, 0.0f,
-                            projected[t], width);
+                            projected[t], width, scratch, scratch_size);
     if (st == SATTN_OK) st = sattn_attention_check(&ad, sizeof ad, q, k, v, heads, &p);
-    if (st == SATTN_OK) st = sattn_attention_run(&ex, &p);
+    if (st == SATTN_OK) st = sattn_attention_run(&ex, &p, scratch, scratch_size);
     if (st == SATTN_OK && w_o)
-        st = sattn_gemm_run(&ex, SATTN_NOTRANS, SATTN_NOTRANS, tokens, D, width, 1.0f, heads, width, w_o, D, 0.0f, y, D);
-    sattn_free(owned);
+        st = sattn_gemm_run(&ex, SATTN_NOTRANS, SATTN_NOTRANS, tokens, D, width, 1.0f, heads, width, w_o, D, 0.0f, y, D,
+                            scratch, scratch_size);
+    sattn_ctx_free(ex.ctx, owned);
     return st;
 }

@@ -1,13 +1,11 @@
-/* Thread counts: the default is the number of physical cores (hwloc), never SMT siblings;
- * SATTN_NUM_THREADS overrides the default; sattn_set_num_threads overrides both. */
+/* The default thread count: the number of physical cores (hwloc), never SMT siblings;
+ * SATTN_NUM_THREADS overrides it. A context's own count overrides both (context.c). */
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "internal.h"
 
 static int default_threads;
-static atomic_int requested_threads; /* 0 = default */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void init_threads(void) {
@@ -20,16 +18,7 @@ static void init_threads(void) {
     }
 }
 
-int sattn_threads_for_call(void) {
+int sattn_default_threads(void) {
     pthread_once(&once, init_threads);
-    int n = atomic_load(&requested_threads);
-    return n > 0 ? n : default_threads;
+    return default_threads;
 }
-
-sattn_status sattn_set_num_threads(int n) {
-    if (n < 0) return SATTN_E_ARG;
-    atomic_store(&requested_threads, n);
-    return SATTN_OK;
-}
-
-int sattn_get_num_threads(void) { return sattn_threads_for_call(); }
