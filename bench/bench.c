@@ -1,7 +1,7 @@
 /* sattn's benchmark: fused attention, decode, sgemm and softmax for every ISA the CPU has, on one
  * thread and on all cores, with OpenBLAS and oneDNN timed on the same inputs when built in.
  *
- *   sattn_bench [--sattn_sweep=smoke|default|full|scaling|logits|types] [--benchmark_* flags]
+ *   sattn_bench [--sattn_sweep=smoke|default|full|scaling|logits|types|calls] [--benchmark_* flags]
  *
  * scaling: the best ISA from 1 thread to all cores (powers of two, then all) on prefill, one-head
  * prefill, decode and sgemm, for the scaling curve.
@@ -10,6 +10,10 @@
  * (its bytes against the read bandwidth the harness measured).
  * types: the best ISA, K/V caches in f32, f16, bf16, int8 (group 32, per row) and int4 (group 32):
  * decode and prefill beside f32, and sattn_convert / sattn_quantize on 64 Mi elements.
+ * calls: the fixed cost of a call: tiny attention calls (1 head, 16 keys; 2 heads, so two work items;
+ * a decode of 8 heads x 256 keys at d 128) through each threading (OpenMP, the built-in pool, an
+ * engine's pool through sattn_context_set_parallel_for), 1 and 2 threads, with and without a workspace.
+ * The default sweep has the 2-thread ones.
  *
  * Case names are key:value paths (kernel/impl/isa/threads/shape...), which bench/report.py reads. */
 #define _POSIX_C_SOURCE 200809L
@@ -18,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../examples/engine_pool.h"
 #include "bench.h"
 #include "peers.h"
 
@@ -28,7 +33,7 @@
 enum impl { IMPL_SATTN, IMPL_OPENBLAS, IMPL_ONEDNN, IMPL_PLAIN };
 static const char *const impl_names[] = {"sattn", "openblas", "onednn", "plain"};
 
-enum sweep { SWEEP_SMOKE, SWEEP_DEFAULT, SWEEP_FULL, SWEEP_SCALING, SWEEP_LOGITS, SWEEP_TYPES };
+enum sweep { SWEEP_SMOKE, SWEEP_DEFAULT, SWEEP_FULL, SWEEP_SCALING, SWEEP_LOGITS, SWEEP_TYPES, SWEEP_CALLS };
 
 /* K/V cache types a case stores (the types sweep): the type and elements per scale (0 = per row). */
 typedef struct {
@@ -450,6 +455,71 @@ static void register_types(sattn_isa best, int all) {
     }
 }
 
+/* ---------------------------------------------------------------- the fixed cost of a call */
+
+enum pool_kind { POOL_OPENMP, POOL_BUILTIN, POOL_ENGINE };
+static const char *const pool_names[] = {"openmp", "builtin", "engine"};
+
+typedef struct {
+    sattn_isa isa;
+    int threads, workspace;
+    enum pool_kind pool;
+    size_t heads, kv_len, d;
+} call_case;
+
+static void bench_call(bench_state *st, const void *arg) {
+    const call_case *c = arg;
+    const size_t nq = c->heads * c->d, nkv = c->heads * c->kv_len * c->d;
+    float *q = random_floats(nq, 1), *k = random_floats(nkv, 2), *v = random_floats(nkv, 3), *out = random_floats(nq, 4);
+    const sattn_attention_desc desc = {.batch = 1, .heads = c->heads, .q_len = 1, .kv_len = c->kv_len, .head_dim = c->d};
+    sattn_context *ctx = NULL;
+    engine_pool pool;
+    int pool_started = 0;
+    sattn_status ok = sattn_context_create(&ctx);
+    if (ok == SATTN_OK) ok = sattn_context_set_isa(ctx, c->isa);
+    if (ok == SATTN_OK) ok = sattn_context_set_num_threads(ctx, c->threads);
+    if (ok == SATTN_OK && c->pool == POOL_OPENMP) ok = sattn_context_set_threading(ctx, SATTN_THREADING_OPENMP);
+    if (ok == SATTN_OK && c->pool == POOL_BUILTIN) ok = sattn_context_set_threading(ctx, SATTN_THREADING_BUILTIN);
+    if (ok == SATTN_OK && c->pool == POOL_ENGINE) {
+        pool_started = engine_pool_start(&pool, c->threads) == 0;
+        ok = pool_started ? sattn_context_set_parallel_for(ctx, engine_pool_parallel_for, &pool, pool.workers)
+                          : SATTN_E_NOMEM;
+    }
+    size_t ws_size = 0;
+    void *ws = NULL;
+    if (ok == SATTN_OK && c->workspace && (ok = sattn_attention_workspace_size(ctx, &desc, &ws_size)) == SATTN_OK)
+        ws = malloc(ws_size);
+    if (ok == SATTN_OK) ok = sattn_attention_ctx(ctx, &desc, q, k, v, out, ws, ws_size);
+    if (ok != SATTN_OK) {
+        bench_error(st, sattn_strerror(ok));
+    } else {
+        while (bench_keep_running(st)) sattn_attention_ctx(ctx, &desc, q, k, v, out, ws, ws_size);
+        bench_counter(st, "bytes", 2.0 * nkv * sizeof(float), BENCH_RATE);
+    }
+    if (pool_started) engine_pool_stop(&pool);
+    sattn_context_destroy(ctx);
+    free(q), free(k), free(v), free(out), free(ws);
+}
+
+static void register_calls(sattn_isa best, int all) {
+    const size_t shapes[3][3] = {{1, 16, 64}, {2, 16, 64}, {8, 256, 128}}; /* heads, kv, d */
+    const int threads[2] = {1, all > 1 ? 2 : 1};
+    for (int ti = 0; ti < (all > 1 ? 2 : 1); ti++)
+        for (size_t sh = 0; sh < 3; sh++)
+            for (int ws = 0; ws < 2; ws++)
+                for (int pool = 0; pool < 3; pool++) {
+#ifndef _OPENMP
+                    if (pool == POOL_OPENMP) continue;
+#endif
+                    call_case c = {.isa = best, .threads = threads[ti], .workspace = ws, .pool = (enum pool_kind)pool,
+                                   .heads = shapes[sh][0], .kv_len = shapes[sh][1], .d = shapes[sh][2]};
+                    char name[256];
+                    snprintf(name, sizeof name, "call/impl:sattn/isa:%s/threads:%d/H:%zu/kv:%zu/d:%zu/pool:%s/workspace:%d",
+                             sattn_isa_name(best), c.threads, c.heads, c.kv_len, c.d, pool_names[pool], ws);
+                    bench_register(name, bench_call, &c, sizeof c);
+                }
+}
+
 /* ---------------------------------------------------------------- the sweeps */
 
 /* Which implementations run for a configuration: sattn at this ISA, and the peers once (at the
@@ -503,6 +573,10 @@ static void register_cases(enum sweep sweep) {
     }
     if (sweep == SWEEP_TYPES) {
         register_types(best, all);
+        return;
+    }
+    if (sweep == SWEEP_CALLS) {
+        register_calls(best, all);
         return;
     }
 
@@ -616,8 +690,9 @@ int main(int argc, char **argv) {
             else if (!strcmp(v, "scaling")) sweep = SWEEP_SCALING;
             else if (!strcmp(v, "logits")) sweep = SWEEP_LOGITS;
             else if (!strcmp(v, "types")) sweep = SWEEP_TYPES;
+            else if (!strcmp(v, "calls")) sweep = SWEEP_CALLS;
             else {
-                fprintf(stderr, "sattn_bench: --sattn_sweep takes smoke, default, full, scaling, logits or types\n");
+                fprintf(stderr, "sattn_bench: --sattn_sweep takes smoke, default, full, scaling, logits, types or calls\n");
                 return 2;
             }
             continue;
@@ -626,7 +701,7 @@ int main(int argc, char **argv) {
     }
     argc = kept;
     bench_describe_machine();
-    static const char *const sweep_names[] = {"smoke", "default", "full", "scaling", "logits", "types"};
+    static const char *const sweep_names[] = {"smoke", "default", "full", "scaling", "logits", "types", "calls"};
     bench_context("sweep", sweep_names[sweep]);
     register_cases(sweep);
     return bench_main(argc, argv);

@@ -5,13 +5,15 @@
  * all queries, at most SATTN_DECODE_MAX_ROWS) form one item, and the item's keys are split in
  * chunks of DECODE_CHUNK_KEYS. Each (item, chunk) is an independent unit giving a partial
  * (max m, sum l, accumulator) per row — the online softmax of prefill over that chunk
- * alone — so one head's keys are spread over all threads. The partials of an item are then
- * merged in chunk order. All of the row algebra is attention_rows.c's.
+ * alone — so one head's keys are spread over all threads. The unit that finishes an item's last
+ * chunk merges its partials, in chunk order. All of the row algebra is attention_rows.c's.
  *
  * In a tokens-major cache a unit covers the K/V heads of its batch (up to 64; heads_per_unit below).
  *
  * Determinism: chunk boundaries are multiples of DECODE_CHUNK_KEYS, fixed by the shape alone,
  * and the merge order is fixed, so the result is the same bits for any thread count and pool. */
+#include <stdatomic.h>
+
 #include "attention_rows.h"
 
 /* Large enough that a chunk's per-row bookkeeping is noise next to streaming its keys
@@ -189,16 +191,21 @@ struct sattn_scratch sattn_attention_decode_scratch(const struct sattn_exec *x, 
     const size_t wave = wave_items(p, &pl, partial_floats_max), stride = partial_floats(p, &pl);
     const size_t unit_floats = pl.heads_per_unit * head_scratch_floats(p, &pl);
     *workers = sattn_min((size_t)x->threads, sattn_div_up(wave, pl.heads_per_unit) * pl.chunks);
-    return (struct sattn_scratch){.shared = wave * pl.chunks * stride * sizeof(float),
+    /* The wave's partials, then a count of unfinished chunks per unit group. */
+    return (struct sattn_scratch){.shared = sattn_round_bytes(wave * pl.chunks * stride * sizeof(float)) +
+                                            sattn_div_up(wave, pl.heads_per_unit) * sizeof(atomic_size_t),
                                   .per_worker = sattn_max(unit_floats, stride) * sizeof(float)};
 }
 
-/* One wave's steps. */
+/* One wave: a single parallel step over its units. The unit that finishes a unit group's last chunk
+ * (counted down in `pending`) merges the group's items: the merge reads the partials in chunk order
+ * whoever runs it, and one step instead of two halves what a call pays its pool. */
 struct decode_step {
     const struct sattn_exec *x;
     const struct sattn_attention_problem *p;
     const struct decode_plan *pl;
     float *partials;
+    atomic_size_t *pending; /* per unit group of the wave */
     void *scratch;
     struct sattn_scratch need;
     size_t first, first_unit, item_floats;
@@ -206,14 +213,13 @@ struct decode_step {
 
 static void unit_task(void *arg, size_t u, size_t worker) {
     const struct decode_step *s = arg;
-    run_unit(s->x, s->p, s->pl, s->first_unit + u, sattn_scratch_worker(s->scratch, s->need, worker), s->partials,
-             s->first);
-}
-
-static void merge_task(void *arg, size_t i, size_t worker) {
-    const struct decode_step *s = arg;
-    merge_item(s->x, s->p, s->pl, s->first + i, s->partials + i * s->item_floats,
-               sattn_scratch_worker(s->scratch, s->need, worker));
+    float *w = sattn_scratch_worker(s->scratch, s->need, worker);
+    run_unit(s->x, s->p, s->pl, s->first_unit + u, w, s->partials, s->first);
+    const size_t group = u / s->pl->chunks, hpu = s->pl->heads_per_unit;
+    /* acq_rel: the merging unit sees every other unit's partials. */
+    if (atomic_fetch_sub_explicit(&s->pending[group], 1, memory_order_acq_rel) != 1) return;
+    for (size_t i = group * hpu; i < (group + 1) * hpu; i++)
+        merge_item(s->x, s->p, s->pl, s->first + i, s->partials + i * s->item_floats, w);
 }
 
 sattn_status sattn_attention_decode_run(const struct sattn_exec *x, const struct sattn_attention_problem *p,
@@ -226,13 +232,16 @@ sattn_status sattn_attention_decode_run(const struct sattn_exec *x, const struct
     void *scratch, *owned;
     const sattn_status st = sattn_scratch_acquire(x, need, &workers, workspace, workspace_size, &scratch, &owned);
     if (st != SATTN_OK) return st;
+    const size_t item_floats = pl.chunks * partial_floats(p, &pl);
     struct decode_step s = {.x = x, .p = p, .pl = &pl, .partials = scratch, .scratch = scratch, .need = need,
-                            .item_floats = pl.chunks * partial_floats(p, &pl)};
+                            .item_floats = item_floats,
+                            .pending = (atomic_size_t *)((char *)scratch +
+                                                         sattn_round_bytes(wave * item_floats * sizeof(float)))};
     for (s.first = 0; s.first < pl.items; s.first += wave) {
-        const size_t n_items = sattn_min(wave, pl.items - s.first);
+        const size_t n_items = sattn_min(wave, pl.items - s.first), groups = n_items / hpu;
         s.first_unit = s.first / hpu * pl.chunks;
-        sattn_parallel(x, workers, n_items / hpu * pl.chunks, SATTN_DYNAMIC, unit_task, &s);
-        sattn_parallel(x, workers, n_items, SATTN_STATIC, merge_task, &s);
+        for (size_t g = 0; g < groups; g++) atomic_init(&s.pending[g], pl.chunks);
+        sattn_parallel(x, workers, groups * pl.chunks, SATTN_DYNAMIC, unit_task, &s);
     }
     sattn_scratch_release(x, owned);
     return SATTN_OK;

@@ -30,6 +30,7 @@ static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static size_t started; /* workers 1..started exist */
 static atomic_uint_fast64_t signal_word; /* generation << 16 | participants (caller included) */
 static atomic_int sleepers;
+static uint_fast64_t signal_at_start[POOL_MAX_WORKERS + 1]; /* the signal when worker t was started */
 static atomic_size_t checked_out;
 
 static struct {
@@ -49,7 +50,7 @@ static void claim_tasks(void) {
 
 static void *worker_main(void *arg) {
     const size_t t = (size_t)(uintptr_t)arg;
-    uint_fast64_t seen = atomic_load_explicit(&signal_word, memory_order_acquire);
+    uint_fast64_t seen = signal_at_start[t]; /* the step that started it may already be posted */
     for (;;) {
         uint_fast64_t now;
         int spins = 0;
@@ -82,6 +83,7 @@ static void grow(size_t want) {
         pthread_t th;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        signal_at_start[started + 1] = atomic_load_explicit(&signal_word, memory_order_relaxed);
         const int err = pthread_create(&th, &attr, worker_main, (void *)(uintptr_t)(started + 1));
         pthread_attr_destroy(&attr);
         if (err) return;

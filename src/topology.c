@@ -1,6 +1,6 @@
 /* What the machine is made of, read once: physical cores and the per-core L1d and L2 sizes.
  * hwloc first; without it (or when it reports nothing) the C library's sysconf for the caches
- * and OpenMP's processor count for the cores; a size nobody reports stays 0 (unknown). */
+ * and OpenMP's (or the C library's) processor count for the cores; a size nobody reports stays 0 (unknown). */
 #include <pthread.h>
 #include <unistd.h>
 
@@ -54,6 +54,9 @@ static void read_topology(void) {
     (void)sysconf_bytes;
 #ifdef _OPENMP
     if (topology.cores <= 0) topology.cores = omp_get_num_procs();
+#endif
+#ifdef _SC_NPROCESSORS_ONLN
+    if (topology.cores <= 0) topology.cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
 #endif
     if (topology.cores <= 0) topology.cores = 1;
 }
