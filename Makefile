@@ -6,6 +6,7 @@ ASAN_BUILD ?= build-asan
 ARM_BUILD  ?= build-aarch64
 VG_BUILD   ?= build-valgrind
 TSAN_BUILD ?= build-tsan
+NOOMP_BUILD ?= build-noomp
 FUZZ_SECONDS ?= 60
 RESULTS    ?= bench-results
 # Debian's interpreter, which sees python3-matplotlib (a python3 earlier on PATH may not).
@@ -24,7 +25,7 @@ ARCHER ?= $(firstword $(wildcard $(dir $(realpath $(shell command -v clang)))../
                       $(lastword $(sort $(wildcard /usr/lib/llvm-*/lib/libarcher.so))))
 TSAN_ENV = OMP_TOOL_LIBRARIES=$(ARCHER) TSAN_OPTIONS="halt_on_error=1 ignore_noninstrumented_modules=1"
 
-.PHONY: all deps deps-aarch64 build test test-x86 test-asan test-aarch64 test-valgrind test-tsan fuzz check-packaging bench clean
+.PHONY: all deps deps-aarch64 build test test-x86 test-asan test-aarch64 test-valgrind test-tsan test-noomp fuzz check-packaging bench clean
 
 all: build
 
@@ -49,15 +50,21 @@ $(VG_BUILD)/build.ninja:
 $(TSAN_BUILD)/build.ninja:
 	CC=clang CXX=clang++ meson setup $(TSAN_BUILD) --buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false -Dbench=disabled
 
+# Without OpenMP: the library's threads are its built-in pthread pool (or the caller's).
+$(NOOMP_BUILD)/build.ninja:
+	meson setup $(NOOMP_BUILD) --buildtype=release -Dopenmp=disabled -Dbench=disabled
+
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
-# Every test: native (each ISA this CPU has), AddressSanitizer + UBSan, aarch64 under qemu, valgrind
-# memcheck, ThreadSanitizer (+ Archer for OpenMP), the packaging checks and FUZZ_SECONDS of fuzzing.
-test: deps-aarch64 $(BUILD)/build.ninja $(ASAN_BUILD)/build.ninja $(ARM_BUILD)/build.ninja $(VG_BUILD)/build.ninja $(TSAN_BUILD)/build.ninja
-	ninja -C $(BUILD) && ninja -C $(ASAN_BUILD) && ninja -C $(ARM_BUILD) && ninja -C $(VG_BUILD) && ninja -C $(TSAN_BUILD)
+# Every test: native (each ISA this CPU has), a build without OpenMP, AddressSanitizer + UBSan, aarch64
+# under qemu, valgrind memcheck, ThreadSanitizer (+ Archer for OpenMP), the packaging checks and
+# FUZZ_SECONDS of fuzzing.
+test: deps-aarch64 $(BUILD)/build.ninja $(NOOMP_BUILD)/build.ninja $(ASAN_BUILD)/build.ninja $(ARM_BUILD)/build.ninja $(VG_BUILD)/build.ninja $(TSAN_BUILD)/build.ninja
+	ninja -C $(BUILD) && ninja -C $(NOOMP_BUILD) && ninja -C $(ASAN_BUILD) && ninja -C $(ARM_BUILD) && ninja -C $(VG_BUILD) && ninja -C $(TSAN_BUILD)
 	status=0; \
 	meson test -C $(BUILD) --print-errorlogs || status=1; \
+	meson test -C $(NOOMP_BUILD) --print-errorlogs || status=1; \
 	$(SANITIZER_ENV) meson test -C $(ASAN_BUILD) --print-errorlogs || status=1; \
 	meson test -C $(ARM_BUILD) --print-errorlogs || status=1; \
 	meson test -C $(VG_BUILD) --print-errorlogs --no-suite bench --no-suite mpi --timeout-multiplier 10 --wrapper '$(VALGRIND)' || status=1; \
@@ -65,7 +72,7 @@ test: deps-aarch64 $(BUILD)/build.ninja $(ASAN_BUILD)/build.ninja $(ARM_BUILD)/b
 	packaging=0; scripts/check-packaging.sh $(BUILD) || { packaging=1; status=1; }; \
 	fuzz=0; scripts/fuzz.sh $(FUZZ_SECONDS) || { fuzz=1; status=1; }; \
 	scripts/test-summary.sh --step packaging=$$packaging --step fuzz=$$fuzz \
-	    $(BUILD) $(ASAN_BUILD) $(ARM_BUILD) $(VG_BUILD) $(TSAN_BUILD) && exit $$status
+	    $(BUILD) $(NOOMP_BUILD) $(ASAN_BUILD) $(ARM_BUILD) $(VG_BUILD) $(TSAN_BUILD) && exit $$status
 
 test-valgrind: deps $(VG_BUILD)/build.ninja
 	ninja -C $(VG_BUILD) && meson test -C $(VG_BUILD) --print-errorlogs --no-suite bench --no-suite mpi --timeout-multiplier 10 --wrapper '$(VALGRIND)'
@@ -81,6 +88,9 @@ check-packaging: build
 
 test-x86: build
 	meson test -C $(BUILD) --print-errorlogs
+
+test-noomp: deps $(NOOMP_BUILD)/build.ninja
+	ninja -C $(NOOMP_BUILD) && meson test -C $(NOOMP_BUILD) --print-errorlogs
 
 test-asan: deps $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD) && $(SANITIZER_ENV) meson test -C $(ASAN_BUILD) --print-errorlogs
@@ -98,4 +108,4 @@ bench: build
 	$(PYTHON) bench/report.py $(RESULTS)/raw.json $(RESULTS)/scaling.json --out $(RESULTS)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(ARM_BUILD) $(VG_BUILD) $(TSAN_BUILD) build-fuzz
+	rm -rf $(BUILD) $(NOOMP_BUILD) $(ASAN_BUILD) $(ARM_BUILD) $(VG_BUILD) $(TSAN_BUILD) build-fuzz

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Packaging checks, each with a tiny consumer (tests/packaging/consumer.c):
-#   1. meson install, then build against the installed copy through pkg-config, shared and static;
+#   1. meson install, then build against the installed copy through pkg-config, shared and static,
+#      and through CMake's find_package (tests/packaging/CMakeLists.txt);
 #   2. sattn as a meson subproject (dependency('sattn') resolved by meson.override_dependency);
 #   3. a build without meson, with the commands of the README's "Vendoring into an engine".
 # Usage: scripts/check-packaging.sh [BUILD_DIR]   (a configured native build, default: build)
@@ -34,6 +35,16 @@ if grep -q libsattn <<<"$deps"; then echo "FAIL: static consumer loads libsattn.
 unset PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_PATH
 passed=$((passed + 1))
 
+# 1b. The same installed copy as a CMake package: find_package(sattn CONFIG) and sattn::sattn.
+config=$(find "$work/stage" -name sattnConfig.cmake | head -n 1)
+[[ -n $config ]] || { echo "FAIL: no sattnConfig.cmake installed"; exit 1; }
+cmake -S "$root/tests/packaging" -B "$work/cmake" -Dsattn_DIR="$(dirname "$config")" >/dev/null
+cmake --build "$work/cmake" >/dev/null
+LD_LIBRARY_PATH=$libdir "$work/cmake/consumer"
+deps=$(ldd "$work/cmake/consumer")
+grep -q "libsattn.so.0.2" <<<"$deps" || { echo "FAIL: the CMake consumer is not linked to libsattn.so.0.2"; exit 1; }
+passed=$((passed + 1))
+
 # 2. Meson subproject.
 mkdir -p "$work/sub/subprojects"
 cp "$root/tests/packaging/meson.build" "$consumer" "$work/sub/"
@@ -46,7 +57,7 @@ passed=$((passed + 1))
 # 3. Without meson: sattn_config.h written by hand from its template, then compiler commands per
 #    folder, each folder with its own flags only; a folder's *_tmpl.c kernels are compiled once per
 #    element type with -DSATTN_TMPL_TYPE=0..4 (f32, f16, bf16, i8, i4), the AVX2 f16 one with -mf16c
-#    (the README's "Vendoring into an engine").
+#    (the README's "Vendoring into an engine"), and no OpenMP: the library runs on its built-in pool.
 cpu=$(uname -m)
 mkdir -p "$work/vendor/config"
 have_avx2=0 have_neon=0 isa_flags=() isa_dir=""
@@ -73,11 +84,11 @@ compile_folder() {
     done
 }
 mkdir -p "$work/vendor/core"
-(cd "$work/vendor/core" && cc -O2 -std=c11 -fPIC -fopenmp "${inc[@]}" -c "$root"/src/*.c)
+(cd "$work/vendor/core" && cc -O2 -std=c11 -fPIC "${inc[@]}" -c "$root"/src/*.c) # no OpenMP: the built-in pool
 compile_folder scalar
 [[ -n $isa_dir ]] && compile_folder "$isa_dir" "${isa_flags[@]}"
 ar rcs "$work/vendor/libsattn.a" $(find "$work/vendor" -name '*.o')
-cc -std=c11 -I "$root/include" "$consumer" "$work/vendor/libsattn.a" -fopenmp -lm -lpthread -o "$work/consumer_vendored"
+cc -std=c11 -I "$root/include" "$consumer" "$work/vendor/libsattn.a" -lm -lpthread -o "$work/consumer_vendored"
 "$work/consumer_vendored"
 passed=$((passed + 1))
 

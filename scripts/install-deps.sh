@@ -6,7 +6,7 @@ set -euo pipefail
 
 native=(meson ninja-build pkgconf gcc g++ python3 libcmocka-dev libhwloc-dev libbenchmark-dev
         libopenblas-dev libdnnl-dev python3-matplotlib
-        clang libclang-rt-14-dev libomp-14-dev valgrind openmpi-bin libopenmpi-dev)
+        clang libclang-rt-14-dev libomp-14-dev valgrind openmpi-bin libopenmpi-dev cmake)
 cross=(gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user
        libc6:arm64 libgomp1:arm64 libstdc++6:arm64 libcmocka-dev:arm64 libhwloc-dev:arm64 libbenchmark-dev:arm64)
 
