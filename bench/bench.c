@@ -13,7 +13,7 @@
  * calls: the fixed cost of a call: tiny attention calls (1 head, 16 keys; 2 heads, so two work items;
  * a decode of 8 heads x 256 keys at d 128) through each threading (OpenMP, the built-in pool, an
  * engine's pool through sattn_context_set_parallel_for), 1 and 2 threads, with and without a workspace.
- * The default sweep has the 2-thread ones.
+ * The default sweep has them too.
  *
  * Case names are key:value paths (kernel/impl/isa/threads/shape...), which bench/report.py reads. */
 #define _POSIX_C_SOURCE 200809L
@@ -580,6 +580,7 @@ static void register_cases(enum sweep sweep) {
         return;
     }
 
+    if (sweep == SWEEP_DEFAULT) register_calls(best, all);
     for (int isa_i = SATTN_ISA_SCALAR; isa_i <= SATTN_ISA_NEON; isa_i++) {
         const sattn_isa isa = (sattn_isa)isa_i;
         if (!sattn_isa_available(isa)) continue;

@@ -23,6 +23,7 @@ SHAPE_KEYS = {
     "attention": ["S", "d", "causal", "H", "KVH"],
     "decode": ["kv", "d", "H", "KVH", "q", "layout", "cache"],
     "convert": ["from", "to", "n"],
+    "call": ["H", "kv", "d", "pool", "workspace"],
     "sgemm": ["m", "n", "k"],
     "softmax": ["rows", "cols"],
 }
@@ -202,6 +203,24 @@ def write_markdown(context, cases, errors, path):
                 fmt(st.get("p90", {}).get("ms")), fmt(st.get("p99", {}).get("ms")),
                 f"{fmt(value)} {unit}" if value is not None else "-", pct]
             lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+
+    # The fixed cost of a call: tiny calls through each threading, in microseconds.
+    calls = by_kernel.get("call")
+    if calls:
+        lines.append("## call (the fixed cost of a call: tiny shapes through each threading)")
+        lines.append("")
+        lines.append("| H | kv | d | threads | " + " | ".join(f"{p} µs" for p in ["openmp", "builtin", "engine"]) +
+                     " | workspace |")
+        lines.append("|---|---|---|---|---|---|---|---|")
+        rows = defaultdict(dict)
+        for c in calls:
+            f = c["fields"]
+            rows[(int(f.get("threads", 1)), int(f.get("H", 0)), int(f.get("kv", 0)), int(f.get("d", 0)),
+                  f.get("workspace", ""))][f.get("pool")] = c["stats"]["median"]["ms"] * 1e3
+        for (threads, h, kv, d, ws), pools in sorted(rows.items()):
+            cells = [fmt(pools.get(p)) for p in ["openmp", "builtin", "engine"]]
+            lines.append(f"| {h} | {kv} | {d} | {threads} | " + " | ".join(cells) + f" | {'given' if ws == '1' else 'none'} |")
         lines.append("")
 
     # sattn (best ISA run on the case) against each peer on the same case and thread count.

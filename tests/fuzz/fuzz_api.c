@@ -8,7 +8,9 @@
  *   - a non-OK status leaves the whole output buffer untouched;
  *   - an OK status writes nothing outside the output rows: canaries around the buffer and the gaps
  *     between rows keep their sentinel;
- *   - an OK status on finite, moderate inputs matches the scalar path within a tolerance.
+ *   - an OK status on finite, moderate inputs matches the scalar path within a tolerance;
+ *   - attention and the layer also run through a context on the built-in pool with a workspace from
+ *     the size query (accepted), or one byte short of what one worker needs (refused, untouched).
  * A violated check aborts, which libFuzzer reports with the input that caused it. */
 #include <math.h>
 #include <stdint.h>
@@ -108,6 +110,18 @@ static size_t extent(size_t n0, size_t s0, size_t n1, size_t s1, size_t n2, size
 }
 
 /* ------------------------------------------------------------------------------------------ */
+
+/* The context calls go through: the built-in pool, the input's thread count; and a one-thread twin
+ * whose sizes are one worker's. */
+static sattn_context *pool_context(int one_worker) {
+    static sattn_context *ctx[2];
+    if (!ctx[one_worker]) {
+        require(sattn_context_create(&ctx[one_worker]) == SATTN_OK, "context_create");
+        require(sattn_context_set_threading(ctx[one_worker], SATTN_THREADING_BUILTIN) == SATTN_OK, "set_threading");
+        if (one_worker) require(sattn_context_set_num_threads(ctx[one_worker], 1) == SATTN_OK, "set_num_threads");
+    }
+    return ctx[one_worker];
+}
 
 static void fuzz_attention(reader *r) {
     const sattn_isa isa = pick_isa(r);
@@ -228,7 +242,27 @@ static void fuzz_attention(reader *r) {
                 d.window, layout, huge, d.kv_lens != NULL, d.bias != NULL, nulls, qs.batch, qs.head, qs.seq, ks.batch,
                 ks.head, ks.seq, vs.batch, vs.head, vs.seq, os.batch, os.head, os.seq, nq, nk, nv, no);
     require(sattn_set_isa(isa) == SATTN_OK, "set_isa");
-    const sattn_status st = sattn_attention(nulls == 5 ? NULL : &d, qa, ka, va, oa);
+    /* 0: the default context; 1: a context with the workspace its query asks for; 2: one byte short of
+     * what one worker needs. */
+    const unsigned via = byte(r) % 3;
+    sattn_status st;
+    int short_ws = 0;
+    if (via == 0) {
+        st = sattn_attention(nulls == 5 ? NULL : &d, qa, ka, va, oa);
+    } else {
+        sattn_context *ctx = pool_context(0);
+        require(sattn_context_set_isa(ctx, isa) == SATTN_OK && sattn_context_set_isa(pool_context(1), isa) == SATTN_OK,
+                "context_set_isa");
+        require(sattn_context_set_num_threads(ctx, sattn_get_num_threads()) == SATTN_OK, "context threads");
+        size_t bytes = 0;
+        const sattn_status sized = sattn_attention_workspace_size(via == 1 ? ctx : pool_context(1), &d, &bytes);
+        short_ws = via == 2 && sized == SATTN_OK && bytes > 0;
+        if (short_ws) bytes--;
+        void *ws = sized == SATTN_OK ? malloc(bytes ? bytes : 1) : NULL;
+        st = sattn_attention_ctx(ctx, nulls == 5 ? NULL : &d, qa, ka, va, oa, ws, bytes);
+        free(ws);
+    }
+    if (short_ws) require(st != SATTN_OK, "a workspace short of one worker's scratch was accepted");
     if (huge) require(st != SATTN_OK || d.batch == 0 || d.heads == 0 || d.q_len == 0, "an overflowing size was accepted");
     if (st != SATTN_OK) {
         untouched(out, no);
@@ -377,17 +411,25 @@ static void fuzz_self_attention(reader *r) {
     float *x = random_floats(r, d.batch * d.seq_len * d.d_model + 1), *w[4];
     for (int i = 0; i < 4; i++) w[i] = random_floats(r, d.d_model * width + 1);
     float *y = guarded(ny), *ref = guarded(ny);
-    const size_t need = sattn_self_attention_workspace_size(&d);
-    const unsigned ws_mode = byte(r) % 3; /* 0: library allocates, 1: exact, 2: one byte short */
+    /* 0: the library allocates; 1: the size the query gives; 2: one byte short of one worker's; 3: the
+     * same through a context on the built-in pool. */
+    const unsigned ws_mode = byte(r) % 4;
+    require(sattn_context_set_isa(pool_context(0), isa) == SATTN_OK && sattn_context_set_isa(pool_context(1), isa) == SATTN_OK,
+            "context_set_isa");
+    const size_t need = ws_mode == 1 ? sattn_self_attention_workspace_size(&d)
+                                     : sattn_self_attention_workspace_size_ctx(pool_context(1), &d);
     const size_t ws_size = ws_mode == 0 ? 0 : ws_mode == 1 ? need : (need ? need - 1 : 0);
     void *ws = ws_mode ? malloc(ws_size ? ws_size : 1) : NULL;
     require(sattn_set_isa(isa) == SATTN_OK, "set_isa");
-    const sattn_status st = sattn_self_attention(&d, x, w[0], w[1], w[2], with_wo ? w[3] : NULL, y, ws, ws_size);
+    const sattn_status st =
+        ws_mode == 3 ? sattn_self_attention_ctx(pool_context(0), &d, x, w[0], w[1], w[2], with_wo ? w[3] : NULL, y, ws,
+                                                ws_size)
+                     : sattn_self_attention(&d, x, w[0], w[1], w[2], with_wo ? w[3] : NULL, y, ws, ws_size);
     canaries_intact(y, ny);
     if (st != SATTN_OK) {
         untouched(y, ny);
     } else {
-        require(ws_mode != 2 || need == 0 || d.batch == 0 || d.seq_len == 0, "a short workspace was accepted");
+        require(ws_mode < 2 || need == 0 || d.batch == 0 || d.seq_len == 0, "a short workspace was accepted");
         require(sattn_set_isa(SATTN_ISA_SCALAR) == SATTN_OK, "set_isa scalar");
         require(sattn_self_attention(&d, x, w[0], w[1], w[2], with_wo ? w[3] : NULL, ref, NULL, 0) == SATTN_OK,
                 "scalar self_attention status");
