@@ -69,9 +69,9 @@ SATTN_API int sattn_get_num_threads(void);
 /* Contexts: what a call runs with (the ISA, the threads, the memory), per component instead of per process.
  * Every function below has a _ctx form taking a context first; NULL there, and every call without _ctx,
  * means the default context, whose settings sattn_set_isa and sattn_set_num_threads change. A context's
- * setters may not run while a call uses that context (the default context's may: they are atomic). A call's
- * work is cut into items by the problem alone, never by the number of workers, so every pool and every
- * thread count gives the same bits. */
+ * setters may not run while a call uses that context (except the ISA and thread count setters, which are
+ * atomic). A call's work is cut into items by the problem alone, never by the number of workers, so every
+ * pool and every thread count gives the same bits. */
 typedef struct sattn_context sattn_context;
 
 /* A new context: the ISA that SATTN_ISA selects (else the best), the default thread count, the default
@@ -82,7 +82,8 @@ SATTN_API void sattn_context_destroy(sattn_context *ctx);
 /* As sattn_set_isa / sattn_get_isa, for one context. */
 SATTN_API sattn_status sattn_context_set_isa(sattn_context *ctx, sattn_isa isa);
 SATTN_API sattn_isa sattn_context_get_isa(const sattn_context *ctx);
-/* As sattn_set_num_threads / sattn_get_num_threads, for the library's own threads (OpenMP or built-in). */
+/* As sattn_set_num_threads / sattn_get_num_threads, for the library's own threads (OpenMP or built-in); with
+ * the caller's pool, a call uses the workers given to sattn_context_set_parallel_for instead. */
 SATTN_API sattn_status sattn_context_set_num_threads(sattn_context *ctx, int n);
 SATTN_API int sattn_context_get_num_threads(const sattn_context *ctx);
 

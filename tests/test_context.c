@@ -147,15 +147,21 @@ static void thread_per_task(void *pool, sattn_task_fn task, void *arg, size_t n)
     for (size_t i = 0; i < n; i++) pthread_join(th[i], NULL);
 }
 
+/* A new context on ISA isa. */
+static sattn_context *context_on(sattn_isa isa) {
+    sattn_context *ctx;
+    assert_int_equal(sattn_context_create(&ctx), SATTN_OK);
+    assert_int_equal(sattn_context_set_isa(ctx, isa), SATTN_OK);
+    return ctx;
+}
+
 static void test_every_threading_same_bits(void **state) {
     (void)state;
     sattn_isa isas[8];
     const size_t ni = test_isas(isas);
     for (size_t a = 0; a < ni; a++) {
         float *ref = reference(isas[a]);
-        sattn_context *ctx;
-        assert_int_equal(sattn_context_create(&ctx), SATTN_OK);
-        assert_int_equal(sattn_context_set_isa(ctx, isas[a]), SATTN_OK);
+        sattn_context *ctx = context_on(isas[a]);
         const int counts[] = {1, 2, 3, 7};
         for (size_t c = 0; c < 4; c++) {
             assert_int_equal(sattn_context_set_threading(ctx, SATTN_THREADING_BUILTIN), SATTN_OK);
@@ -210,8 +216,7 @@ static void test_contexts_keep_their_isa(void **state) {
         refs[i] = reference(pair[i]);
         if (i == 1 && pair[1] != pair[0] && !memcmp(refs[0], refs[1], OUT_FLOATS * sizeof(float)))
             fail_msg("%s gives scalar's bits: the test could not tell them apart", sattn_isa_name(pair[1]));
-        assert_int_equal(sattn_context_create(&w[i].ctx), SATTN_OK);
-        assert_int_equal(sattn_context_set_isa(w[i].ctx, pair[i]), SATTN_OK);
+        w[i].ctx = context_on(pair[i]);
         assert_int_equal(sattn_context_set_num_threads(w[i].ctx, 2), SATTN_OK);
         w[i].ref = refs[i], w[i].mismatches = 0;
     }
@@ -255,10 +260,8 @@ static void test_workspace_no_allocation(void **state) {
     const size_t ni = test_isas(isas);
     for (size_t a = 0; a < ni; a++) {
         float *ref = reference(isas[a]);
-        sattn_context *ctx;
+        sattn_context *ctx = context_on(isas[a]);
         struct counting count = {0, 0};
-        assert_int_equal(sattn_context_create(&ctx), SATTN_OK);
-        assert_int_equal(sattn_context_set_isa(ctx, isas[a]), SATTN_OK);
         assert_int_equal(sattn_context_set_num_threads(ctx, 3), SATTN_OK);
         assert_int_equal(sattn_context_set_allocator(ctx, count_alloc, count_free, &count), SATTN_OK);
         const size_t bytes = workspace_for_all(ctx);

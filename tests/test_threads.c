@@ -1,5 +1,5 @@
 /* Threads: bit-identical results for 1, 2 and 3 threads on every entry point (including the
- * split-KV decode path and a one-head prefill whose query blocks follow the thread count),
+ * split-KV decode path and a one-head prefill cut into short query blocks),
  * several host threads calling at once, and scratch-allocation failure leaving outputs untouched. */
 #include <pthread.h>
 #include <stdlib.h>
