@@ -50,7 +50,8 @@ size_t sattn_scratch_bytes(struct sattn_scratch need, size_t workers) {
 }
 
 sattn_status sattn_scratch_acquire(const struct sattn_exec *x, struct sattn_scratch need, size_t *workers,
-                                   void *workspace, size_t workspace_size, void **mem, void **owned) {
+                                   void *workspace, size_t workspace_size, struct sattn_stack_scratch *stack,
+                                   void **mem, void **owned) {
     *owned = NULL;
     if (*workers < 1) *workers = 1;
     if (workspace) {
@@ -63,7 +64,11 @@ sattn_status sattn_scratch_acquire(const struct sattn_exec *x, struct sattn_scra
     }
     const size_t bytes = sattn_scratch_bytes(need, *workers);
     if (!bytes) return SATTN_E_OVERFLOW;
-    /* Allocated memory is already aligned: the slack is not needed. */
+    /* The stack buffer and allocated memory are already aligned: the slack is not needed. */
+    if (stack && bytes - SATTN_ALIGN <= sizeof stack->bytes) {
+        *mem = stack->bytes;
+        return SATTN_OK;
+    }
     *mem = *owned = sattn_ctx_alloc(x->ctx, bytes - SATTN_ALIGN);
     return *mem ? SATTN_OK : SATTN_E_NOMEM;
 }

@@ -230,7 +230,9 @@ sattn_status sattn_attention_decode_run(const struct sattn_exec *x, const struct
     size_t workers;
     const struct sattn_scratch need = sattn_attention_decode_scratch(x, p, partial_floats_max, &workers);
     void *scratch, *owned;
-    const sattn_status st = sattn_scratch_acquire(x, need, &workers, workspace, workspace_size, &scratch, &owned);
+    struct sattn_stack_scratch stack;
+    const sattn_status st = sattn_scratch_acquire(x, need, &workers, workspace, workspace_size, &stack,
+                                                      &scratch, &owned);
     if (st != SATTN_OK) return st;
     const size_t item_floats = pl.chunks * partial_floats(p, &pl);
     struct decode_step s = {.x = x, .p = p, .pl = &pl, .partials = scratch, .scratch = scratch, .need = need,

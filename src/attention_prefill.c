@@ -183,7 +183,9 @@ sattn_status sattn_attention_prefill_run(const struct sattn_exec *x, const struc
     size_t workers;
     const struct sattn_scratch need = sattn_attention_prefill_scratch(x, p, &workers);
     void *scratch, *owned;
-    const sattn_status st = sattn_scratch_acquire(x, need, &workers, workspace, workspace_size, &scratch, &owned);
+    struct sattn_stack_scratch stack;
+    const sattn_status st = sattn_scratch_acquire(x, need, &workers, workspace, workspace_size, &stack,
+                                                      &scratch, &owned);
     if (st != SATTN_OK) return st;
     /* Causal items differ in cost, so hand them out one at a time. */
     struct prefill_step s = {.x = x, .p = p, .pl = &pl, .scratch = scratch, .need = need};

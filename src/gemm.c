@@ -106,7 +106,9 @@ sattn_status sattn_gemm_run(const struct sattn_exec *x, sattn_trans trans_a, sat
     const struct gemm_plan pl = plan_gemm(x, m, n, kk);
     size_t workers = pl.workers;
     void *scratch, *owned;
-    const sattn_status st = sattn_scratch_acquire(x, pl.need, &workers, workspace, workspace_size, &scratch, &owned);
+    struct sattn_stack_scratch stack;
+    const sattn_status st = sattn_scratch_acquire(x, pl.need, &workers, workspace, workspace_size, &stack,
+                                                      &scratch, &owned);
     if (st != SATTN_OK) return st;
     /* Element (i, p) of op(A) is a[i*a_rs + p*a_cs]; element (p, j) of op(B) is b[p*b_rs + j*b_cs]. */
     struct gemm_step s = {.g = &x->k->gemm, .pl = &pl, .m = m, .kk = kk, .a = a, .b = b,
