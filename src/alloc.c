@@ -38,13 +38,11 @@ void sattn_ctx_free(const struct sattn_context *ctx, void *p) {
 }
 
 /* A caller's workspace may start anywhere: one SATTN_ALIGN of slack aligns it. */
-#define round_bytes sattn_round_bytes
-
 size_t sattn_scratch_bytes(struct sattn_scratch need, size_t workers) {
     size_t per, total;
     if (need.shared > SIZE_MAX / 2 || need.per_worker > SIZE_MAX / 2 ||
-        __builtin_mul_overflow(round_bytes(need.per_worker), workers, &per) ||
-        __builtin_add_overflow(per, round_bytes(need.shared) + SATTN_ALIGN, &total) || total > (size_t)PTRDIFF_MAX)
+        __builtin_mul_overflow(sattn_round_bytes(need.per_worker), workers, &per) ||
+        __builtin_add_overflow(per, sattn_round_bytes(need.shared) + SATTN_ALIGN, &total) || total > (size_t)PTRDIFF_MAX)
         return 0;
     return total;
 }
@@ -56,7 +54,7 @@ sattn_status sattn_scratch_acquire(const struct sattn_exec *x, struct sattn_scra
     if (*workers < 1) *workers = 1;
     if (workspace) {
         /* As many workers as the workspace holds scratch for. */
-        const size_t base = sattn_scratch_bytes(need, 0), per = round_bytes(need.per_worker);
+        const size_t base = sattn_scratch_bytes(need, 0), per = sattn_round_bytes(need.per_worker);
         if (!base || workspace_size < base || (per && workspace_size - base < per)) return SATTN_E_ARG;
         if (per && (workspace_size - base) / per < *workers) *workers = (workspace_size - base) / per;
         *mem = (void *)(((uintptr_t)workspace + SATTN_ALIGN - 1) & ~(uintptr_t)(SATTN_ALIGN - 1));

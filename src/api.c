@@ -39,7 +39,9 @@ static int extent_fits(size_t rows, size_t ld, size_t cols) {
 sattn_status sattn_sgemm_workspace_size(const sattn_context *ctx, size_t m, size_t n, size_t k, size_t *bytes) {
     if (!bytes) return SATTN_E_NULL;
     const struct sattn_exec x = sattn_exec_for(ctx);
-    *bytes = sattn_gemm_workspace_bytes(&x, m, n, k);
+    const size_t need = sattn_gemm_workspace_bytes(&x, m, n, k);
+    if (!need && m && n && k) return SATTN_E_OVERFLOW;
+    *bytes = need;
     return SATTN_OK;
 }
 
