@@ -126,7 +126,8 @@ SATTN_API sattn_status sattn_sgemm(sattn_trans trans_a, sattn_trans trans_b, siz
 /* Workspaces: a call given one (workspace_size bytes at workspace, any alignment) allocates nothing. Its size
  * comes from the _workspace_size query for the same context and arguments, and grows with the context's
  * worker count: a smaller workspace runs on as many workers as it holds scratch for, and one too small for a
- * single worker is SATTN_E_ARG. A NULL workspace: the call allocates through the context's allocator. */
+ * single worker is SATTN_E_ARG. A NULL workspace: scratch up to 16 KiB comes from the call's stack, more from
+ * the context's allocator. */
 SATTN_API sattn_status sattn_sgemm_workspace_size(const sattn_context *ctx, size_t m, size_t n, size_t k,
                                                   size_t *bytes);
 SATTN_API sattn_status sattn_sgemm_ctx(sattn_context *ctx, sattn_trans trans_a, sattn_trans trans_b, size_t m,
