@@ -22,7 +22,7 @@ sattn_status sattn_attention_merge_run(const struct sattn_exec *x, size_t parts,
                                        size_t ld_out, float *lse) {
     /* A row is a few hundred bytes per part: below a few thousand rows per worker, waking workers
      * costs more than it saves. */
-    const size_t workers = sattn_min((size_t)x->threads, sattn_max(1, rows * parts * dim / 65536));
+    const size_t workers = sattn_workers_for(x, rows * parts * dim, 65536);
     struct merge_step s = {.k = &x->k->row, .parts = parts, .dim = dim, .ld_in = ld_in, .ld_out = ld_out,
                            .outs = outs, .lses = lses, .out = out, .lse = lse};
     sattn_parallel(x, workers, rows, SATTN_STATIC, merge_row, &s);

@@ -8,10 +8,8 @@
 /* Elements per block: large enough that a block's call is noise, small enough to spread 1M elements. */
 #define CONVERT_BLOCK 16384
 
-/* Workers worth waking for `work` elements: a worker gets at least 16K. */
-static size_t workers_for(const struct sattn_exec *x, size_t work) {
-    return sattn_min((size_t)x->threads, sattn_max(1, work / 16384));
-}
+/* A worker gets at least this many elements. */
+#define ELEMENTS_PER_WORKER 16384
 
 struct convert_step {
     const struct sattn_kernels *k;
@@ -39,7 +37,8 @@ sattn_status sattn_convert_run(const struct sattn_exec *x, sattn_dtype from, sat
         return SATTN_OK;
     }
     struct convert_step s = {.k = x->k, .from = from, .to = to, .n = n, .src = src, .dst = dst};
-    sattn_parallel(x, workers_for(x, n), sattn_div_up(n, CONVERT_BLOCK), SATTN_STATIC, convert_block, &s);
+    sattn_parallel(x, sattn_workers_for(x, n, ELEMENTS_PER_WORKER), sattn_div_up(n, CONVERT_BLOCK), SATTN_STATIC,
+                   convert_block, &s);
     return SATTN_OK;
 }
 
@@ -55,6 +54,7 @@ sattn_status sattn_quantize_run(const struct sattn_exec *x, sattn_dtype to, size
                                 const float *in, size_t ldx, void *q, size_t ldq, float *scales) {
     struct convert_step s = {.k = x->k, .to = to, .cols = cols, .group = group, .ldx = ldx, .ldq = ldq, .src = in,
                              .dst = q, .scales = scales};
-    sattn_parallel(x, workers_for(x, rows * cols), rows, SATTN_STATIC, quantize_row, &s);
+    sattn_parallel(x, sattn_workers_for(x, rows * cols, ELEMENTS_PER_WORKER), rows, SATTN_STATIC, quantize_row,
+                   &s);
     return SATTN_OK;
 }

@@ -95,6 +95,11 @@ typedef void (*sattn_item_fn)(void *arg, size_t item, size_t worker);
 enum sattn_schedule { SATTN_STATIC, SATTN_DYNAMIC };
 void sattn_parallel(const struct sattn_exec *x, size_t workers, size_t n, enum sattn_schedule schedule,
                     sattn_item_fn fn, void *arg);
+/* Workers worth waking for `work` units when each should get at least `per_worker` of them (below that,
+ * waking a worker costs more than it saves): between 1 and x->threads. */
+static inline size_t sattn_workers_for(const struct sattn_exec *x, size_t work, size_t per_worker) {
+    return sattn_min((size_t)x->threads, sattn_max(1, work / per_worker));
+}
 /* The built-in pool (pool.c): task(arg, i) for i in [0, n), on the caller and up to n - 1 pool workers. */
 void sattn_pool_run(size_t n, sattn_task_fn task, void *arg);
 

@@ -3,7 +3,6 @@
  * time from a shared counter (dynamic). The items, and so the results, are the problem's alone; the
  * tasks only decide who runs them. */
 #include "internal.h"
-#include "parallel.h"
 
 struct step {
     sattn_item_fn fn;

@@ -31,8 +31,7 @@ sattn_status sattn_softmax_run(const struct sattn_exec *x, size_t rows, size_t c
                                float *y, size_t ldy) {
     if (rows == 0 || cols == 0) return SATTN_OK;
     /* Below a few thousand elements per worker, waking workers costs more than it saves. */
-    const size_t min_elements_per_worker = 16384;
-    const size_t workers = sattn_min((size_t)x->threads, sattn_max(1, rows * cols / min_elements_per_worker));
+    const size_t workers = sattn_workers_for(x, rows * cols, 16384);
     struct softmax_step s = {.k = &x->k->row, .cols = cols, .ldx = ldx, .ldy = ldy, .x = x_in, .y = y};
     sattn_parallel(x, workers, rows, SATTN_STATIC, softmax_row, &s);
     return SATTN_OK;
