@@ -263,6 +263,15 @@ SATTN_API sattn_status sattn_attention_merge_ctx(sattn_context *ctx, size_t part
 typedef struct sattn_self_attention_desc {
     size_t batch, seq_len, d_model, heads, head_dim;
     int causal;
+    /* Appended in 0.2, under the descriptor rule above (a zero field keeps 0.1's meaning; calls through the
+     * header pass the descriptor's size). What a real layer (BERT, GPT-2, Whisper) needs: */
+    const float *b_q, *b_k, *b_v;  /* NULL or [heads*head_dim]: added to x·W_q, x·W_k, x·W_v */
+    const float *b_o;              /* NULL or [d_model]: added to the output projection (needs w_o) */
+    const int32_t *seq_lens;       /* NULL or [batch], each in [0, seq_len]: tokens t >= seq_lens[b] are padding,
+                                      hidden as keys from every query of sequence b (with causal too); their own
+                                      rows are computed like any other (a sequence of length 0 gives zero heads) */
+    int weights_transposed;        /* nonzero: w_q, w_k, w_v are [heads*head_dim, d_model] and w_o is [d_model,
+                                      heads*head_dim], one row per output feature (PyTorch's nn.Linear.weight) */
 } sattn_self_attention_desc;
 
 /* x [batch, seq_len, d_model]; w_q, w_k, w_v [d_model, heads*head_dim] (x times W); w_o [heads*head_dim, d_model]
@@ -271,16 +280,27 @@ typedef struct sattn_self_attention_desc {
  * and attention steps, and the call allocates nothing: sattn_self_attention_workspace_size(desc) bytes (for the
  * default context; _ctx: for ctx) run on every worker, fewer bytes on fewer workers, and less than the
  * intermediates plus one worker's scratch is an error. workspace_size returns 0 for an invalid or empty
- * descriptor. */
+ * descriptor (it reads the 0.1 fields only). Bad seq_lens, or b_o without w_o: SATTN_E_ARG, y untouched. */
 SATTN_API size_t sattn_self_attention_workspace_size(const sattn_self_attention_desc *desc);
+SATTN_API size_t sattn_self_attention_workspace_size_ctx(const sattn_context *ctx,
+                                                         const sattn_self_attention_desc *desc);
+SATTN_API sattn_status sattn_self_attention_ctx_sized(sattn_context *ctx, const sattn_self_attention_desc *desc,
+                                                      size_t desc_size, const float *x, const float *w_q,
+                                                      const float *w_k, const float *w_v, const float *w_o, float *y,
+                                                      void *workspace, size_t workspace_size);
+/* The same functions for callers that cannot expand a macro (FFI): their descriptor is this header's size. */
 SATTN_API sattn_status sattn_self_attention(const sattn_self_attention_desc *desc, const float *x, const float *w_q,
                                             const float *w_k, const float *w_v, const float *w_o, float *y,
                                             void *workspace, size_t workspace_size);
-SATTN_API size_t sattn_self_attention_workspace_size_ctx(const sattn_context *ctx,
-                                                         const sattn_self_attention_desc *desc);
 SATTN_API sattn_status sattn_self_attention_ctx(sattn_context *ctx, const sattn_self_attention_desc *desc,
                                                 const float *x, const float *w_q, const float *w_k, const float *w_v,
                                                 const float *w_o, float *y, void *workspace, size_t workspace_size);
+#define sattn_self_attention(desc, x, w_q, w_k, w_v, w_o, y, workspace, workspace_size)                          \
+    sattn_self_attention_ctx_sized(NULL, (desc), sizeof(sattn_self_attention_desc), (x), (w_q), (w_k), (w_v),     \
+                                   (w_o), (y), (workspace), (workspace_size))
+#define sattn_self_attention_ctx(ctx, desc, x, w_q, w_k, w_v, w_o, y, workspace, workspace_size)                 \
+    sattn_self_attention_ctx_sized((ctx), (desc), sizeof(sattn_self_attention_desc), (x), (w_q), (w_k), (w_v),    \
+                                   (w_o), (y), (workspace), (workspace_size))
 
 #ifdef __cplusplus
 }

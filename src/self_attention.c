@@ -1,6 +1,7 @@
 /* The self-attention layer: Q, K, V = x·W_q, x·W_k, x·W_v (one sgemm each over all tokens),
  * fused attention reading them tokens-major through strides, then ·W_o. The intermediates live
  * in the workspace; y is written only by the last stage, so a failure leaves it untouched. */
+#include <stddef.h>
 #include <string.h>
 
 #include "internal.h"
@@ -28,6 +29,7 @@ static sattn_attention_desc attention_desc(const sattn_self_attention_desc *d) {
     ad.q_len = ad.kv_len = d->seq_len;
     ad.head_dim = d->head_dim;
     ad.causal = d->causal;
+    ad.kv_lens = d->seq_lens;
     ad.q_strides = ad.k_strides = ad.v_strides = ad.o_strides = (sattn_strides){d->seq_len * width, d->head_dim, width};
     return ad;
 }
@@ -76,19 +78,52 @@ size_t sattn_self_attention_workspace_size(const sattn_self_attention_desc *desc
     return sattn_self_attention_workspace_size_ctx(NULL, desc);
 }
 
-sattn_status sattn_self_attention(const sattn_self_attention_desc *desc, const float *x, const float *w_q,
-                                  const float *w_k, const float *w_v, const float *w_o, float *y, void *workspace,
-                                  size_t workspace_size) {
-    return sattn_self_attention_ctx(NULL, desc, x, w_q, w_k, w_v, w_o, y, workspace, workspace_size);
+/* The smallest descriptor a caller may pass: the fields of 0.1. */
+#define LAYER_DESC_MIN_SIZE offsetof(sattn_self_attention_desc, b_q)
+
+/* rows x n of c = the bias row, which the sgemm then adds its product to (beta 1); without a bias the sgemm
+ * overwrites c (beta 0). */
+static float fill_bias(const float *bias, size_t rows, size_t n, float *c) {
+    if (!bias) return 0.0f;
+    for (size_t r = 0; r < rows; r++) memcpy(c + r * n, bias, n * sizeof *c);
+    return 1.0f;
 }
 
-sattn_status sattn_self_attention_ctx(sattn_context *ctx, const sattn_self_attention_desc *desc, const float *x,
-                                      const float *w_q, const float *w_k, const float *w_v, const float *w_o, float *y,
-                                      void *workspace, size_t workspace_size) {
+sattn_status(sattn_self_attention)(const sattn_self_attention_desc *desc, const float *x, const float *w_q,
+                                   const float *w_k, const float *w_v, const float *w_o, float *y, void *workspace,
+                                   size_t workspace_size) {
+    return sattn_self_attention_ctx_sized(NULL, desc, sizeof *desc, x, w_q, w_k, w_v, w_o, y, workspace,
+                                          workspace_size);
+}
+
+sattn_status(sattn_self_attention_ctx)(sattn_context *ctx, const sattn_self_attention_desc *desc, const float *x,
+                                       const float *w_q, const float *w_k, const float *w_v, const float *w_o,
+                                       float *y, void *workspace, size_t workspace_size) {
+    return sattn_self_attention_ctx_sized(ctx, desc, sizeof *desc, x, w_q, w_k, w_v, w_o, y, workspace,
+                                          workspace_size);
+}
+
+sattn_status sattn_self_attention_ctx_sized(sattn_context *ctx, const sattn_self_attention_desc *desc,
+                                            size_t desc_size, const float *x, const float *w_q, const float *w_k,
+                                            const float *w_v, const float *w_o, float *y, void *workspace,
+                                            size_t workspace_size) {
     if (!desc) return SATTN_E_NULL;
+    /* A caller built against an older header passes a shorter descriptor (its missing fields are zero); a
+     * longer one comes from a newer header, whose fields unknown here must be zero. */
+    if (desc_size < LAYER_DESC_MIN_SIZE) return SATTN_E_ARG;
+    sattn_self_attention_desc d;
+    memset(&d, 0, sizeof d);
+    memcpy(&d, desc, desc_size < sizeof d ? desc_size : sizeof d);
+    for (size_t i = sizeof d; i < desc_size; i++)
+        if (((const unsigned char *)desc)[i]) return SATTN_E_ARG;
+    desc = &d;
     if (!desc_valid(desc)) return SATTN_E_SHAPE;
     if (desc->batch == 0 || desc->seq_len == 0) return SATTN_OK;
     if (!x || !w_q || !w_k || !w_v || !y) return SATTN_E_NULL;
+    if (desc->b_o && !w_o) return SATTN_E_ARG;
+    if (desc->seq_lens)
+        for (size_t b = 0; b < desc->batch; b++)
+            if (desc->seq_lens[b] < 0 || (size_t)desc->seq_lens[b] > desc->seq_len) return SATTN_E_ARG;
     const size_t D = desc->d_model, H = desc->heads, dh = desc->head_dim, S = desc->seq_len;
     const struct sattn_exec ex = sattn_exec_for(ctx);
     size_t tensor, tensors_end;
@@ -103,9 +138,11 @@ sattn_status sattn_self_attention_ctx(sattn_context *ctx, const sattn_self_atten
     if (workspace && workspace_size < tensors_end + scratch_bytes(&one, desc)) return SATTN_E_ARG;
     /* y is written while x, the weights and the workspace are still being read. */
     const size_t width_floats = H * dh, y_floats = desc->batch * S * (w_o ? D : width_floats);
-    const void *reads[] = {x, w_q, w_k, w_v, w_o, workspace};
+    const void *reads[] = {x, w_q, w_k, w_v, w_o, workspace, desc->b_q, desc->b_k, desc->b_v, desc->b_o};
     const size_t read_bytes[] = {tokens_d * sizeof(float), dm_sq * sizeof(float), dm_sq * sizeof(float),
-                                 dm_sq * sizeof(float), dm_sq * sizeof(float), workspace ? workspace_size : 0};
+                                 dm_sq * sizeof(float), dm_sq * sizeof(float), workspace ? workspace_size : 0,
+                                 width_floats * sizeof(float), width_floats * sizeof(float),
+                                 width_floats * sizeof(float), D * sizeof(float)};
     for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++)
         if (bytes_overlap(y, y_floats * sizeof(float), reads[i], read_bytes[i])) return SATTN_E_STRIDE;
 
@@ -124,16 +161,23 @@ sattn_status sattn_self_attention_ctx(sattn_context *ctx, const sattn_self_atten
 
     struct sattn_attention_problem p;
     sattn_status st = SATTN_OK;
-    const float *weights[3] = {w_q, w_k, w_v};
+    /* PyTorch's layout [out, in] is the transpose of x·W's [in, out]: the sgemm reads it as op(B) = Bᵀ. */
+    const sattn_trans tw = desc->weights_transposed ? SATTN_TRANS : SATTN_NOTRANS;
+    const float *weights[3] = {w_q, w_k, w_v}, *biases[3] = {desc->b_q, desc->b_k, desc->b_v};
     float *projected[3] = {q, k, v};
-    for (int t = 0; t < 3 && st == SATTN_OK; t++)
-        st = sattn_gemm_run(&ex, SATTN_NOTRANS, SATTN_NOTRANS, tokens, width, D, 1.0f, x, D, weights[t], width, 0.0f,
+    for (int t = 0; t < 3 && st == SATTN_OK; t++) {
+        const float beta = fill_bias(biases[t], tokens, width, projected[t]);
+        st = sattn_gemm_run(&ex, SATTN_NOTRANS, tw, tokens, width, D, 1.0f, x, D, weights[t], tw ? D : width, beta,
                             projected[t], width, scratch, scratch_size);
+    }
     if (st == SATTN_OK) st = sattn_attention_check(&ad, sizeof ad, q, k, v, heads, &p);
     if (st == SATTN_OK) st = sattn_attention_run(&ex, &p, scratch, scratch_size);
-    if (st == SATTN_OK && w_o)
-        st = sattn_gemm_run(&ex, SATTN_NOTRANS, SATTN_NOTRANS, tokens, D, width, 1.0f, heads, width, w_o, D, 0.0f, y, D,
-                            scratch, scratch_size);
+    if (st == SATTN_OK && w_o) {
+        /* y is written only now, when nothing can fail any more. */
+        const float beta = fill_bias(desc->b_o, tokens, D, y);
+        st = sattn_gemm_run(&ex, SATTN_NOTRANS, tw, tokens, D, width, 1.0f, heads, width, w_o, tw ? width : D, beta, y,
+                            D, scratch, scratch_size);
+    }
     sattn_ctx_free(ex.ctx, owned);
     return st;
 }

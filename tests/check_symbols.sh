@@ -9,7 +9,7 @@ sattn_version sattn_context_create sattn_context_destroy sattn_context_set_isa s
 sattn_context_set_num_threads sattn_context_get_num_threads sattn_context_set_threading sattn_context_get_threading
 sattn_context_set_parallel_for sattn_context_set_allocator sattn_sgemm_workspace_size sattn_sgemm_ctx sattn_softmax_ctx
 sattn_convert_ctx sattn_quantize_ctx sattn_attention_workspace_size_sized sattn_attention_ctx_sized sattn_attention_merge_ctx
-sattn_self_attention_workspace_size_ctx sattn_self_attention_ctx"
+sattn_self_attention_workspace_size_ctx sattn_self_attention_ctx sattn_self_attention_ctx_sized"
 exported=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | sort)
 want=$(tr ' ' '\n' <<<"$api" | grep . | sort)
 if [[ "$exported" != "$want" ]]; then

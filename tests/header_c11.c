@@ -7,7 +7,7 @@
 int main(void) {
     sattn_attention_desc desc;
     memset(&desc, 0, sizeof desc);
-    sattn_self_attention_desc layer = {1, 4, 8, 2, 4, 1};
+    sattn_self_attention_desc layer = {.batch = 1, .seq_len = 4, .d_model = 8, .heads = 2, .head_dim = 4, .causal = 1};
     const sattn_strides strides = {0, 0, 0};
     desc.q_strides = strides;
     const sattn_trans trans = SATTN_TRANS;
