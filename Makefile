@@ -25,7 +25,7 @@ ARCHER ?= $(firstword $(wildcard $(dir $(realpath $(shell command -v clang)))../
                       $(lastword $(sort $(wildcard /usr/lib/llvm-*/lib/libarcher.so))))
 TSAN_ENV = OMP_TOOL_LIBRARIES=$(ARCHER) TSAN_OPTIONS="halt_on_error=1 ignore_noninstrumented_modules=1"
 
-.PHONY: all deps deps-aarch64 build test test-x86 test-asan test-aarch64 test-valgrind test-tsan test-noomp fuzz check-packaging bench clean
+.PHONY: all deps deps-aarch64 build test test-x86 test-asan test-aarch64 test-valgrind test-tsan test-noomp fuzz check-packaging check-python bench clean
 
 all: build
 
@@ -58,8 +58,9 @@ build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 # Every test: native (each ISA this CPU has), a build without OpenMP, AddressSanitizer + UBSan, aarch64
-# under qemu, valgrind memcheck, ThreadSanitizer (+ Archer for OpenMP), the packaging checks and
-# FUZZ_SECONDS of fuzzing.
+# under qemu, valgrind memcheck, ThreadSanitizer (+ Archer for OpenMP), the packaging checks, the Python
+# binding and the real-model check (scripts/check-python.sh; one line says it was skipped when PyPI cannot
+# be reached) and FUZZ_SECONDS of fuzzing.
 test: deps-aarch64 $(BUILD)/build.ninja $(NOOMP_BUILD)/build.ninja $(ASAN_BUILD)/build.ninja $(ARM_BUILD)/build.ninja $(VG_BUILD)/build.ninja $(TSAN_BUILD)/build.ninja
 	ninja -C $(BUILD) && ninja -C $(NOOMP_BUILD) && ninja -C $(ASAN_BUILD) && ninja -C $(ARM_BUILD) && ninja -C $(VG_BUILD) && ninja -C $(TSAN_BUILD)
 	status=0; \
@@ -70,8 +71,9 @@ test: deps-aarch64 $(BUILD)/build.ninja $(NOOMP_BUILD)/build.ninja $(ASAN_BUILD)
 	meson test -C $(VG_BUILD) --print-errorlogs --no-suite bench --no-suite mpi --timeout-multiplier 10 --wrapper '$(VALGRIND)' || status=1; \
 	$(TSAN_ENV) meson test -C $(TSAN_BUILD) --print-errorlogs --timeout-multiplier 10 || status=1; \
 	packaging=0; scripts/check-packaging.sh $(BUILD) || { packaging=1; status=1; }; \
+	python=0; scripts/check-python.sh $(BUILD) || { python=1; status=1; }; \
 	fuzz=0; scripts/fuzz.sh $(FUZZ_SECONDS) || { fuzz=1; status=1; }; \
-	scripts/test-summary.sh --step packaging=$$packaging --step fuzz=$$fuzz \
+	scripts/test-summary.sh --step packaging=$$packaging --step python=$$python --step fuzz=$$fuzz \
 	    $(BUILD) $(NOOMP_BUILD) $(ASAN_BUILD) $(ARM_BUILD) $(VG_BUILD) $(TSAN_BUILD) && exit $$status
 
 test-valgrind: deps $(VG_BUILD)/build.ninja
@@ -85,6 +87,10 @@ fuzz: deps
 
 check-packaging: build
 	scripts/check-packaging.sh $(BUILD)
+
+# The Python binding's tests and the real-model check (examples/minilm against onnxruntime); needs PyPI.
+check-python: build
+	scripts/check-python.sh $(BUILD)
 
 test-x86: build
 	meson test -C $(BUILD) --print-errorlogs

@@ -4,7 +4,7 @@
 #   scripts/install-deps.sh aarch64  plus the aarch64 cross toolchain and qemu-user
 set -euo pipefail
 
-native=(meson ninja-build pkgconf gcc g++ python3 libcmocka-dev libhwloc-dev libbenchmark-dev
+native=(meson ninja-build pkgconf gcc g++ python3 python3-venv libcmocka-dev libhwloc-dev libbenchmark-dev
         libopenblas-dev libdnnl-dev python3-matplotlib
         clang libclang-rt-14-dev libomp-14-dev valgrind openmpi-bin libopenmpi-dev cmake)
 cross=(gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user

@@ -162,14 +162,21 @@ static void print_shared_words(const struct options *o, const bert_model *m, con
                 for (int32_t j = 1; j + 1 < lens[pa] && (pa < a ? 1 : j < i); j++)
                     if (ids[pa * seq + (size_t)j] == id) first = 0;
             if (!word || !first) continue;
-            for (size_t b = a + 1; b < o->count; b++)
-                for (int32_t j = 1; j + 1 < lens[b]; j++)
+            /* Its first occurrence in each sentence from a on; then every pair of them. */
+            size_t where_s[64], where_t[64], n = 0;
+            for (size_t b = a; b < o->count && n < 64; b++)
+                for (int32_t j = b == a ? i : 1; j + 1 < lens[b]; j++)
                     if (ids[b * seq + (size_t)j] == id) {
-                        if (!printed++) printf("\nthe same word in two sentences (cosine of contextual vectors):\n");
-                        printf("  %-12s sentence %zu vs %zu: %.4f\n", tok, a + 1, b + 1,
-                               cosine(hidden + (a * seq + (size_t)i) * H, hidden + (b * seq + (size_t)j) * H, H));
+                        where_s[n] = b, where_t[n++] = (size_t)j;
                         break;
                     }
+            for (size_t x = 0; x < n; x++)
+                for (size_t y = x + 1; y < n; y++) {
+                    if (!printed++) printf("\nthe same word in two sentences (cosine of contextual vectors):\n");
+                    printf("  %-12s sentence %zu vs %zu: %.4f\n", tok, where_s[x] + 1, where_s[y] + 1,
+                           cosine(hidden + (where_s[x] * seq + where_t[x]) * H,
+                                  hidden + (where_s[y] * seq + where_t[y]) * H, H));
+                }
         }
 }
 
