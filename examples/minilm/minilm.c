@@ -120,8 +120,8 @@ static int run_bench(const struct options *o, const bert_model *m, const wordpie
         qsort(times, o->bench_reps, sizeof *times, cmp_double);
         const double median = times[o->bench_reps / 2];
         const int threads = sattn_context_get_num_threads(ctx);
-        printf("minilm batch %zu tokens %zu threads %d: median %.4f s, %.1f sentences/s\n", B, T, threads, median,
-               (double)B / median);
+        printf("minilm batch %zu tokens %zu threads %d isa %s: median %.4f s, %.1f sentences/s\n", B, T, threads,
+               sattn_isa_name(sattn_context_get_isa(ctx)), median, (double)B / median);
     } else {
         fprintf(stderr, "minilm: %s\n", sattn_strerror(st));
     }
