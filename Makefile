@@ -105,13 +105,21 @@ test-aarch64: deps-aarch64 $(ARM_BUILD)/build.ninja
 	ninja -C $(ARM_BUILD) && meson test -C $(ARM_BUILD) --print-errorlogs
 
 # The benchmark: the default sweep (about 5 minutes on 2 cores), the scaling sweep, the
-# long-sequence memory check, then the report: raw JSON, report.md and PNG plots in $(RESULTS)/.
+# long-sequence memory check, onnxruntime on the default sweep's attention and decode shapes and
+# MiniLM end to end (bench/onnxruntime_bench.py, a few minutes; skipped with a line when PyPI cannot
+# be reached), then the report: raw JSON, report.md and PNG plots in $(RESULTS)/.
 bench: build
 	mkdir -p $(RESULTS)
+	rm -f $(RESULTS)/onnxruntime.json
 	$(BUILD)/bench/sattn_bench --benchmark_out=$(RESULTS)/raw.json --benchmark_out_format=json $(BENCH_ARGS)
 	$(BUILD)/bench/sattn_bench --sattn_sweep=scaling --benchmark_out=$(RESULTS)/scaling.json --benchmark_out_format=json
 	$(BUILD)/bench/sattn_memory 16384 | tee $(RESULTS)/memory.txt
-	$(PYTHON) bench/report.py $(RESULTS)/raw.json $(RESULTS)/scaling.json --out $(RESULTS)
+	if py=$$(scripts/python-env.sh $(BUILD)); then \
+	    SATTN_LIBRARY=$(CURDIR)/$(BUILD)/libsattn.so $$py bench/onnxruntime_bench.py $(RESULTS)/raw.json \
+	        --minilm $(BUILD)/examples/minilm/minilm --out $(RESULTS)/onnxruntime.json; \
+	else echo "onnxruntime bench skipped: its Python packages could not be installed from PyPI"; fi
+	$(PYTHON) bench/report.py $(RESULTS)/raw.json $(RESULTS)/scaling.json \
+	    $$(test -f $(RESULTS)/onnxruntime.json && echo $(RESULTS)/onnxruntime.json) --out $(RESULTS)
 
 clean:
 	rm -rf $(BUILD) $(NOOMP_BUILD) $(ASAN_BUILD) $(ARM_BUILD) $(VG_BUILD) $(TSAN_BUILD) build-fuzz

@@ -26,6 +26,7 @@ SHAPE_KEYS = {
     "call": ["H", "kv", "d", "pool", "workspace"],
     "sgemm": ["m", "n", "k"],
     "softmax": ["rows", "cols"],
+    "minilm": ["batch", "tokens"],
 }
 
 
@@ -64,6 +65,8 @@ def load(path):
             "FLOP": b.get("FLOP"),
             "bytes": b.get("bytes"),
             "elements": b.get("elements"),
+            "sentences": b.get("sentences"),
+            "sattn_interleaved_ms": b.get("sattn_interleaved_ms"),
         }
     return data.get("context", {}), cases, errors
 
@@ -74,6 +77,8 @@ def throughput(case, agg="median"):
         return None, ""
     if case["kernel"] == "decode" and s["bytes"]:
         return s["bytes"] / 1e9, "GB/s"
+    if s.get("sentences"):
+        return s["sentences"], "sentences/s"
     if s["FLOP"]:
         return s["FLOP"] / 1e9, "GFLOP/s"
     if s["elements"]:
@@ -158,10 +163,29 @@ def scaling_table(cases):
     return lines
 
 
+def onnxruntime_table(cases):
+    """onnxruntime's cases, each timed alternately with sattn in one process (bench/onnxruntime_bench.py)."""
+    rows = [c for c in cases.values() if c["stats"].get("median", {}).get("sattn_interleaved_ms")]
+    if not rows:
+        return []
+    lines = ["## sattn against onnxruntime (alternating calls in one process, medians)", "",
+             "| kernel | shape | threads | onnxruntime | onnxruntime ms | sattn ms | speed-up |",
+             "|---|---|---|---|---|---|---|"]
+    rows.sort(key=lambda c: (c["kernel"], int(c["fields"].get("threads", 1)),
+                             [sort_value(v) for _, v in shape_of(c)]))
+    for c in rows:
+        st = c["stats"]["median"]
+        shape_text = " ".join(f"{k}={v}" for k, v in shape_of(c))
+        lines.append(f"| {c['kernel']} | {shape_text} | {c['fields'].get('threads')} | {label(c)} | {fmt(st['ms'])} | "
+                     f"{fmt(st['sattn_interleaved_ms'])} | {st['ms'] / st['sattn_interleaved_ms']:.2f}x |")
+    lines.append("")
+    return lines
+
+
 def write_markdown(context, cases, errors, path):
     lines = ["# sattn benchmark report", ""]
     keys = ["cpu_model", "cpu_flags", "physical_cores", "l1d_kib", "l2_kib", "l3_kib", "threads_all", "sattn_version",
-            "sattn_isas", "compiler", "openblas", "onednn", "sweep", "date", "host_name", "mhz_per_cpu",
+            "sattn_isas", "compiler", "openblas", "onednn", "onnxruntime", "sweep", "date", "host_name", "mhz_per_cpu",
             "read_gbs_1thread", "read_gbs_all_threads"]
     lines.append("| machine | |")
     lines.append("|---|---|")
@@ -176,7 +200,7 @@ def write_markdown(context, cases, errors, path):
     by_kernel = defaultdict(list)
     for name, case in cases.items():
         by_kernel[case["kernel"]].append(case)
-    for kernel in ["attention", "decode", "sgemm", "softmax"]:
+    for kernel in ["attention", "decode", "sgemm", "softmax", "minilm"]:
         rows = by_kernel.get(kernel)
         if not rows:
             continue
@@ -235,7 +259,8 @@ def write_markdown(context, cases, errors, path):
                 continue
             best = min(ours, key=lambda c: c["stats"]["median"]["ms"])
             for lbl, peer in impls.items():
-                if lbl.startswith("sattn-"):
+                # onnxruntime was timed interleaved with sattn: its own table below has those ratios.
+                if lbl.startswith("sattn-") or peer["stats"]["median"].get("sattn_interleaved_ms"):
                     continue
                 ratio = peer["stats"]["median"]["ms"] / best["stats"]["median"]["ms"]
                 ratios.append((kernel, shape, threads, label(best), lbl, ratio))
@@ -248,6 +273,7 @@ def write_markdown(context, cases, errors, path):
             shape_text = " ".join(f"{k}={v}" for k, v in shape)
             lines.append(f"| {kernel} | {shape_text} | {threads} | {ours} | {peer} | {ratio:.2f}x |")
         lines.append("")
+    lines += onnxruntime_table(cases)
     lines += scaling_table(cases)
     if errors:
         lines.append("## cases that failed")

@@ -16,7 +16,11 @@ if py=$("$root/scripts/python-env.sh" "$build"); then :; else
     exit $rc
 fi
 status=0
-if "$py" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$root/python" >/dev/null; then
+# pip builds in the source folder (python/build); a copy keeps the checkout clean.
+copy=$(mktemp -d)
+trap 'rm -rf "$copy"' EXIT
+cp -r "$root/python/." "$copy"
+if "$py" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$copy" >/dev/null; then
     # From outside the source tree, so that the installed package is the one imported.
     (cd "$build" && SATTN_LIBRARY="$build/libsattn.so" "$py" -m pytest -q -p no:cacheprovider "$root/python/tests") ||
         status=1

@@ -112,7 +112,7 @@ class Model:
         return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
                                                        helper.make_opsetid("com.microsoft", 1)])
 
-    def session(self, threads=1):
+    def session(self, threads=1, spinning=True):
         import onnxruntime as ort
 
         ort.set_default_logger_severity(3)  # its shape-merging warnings on this graph are harmless
@@ -120,6 +120,8 @@ class Model:
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if not spinning:
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return ort.InferenceSession(self.onnx_graph().SerializeToString(), opts, providers=["CPUExecutionProvider"])
 
     def numpy_encode(self, ids, mask):

@@ -82,10 +82,26 @@ size_t sattn_self_attention_workspace_size(const sattn_self_attention_desc *desc
 #define LAYER_DESC_MIN_SIZE offsetof(sattn_self_attention_desc, b_q)
 
 /* rows x n of c = the bias row, which the sgemm then adds its product to (beta 1); without a bias the sgemm
- * overwrites c (beta 0). */
-static float fill_bias(const float *bias, size_t rows, size_t n, float *c) {
+ * overwrites c (beta 0). Blocks of rows across the workers. */
+#define BIAS_ROWS 64
+struct bias_fill {
+    const float *bias;
+    size_t rows, n;
+    float *c;
+};
+
+static void fill_bias_item(void *arg, size_t item, size_t worker) {
+    (void)worker;
+    const struct bias_fill *f = arg;
+    const size_t end = sattn_min(f->rows, (item + 1) * BIAS_ROWS);
+    for (size_t r = item * BIAS_ROWS; r < end; r++) memcpy(f->c + r * f->n, f->bias, f->n * sizeof *f->c);
+}
+
+static float fill_bias(const struct sattn_exec *x, const float *bias, size_t rows, size_t n, float *c) {
     if (!bias) return 0.0f;
-    for (size_t r = 0; r < rows; r++) memcpy(c + r * n, bias, n * sizeof *c);
+    struct bias_fill f = {bias, rows, n, c};
+    const size_t blocks = sattn_div_up(rows, BIAS_ROWS);
+    sattn_parallel(x, sattn_workers_for(x, blocks, 4), blocks, SATTN_STATIC, fill_bias_item, &f);
     return 1.0f;
 }
 
@@ -166,7 +182,7 @@ sattn_status sattn_self_attention_ctx_sized(sattn_context *ctx, const sattn_self
     const float *weights[3] = {w_q, w_k, w_v}, *biases[3] = {desc->b_q, desc->b_k, desc->b_v};
     float *projected[3] = {q, k, v};
     for (int t = 0; t < 3 && st == SATTN_OK; t++) {
-        const float beta = fill_bias(biases[t], tokens, width, projected[t]);
+        const float beta = fill_bias(&ex, biases[t], tokens, width, projected[t]);
         st = sattn_gemm_run(&ex, SATTN_NOTRANS, tw, tokens, width, D, 1.0f, x, D, weights[t], tw ? D : width, beta,
                             projected[t], width, scratch, scratch_size);
     }
@@ -174,7 +190,7 @@ sattn_status sattn_self_attention_ctx_sized(sattn_context *ctx, const sattn_self
     if (st == SATTN_OK) st = sattn_attention_run(&ex, &p, scratch, scratch_size);
     if (st == SATTN_OK && w_o) {
         /* y is written only now, when nothing can fail any more. */
-        const float beta = fill_bias(desc->b_o, tokens, D, y);
+        const float beta = fill_bias(&ex, desc->b_o, tokens, D, y);
         st = sattn_gemm_run(&ex, SATTN_NOTRANS, tw, tokens, D, width, 1.0f, heads, width, w_o, tw ? width : D, beta, y,
                             D, scratch, scratch_size);
     }

@@ -163,6 +163,14 @@ def _tensor(a, what, ndim=4):
     return a
 
 
+def _vector(arr, what, n, dtype=np.float32):
+    """arr as a contiguous 1-D array of n values of dtype, or ValueError."""
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if arr.shape != (n,):
+        raise ValueError("%s must have shape (%d,)" % (what, n))
+    return arr
+
+
 def _strides4(a, what, per_byte=1):
     s = _element_strides(a, what, per_byte)
     return _Strides(s[0], s[1], s[2])
@@ -206,9 +214,7 @@ def attention(q, k, v, *, causal=False, scale=None, window=0, kv_lens=None, bias
     d.o_strides = _strides4(out, "out")
     keep = [q, k, v, out]  # the arrays whose memory the call reads, alive until it returns
     if kv_lens is not None:
-        kv_lens = np.ascontiguousarray(kv_lens, dtype=np.int32)
-        if kv_lens.shape != (B,):
-            raise ValueError("kv_lens must have shape (%d,)" % B)
+        kv_lens = _vector(kv_lens, "kv_lens", B, np.int32)
         d.kv_lens = _ptr(kv_lens)
         keep.append(kv_lens)
     if bias is not None:
@@ -219,9 +225,7 @@ def attention(q, k, v, *, causal=False, scale=None, window=0, kv_lens=None, bias
         keep.append(bias)
     for name, arr in (("alibi_slopes", alibi_slopes), ("sinks", sinks)):
         if arr is not None:
-            arr = np.ascontiguousarray(arr, dtype=np.float32)
-            if arr.shape != (H,):
-                raise ValueError("%s must have shape (%d,)" % (name, H))
+            arr = _vector(arr, name, H)
             setattr(d, name, _ptr(arr))
             keep.append(arr)
     for name, arr, dim in (("k_scales", k_scales, D), ("v_scales", v_scales, Dv)):
@@ -359,15 +363,11 @@ def self_attention(x, w_q, w_k, w_v, w_o=None, *, heads, causal=False, b_q=None,
     keep = []
     for name, arr, n in (("b_q", b_q, width), ("b_k", b_k, width), ("b_v", b_v, width), ("b_o", b_o, Dm)):
         if arr is not None:
-            arr = np.ascontiguousarray(arr, dtype=np.float32)
-            if arr.shape != (n,):
-                raise ValueError("%s must have shape (%d,)" % (name, n))
+            arr = _vector(arr, name, n)
             setattr(d, name, _ptr(arr))
             keep.append(arr)
     if seq_lens is not None:
-        seq_lens = np.ascontiguousarray(seq_lens, dtype=np.int32)
-        if seq_lens.shape != (B,):
-            raise ValueError("seq_lens must have shape (%d,)" % B)
+        seq_lens = _vector(seq_lens, "seq_lens", B, np.int32)
         d.seq_lens = _ptr(seq_lens)
     y = np.empty((B, S, Dm if wo is not None else width), np.float32)
     _check(_layer(None, ctypes.byref(d), ctypes.sizeof(d), _ptr(x), _ptr(ws[0]), _ptr(ws[1]), _ptr(ws[2]), _ptr(wo),

@@ -405,9 +405,24 @@ static void fuzz_softmax(reader *r) {
 
 static void fuzz_self_attention(reader *r) {
     const sattn_isa isa = pick_isa(r);
-    sattn_self_attention_desc d = {upto(r, 2), upto(r, 6), upto(r, 8), upto(r, 3), upto(r, 5), (int)(byte(r) & 1)};
+    sattn_self_attention_desc d = {.batch = upto(r, 2), .seq_len = upto(r, 6), .d_model = upto(r, 8),
+                                   .heads = upto(r, 3), .head_dim = upto(r, 5), .causal = (int)(byte(r) & 1)};
     const int with_wo = (int)(byte(r) & 1);
     const size_t width = d.heads * d.head_dim, ny = d.batch * d.seq_len * (with_wo ? d.d_model : width) + 1;
+    /* 0.2's fields: biases (b_o also without w_o, an error), sequence lengths (in range or one past either
+     * end), PyTorch's weight layout. */
+    const unsigned extras = byte(r);
+    float *biases[4] = {NULL, NULL, NULL, NULL};
+    int32_t lens[2];
+    if (extras & 1) {
+        for (int i = 0; i < 4; i++) biases[i] = random_floats(r, (i == 3 ? d.d_model : width) + 1);
+        d.b_q = biases[0], d.b_k = biases[1], d.b_v = biases[2], d.b_o = (extras & 2) ? biases[3] : NULL;
+    }
+    if (extras & 4) {
+        for (size_t b = 0; b < d.batch; b++) lens[b] = (int32_t)upto(r, d.seq_len + 1) - (int32_t)(byte(r) == 0);
+        d.seq_lens = lens;
+    }
+    d.weights_transposed = (int)(extras >> 3 & 1);
     float *x = random_floats(r, d.batch * d.seq_len * d.d_model + 1), *w[4];
     for (int i = 0; i < 4; i++) w[i] = random_floats(r, d.d_model * width + 1);
     float *y = guarded(ny), *ref = guarded(ny);
@@ -439,7 +454,7 @@ static void fuzz_self_attention(reader *r) {
     }
     free(ws);
     release(x), release(y), release(ref);
-    for (int i = 0; i < 4; i++) release(w[i]);
+    for (int i = 0; i < 4; i++) release(w[i]), release(biases[i]);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
