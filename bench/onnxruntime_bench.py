@@ -248,7 +248,7 @@ def main():
             return 1
     if args.minilm:
         threads = sorted({1, max(int(f["threads"]) for _, f in cases)} if cases else {1})
-        benchmarks += minilm_rows(args.minilm, threads, args.rounds)
+        benchmarks += minilm_rows(args.minilm, threads, max(args.rounds, 9))
     context = {"onnxruntime": ort.__version__, "python": platform.python_version(), "sattn_binding": sattn.version()}
     with open(args.out, "w") as f:
         json.dump({"context": context, "benchmarks": benchmarks}, f, indent=1)

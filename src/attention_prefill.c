@@ -13,7 +13,7 @@
  *
  * Determinism: key blocks start at multiples of the block size whatever the item, and every
  * output element depends only on its own row, so neither the worker that runs an item nor how
- * rows are grouped into items changes a bit (and the grouping is the problem's alone). */
+ * rows are grouped into items changes a bit: the grouping may follow the call's worker count. */
 #include <string.h>
 
 #include "attention_rows.h"
@@ -28,9 +28,6 @@ struct item_plan {
     size_t count;          /* items in total */
 };
 
-/* Items are planned for this many workers whatever the call has, so the plan is the problem's alone. */
-#define PLANNED_WORKERS 16
-
 static struct item_plan plan_items(const struct sattn_exec *x, const struct sattn_attention_problem *p) {
     struct item_plan pl;
     const size_t rows = x->blk->attn_rows, MR = x->k->gemm.mr;
@@ -39,10 +36,12 @@ static struct item_plan plan_items(const struct sattn_exec *x, const struct satt
     pl.head_chunks = sattn_div_up(pl.group, pl.heads_per_item);
     pl.queries_per_item = sattn_min(p->q_len, sattn_max(1, rows / pl.heads_per_item));
     const size_t per_query_block = p->batch * p->kv_heads * pl.head_chunks;
-    /* Few heads: shorter query blocks, so that every worker gets several items (causal items
-     * differ in cost) — down to four register tiles of rows, below which packing Kᵀ dominates. */
+    /* Few heads: shorter query blocks, so that each of the call's workers gets several items (causal
+     * items differ in cost) — down to four register tiles of rows, below which packing Kᵀ dominates.
+     * No shorter than that: every item packs its K and V blocks again (8 heads x 128 queries cut for 16
+     * workers packed each block 4 times, 14% of the instructions of the call on 2 workers). */
     const size_t min_queries = sattn_div_up(4 * MR, pl.heads_per_item);
-    while (per_query_block * sattn_div_up(p->q_len, pl.queries_per_item) < 4 * PLANNED_WORKERS) {
+    while (per_query_block * sattn_div_up(p->q_len, pl.queries_per_item) < 4 * (size_t)x->threads) {
         const size_t half = sattn_div_up(pl.queries_per_item / 2, MR) * MR;
         if (half < min_queries || half >= pl.queries_per_item) break;
         pl.queries_per_item = half;
