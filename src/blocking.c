@@ -2,8 +2,8 @@
  * Computed once per ISA by dispatch.c and kept beside the kernel tables, never inside them.
  *
  *   sgemm KC: a KC x NR micro-panel of B fills half of L1d (the other half holds A's micro-panel
- *             and the C tile), rounded down to 32, within [128, 512] (the driver takes a depth of up
- *             to 1.5 KC in one pass, gemm.c);
+ *             and the C tile), rounded down to 32, within [128, 512] (the driver splits a depth evenly into
+ *             passes of at most 1.5 KC, gemm.c);
  *   sgemm MC: an MC x KC block of A fills a quarter of L2 (the rest holds B panels streaming
  *             through and C), rounded down to MR, within [4 MR, 30 MR];
  *   attention rows: the S block (rows x keys floats) takes at most 9/32 of L2 — 144 rows x 256
