@@ -63,12 +63,12 @@ wordpiece *wordpiece_load(const char *vocab_path, char *err, size_t err_size) {
     wordpiece *wp = calloc(1, sizeof *wp);
     size_t cap = 0;
     char line[1024];
-    int ok = wp != NULL;
+    int ok = wp != NULL, told = 0; /* told: err holds the reason already */
     while (ok && fgets(line, sizeof line, f)) {
         size_t n = strcspn(line, "\r\n");
         if (n == sizeof line - 1) {
             snprintf(err, err_size, "%s: a token of over %zu bytes", vocab_path, sizeof line - 2);
-            ok = 0;
+            ok = 0, told = 1;
             break;
         }
         line[n] = 0;
@@ -103,7 +103,7 @@ wordpiece *wordpiece_load(const char *vocab_path, char *err, size_t err_size) {
             snprintf(err, err_size, "%s: no [UNK], [CLS] or [SEP] token", vocab_path);
             ok = 0;
         }
-    } else if (err_size && !strstr(err, vocab_path)) {
+    } else if (!told) {
         snprintf(err, err_size, "%s: cannot read a vocabulary", vocab_path);
     }
     if (!ok) {
