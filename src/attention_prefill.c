@@ -39,7 +39,7 @@ static struct item_plan plan_items(const struct sattn_exec *x, const struct satt
     /* Few heads: shorter query blocks, so that each of the call's workers gets several items (causal
      * items differ in cost) — down to four register tiles of rows, below which packing Kᵀ dominates.
      * No shorter than that: every item packs its K and V blocks again (8 heads x 128 queries cut for 16
-     * workers packed each block 4 times, 14% of the instructions of the call on 2 workers). */
+     * workers packed each block 4 times: 14% of the call's instructions, callgrind, 1 worker). */
     const size_t min_queries = sattn_div_up(4 * MR, pl.heads_per_item);
     while (per_query_block * sattn_div_up(p->q_len, pl.queries_per_item) < 4 * (size_t)x->threads) {
         const size_t half = sattn_div_up(pl.queries_per_item / 2, MR) * MR;
