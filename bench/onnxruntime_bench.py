@@ -42,14 +42,10 @@ sys.path.insert(0, os.path.join(HERE, "..", "scripts"))
 sys.path.append(os.path.join(HERE, "..", "python"))  # the binding, when it is not installed
 
 import sattn  # noqa: E402  (the binding: python/, installed by scripts/check-python.sh or on PYTHONPATH)
+from report import parse_name  # noqa: E402  (bench/report.py: case names -> kernel and fields)
 
 ort.set_default_logger_severity(3)
 FLOAT = TensorProto.FLOAT
-
-
-def parse_name(name):
-    parts = name.split("/")
-    return parts[0], dict(p.split(":", 1) for p in parts[1:] if ":" in p)
 
 
 def cases_of(paths):

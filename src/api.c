@@ -151,20 +151,11 @@ static sattn_status check_attention(const sattn_attention_desc *desc, size_t des
         memset(p, 0, sizeof *p);
         return SATTN_E_NULL;
     }
-    /* A caller built against an older header passes a shorter descriptor: its missing fields are
-     * zero. A longer one is from a newer header: its fields unknown here must be zero. */
     sattn_attention_desc D;
-    memset(&D, 0, sizeof D);
-    if (desc_size < DESC_MIN_SIZE) {
+    if (!sattn_copy_desc(&D, sizeof D, desc, desc_size, DESC_MIN_SIZE)) {
         memset(p, 0, sizeof *p);
         return SATTN_E_ARG;
     }
-    memcpy(&D, desc, desc_size < sizeof D ? desc_size : sizeof D);
-    for (size_t i = sizeof D; i < desc_size; i++)
-        if (((const unsigned char *)desc)[i]) {
-            memset(p, 0, sizeof *p);
-            return SATTN_E_ARG;
-        }
     /* Every field as given (zero strides resolved below); `empty` marks a problem with nothing to do. */
     *p = (struct sattn_attention_problem){
         .batch = D.batch, .heads = D.heads, .kv_heads = D.kv_heads ? D.kv_heads : D.heads, .q_len = D.q_len,

@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "kernels.h"
 #include "sattn.h"
@@ -25,6 +26,17 @@ static inline size_t sattn_round_floats(size_t n) {
 
 /* Rounds up to a multiple of SATTN_ALIGN bytes (n < SIZE_MAX / 2). */
 static inline size_t sattn_round_bytes(size_t n) { return (n + SATTN_ALIGN - 1) / SATTN_ALIGN * SATTN_ALIGN; }
+/* A caller's descriptor of src_size bytes into this library's dst_size: fields an older header lacks
+ * read as zero, and fields a newer header added past ours must be zero. 0 (dst untouched) when
+ * src_size is below min_size or the unknown tail is not zero. */
+static inline int sattn_copy_desc(void *dst, size_t dst_size, const void *src, size_t src_size, size_t min_size) {
+    if (src_size < min_size) return 0;
+    for (size_t i = dst_size; i < src_size; i++)
+        if (((const unsigned char *)src)[i]) return 0;
+    memset(dst, 0, dst_size);
+    memcpy(dst, src, src_size < dst_size ? src_size : dst_size);
+    return 1;
+}
 
 static inline size_t sattn_min(size_t a, size_t b) { return a < b ? a : b; }
 static inline size_t sattn_max(size_t a, size_t b) { return a > b ? a : b; }

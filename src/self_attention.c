@@ -124,14 +124,8 @@ sattn_status sattn_self_attention_ctx_sized(sattn_context *ctx, const sattn_self
                                             const float *w_v, const float *w_o, float *y, void *workspace,
                                             size_t workspace_size) {
     if (!desc) return SATTN_E_NULL;
-    /* A caller built against an older header passes a shorter descriptor (its missing fields are zero); a
-     * longer one comes from a newer header, whose fields unknown here must be zero. */
-    if (desc_size < LAYER_DESC_MIN_SIZE) return SATTN_E_ARG;
     sattn_self_attention_desc d;
-    memset(&d, 0, sizeof d);
-    memcpy(&d, desc, desc_size < sizeof d ? desc_size : sizeof d);
-    for (size_t i = sizeof d; i < desc_size; i++)
-        if (((const unsigned char *)desc)[i]) return SATTN_E_ARG;
+    if (!sattn_copy_desc(&d, sizeof d, desc, desc_size, LAYER_DESC_MIN_SIZE)) return SATTN_E_ARG;
     desc = &d;
     if (!desc_valid(desc)) return SATTN_E_SHAPE;
     if (desc->batch == 0 || desc->seq_len == 0) return SATTN_OK;
