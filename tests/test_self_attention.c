@@ -128,6 +128,10 @@ static void check_layer_with(size_t batch, size_t seq, size_t dm, size_t heads, 
         lens[batch - 1] = 0;
         dt = d, dt.b_o = biases[3];
         assert_int_equal(sattn_self_attention(&dt, x, w[0], w[1], w[2], NULL, yb, NULL, 0), SATTN_E_ARG);
+        /* A bias inside y: refused like a weight inside y. */
+        dt = d, dt.b_k = yb + ny / 2;
+        assert_int_equal(sattn_self_attention(&dt, x, w[0], w[1], w[2], with_wo ? w[3] : NULL, yb, NULL, 0),
+                         SATTN_E_STRIDE);
         assert_int_equal(count_touched(yb, ny), 0);
         for (int i = 0; i < 4; i++) free(wt[i]);
         free(yt), free(yb);
