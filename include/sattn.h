@@ -180,15 +180,17 @@ typedef struct sattn_attention_desc {
     size_t q_len, kv_len;
     size_t head_dim, v_head_dim;   /* v_head_dim: 0 = head_dim */
     float scale;                   /* 0 = 1/sqrt(head_dim) */
-    int causal;                    /* query i sees key j only if j <= i + kv_len - q_len */
-    size_t window;                 /* 0 = off; else key j is visible only if j > i + kv_len - q_len - window */
-    const int32_t *kv_lens;        /* NULL, or [batch]: keys j >= kv_lens[b] are hidden (padding) */
+    int causal;                    /* query i sees key j only if j <= i + off_b (off_b below: kv_len - q_len
+                                      when no length is given per sequence) */
+    size_t window;                 /* 0 = off; else key j is visible only if j > i + off_b - window */
+    const int32_t *kv_lens;        /* NULL, or [batch]: sequence b has kv_lens[b] keys; keys j >= kv_lens[b] are
+                                      hidden (padding) and never read */
     const float *bias;             /* NULL, or an additive bias read at bias[b*bs.batch + h*bs.head + i*bs.seq + j] */
     /* q/k/v/o: all zero = dense [batch, heads, seq, dim] (k/v with kv_heads, kv_len); otherwise
      * literal. bias_strides are always literal; a zero stride broadcasts that dimension. */
     sattn_strides q_strides, k_strides, v_strides, o_strides, bias_strides;
 
-    /* Logit shaping and partial attention; zero / NULL keeps the 0.1 meaning. With off = kv_len - q_len,
+    /* Logit shaping and partial attention; zero / NULL keeps the 0.1 meaning. With off = off_b (below),
      * the logit of query i (head h) and key j is built in this fixed order:
      *   s = scale * q.k;  s = softcap * tanh(s / softcap) (if softcap);  s += bias;
      *   s += alibi_slopes[h] * (j - i - off) (if slopes; <= 0 for the keys a causal query sees);  then the masks. */
@@ -213,6 +215,31 @@ typedef struct sattn_attention_desc {
     sattn_strides k_scale_strides, v_scale_strides; /* in scales; all zero = dense [batch, kv_heads, kv_len, groups];
                                                        scale of (b, g, j, col) at b*s.batch + g*s.head + j*s.seq
                                                        + col/kv_group */
+
+    /* Batches of mixed lengths and paged caches (0.2; zero / NULL = off). Sequence b has q_len_b query rows
+     * and kv_len_b keys:
+     *   kv_len_b = kv_lens[b] if given, else kv_starts[b+1] - kv_starts[b] if given, else kv_len;
+     *   q_len_b  = q_lens[b] if given, else q_starts[b+1] - q_starts[b] if given, else q_len.
+     * off_b = kv_len_b - q_len_b anchors causal and window at each sequence's own last rows: query i of
+     * sequence b sees key j when j <= i + off_b (causal) and j > i + off_b - window (window); ALiBi uses the
+     * same off_b (0.1 anchored them at the padded kv_len - q_len). desc.q_len and desc.kv_len stay upper
+     * bounds of q_len_b and kv_len_b (a larger length -> SATTN_E_ARG). */
+    const int32_t *q_lens;      /* NULL or [batch], padded layout: rows i >= q_lens[b] are neither computed nor
+                                   written (out and lse) */
+    const int32_t *q_starts;    /* NULL or [batch + 1], ascending from 0, packed layout: row (b, i) of q, out (and
+                                   lse) is at (q_starts[b] + i) * s.seq + h * s.head; their batch strides are not
+                                   used (all-zero strides then mean [tokens, heads, dim] and [tokens, heads]) */
+    const int32_t *kv_starts;   /* the same for k and v (and their scales): [tokens, kv_heads, dim] when zero */
+    const int32_t *block_table; /* NULL or [batch][block_table_stride]: paged K/V. Key j of sequence b is row
+                                   j % page_size of page block_table[b * block_table_stride + j / page_size]; row
+                                   r of kv-head g of page p is at p * s.batch + g * s.head + r * s.seq (the batch
+                                   stride is the page stride; the same for k, v and their scales; all-zero
+                                   strides mean [page_count, kv_heads, page_size, dim]). Needs kv_lens or kv_len,
+                                   not kv_starts; only the entries of a sequence's kv_len_b keys are read. */
+    size_t block_table_stride, page_size, page_count; /* page indices must lie in [0, page_count) */
+    /* Bad lengths (negative, above the bound, starts not ascending or not starting at 0), a page index outside
+     * [0, page_count), a block table with kv_starts, page_size 0 with a block table, a block table row shorter
+     * than a sequence's pages: SATTN_E_ARG, output untouched. */
 } sattn_attention_desc;
 
 /* How the descriptor grows without breaking binaries: fields are only ever appended, and a zero field
@@ -269,7 +296,7 @@ typedef struct sattn_self_attention_desc {
     const float *b_o;              /* NULL or [d_model]: added to the output projection (needs w_o) */
     const int32_t *seq_lens;       /* NULL or [batch], each in [0, seq_len]: tokens t >= seq_lens[b] are padding,
                                       hidden as keys from every query of sequence b (with causal too); their own
-                                      rows are computed like any other (a sequence of length 0 gives zero heads) */
+                                      rows are not computed: their heads are zero (y there is b_o, or zeros) */
     int weights_transposed;        /* nonzero: w_q, w_k, w_v are [heads*head_dim, d_model] and w_o is [d_model,
                                       heads*head_dim], one row per output feature (PyTorch's nn.Linear.weight) */
 } sattn_self_attention_desc;

@@ -140,6 +140,54 @@ static int dense_strides(size_t heads, size_t len, size_t cols, sattn_strides *s
     return mul_add(len, cols, 0, &s->head) && mul_add(heads, s->head, 0, &s->batch);
 }
 
+/* Zero strides resolved: dense [batch, heads, len, cols], or packed [tokens, heads, cols] (no batch
+ * stride: rows follow the starts); 0 on overflow. */
+static int default_strides(size_t heads, size_t len, size_t cols, int packed, sattn_strides *s) {
+    if (!packed) return dense_strides(heads, len, cols, s);
+    s->batch = 0, s->head = cols;
+    return mul_add(heads, cols, 0, &s->seq);
+}
+
+/* The outer dimension and the rows per outer index of a tensor's extent. */
+struct extent_dims {
+    size_t outer, rows;
+};
+
+/* starts [batch + 1]: from 0, ascending, each span at most `bound`. */
+static int starts_valid(const int32_t *starts, size_t batch, size_t bound) {
+    if (starts[0] != 0) return 0;
+    for (size_t b = 0; b < batch; b++)
+        if (starts[b + 1] < starts[b] || (size_t)(starts[b + 1] - starts[b]) > bound) return 0;
+    return 1;
+}
+
+/* lens [batch]: each in [0, bound] and within its packed span when starts are given too. */
+static int lens_valid(const int32_t *lens, const int32_t *starts, size_t batch, size_t bound) {
+    for (size_t b = 0; b < batch; b++)
+        if (lens[b] < 0 || (size_t)lens[b] > bound || (starts && lens[b] > starts[b + 1] - starts[b])) return 0;
+    return 1;
+}
+
+/* Every per-sequence length, and the block table entries of each sequence's keys (sattn.h). */
+static int lengths_valid(const sattn_attention_desc *D) {
+    if ((D->q_starts && !starts_valid(D->q_starts, D->batch, D->q_len)) ||
+        (D->kv_starts && !starts_valid(D->kv_starts, D->batch, D->kv_len)) ||
+        (D->q_lens && !lens_valid(D->q_lens, D->q_starts, D->batch, D->q_len)) ||
+        (D->kv_lens && !lens_valid(D->kv_lens, D->kv_starts, D->batch, D->kv_len)))
+        return 0;
+    if (D->block_table)
+        for (size_t b = 0; b < D->batch; b++) {
+            const size_t keys = D->kv_lens ? (size_t)D->kv_lens[b] : D->kv_len;
+            const size_t pages = sattn_div_up(keys, D->page_size);
+            if (D->batch > 1 && pages > D->block_table_stride) return 0;
+            for (size_t t = 0; t < pages; t++) {
+                const int32_t page = D->block_table[b * D->block_table_stride + t];
+                if (page < 0 || (size_t)page >= D->page_count) return 0;
+            }
+        }
+    return 1;
+}
+
 /* The smallest descriptor a caller may pass: the fields of 0.1. */
 #define DESC_MIN_SIZE offsetof(sattn_attention_desc, softcap)
 
@@ -165,7 +213,9 @@ static sattn_status check_attention(const sattn_attention_desc *desc, size_t des
         .ks = D.k_strides, .vs = D.v_strides, .os = D.o_strides, .bs = D.bias_strides, .ls = D.lse_strides,
         .q_type = D.q_type, .k_type = D.k_type, .v_type = D.v_type, .o_type = D.o_type, .k_scales = D.k_scales,
         .v_scales = D.v_scales, .kss = D.k_scale_strides, .vss = D.v_scale_strides,
-        .q = q, .k = k, .v = v, .out = (void *)out, .empty = D.batch == 0 || D.heads == 0 || D.q_len == 0};
+        .q = q, .k = k, .v = v, .out = (void *)out, .q_lens = D.q_lens, .q_starts = D.q_starts,
+        .kv_starts = D.kv_starts, .block_table = D.block_table, .block_table_stride = D.block_table_stride,
+        .page_size = D.page_size, .empty = D.batch == 0 || D.heads == 0 || D.q_len == 0};
     if (D.head_dim == 0) return SATTN_E_SHAPE;
     if (!dtype_valid(D.q_type) || !dtype_valid(D.k_type) || !dtype_valid(D.v_type) || !dtype_valid(D.o_type) ||
         !dtype_float(D.q_type) || !dtype_float(D.o_type))
@@ -177,6 +227,13 @@ static sattn_status check_attention(const sattn_attention_desc *desc, size_t des
     if ((k_quant && p->head_dim % p->k_group) || (v_quant && p->v_head_dim % p->v_group)) return SATTN_E_SHAPE;
     if (D.heads && (p->kv_heads > D.heads || D.heads % p->kv_heads)) return SATTN_E_SHAPE;
     if (!isfinite(D.scale) || !(D.softcap >= 0.0f) || isinf(D.softcap)) return SATTN_E_ARG;
+    if (D.block_table && (D.kv_starts || D.page_size == 0)) return SATTN_E_ARG;
+    /* The block table's entries that may be read: (batch - 1) * stride + the pages of kv_len. */
+    size_t bt_entries = 0;
+    if (D.block_table && D.batch &&
+        (!mul_add(D.batch - 1, D.block_table_stride, sattn_div_up(D.kv_len, D.page_size), &bt_entries) ||
+         bt_entries > (size_t)PTRDIFF_MAX / sizeof(int32_t)))
+        return SATTN_E_OVERFLOW;
     if (p->empty) return SATTN_OK; /* nothing to compute, nothing read */
     const int reads_kv = D.kv_len > 0;
     if (!shape_only) {
@@ -187,15 +244,22 @@ static sattn_status check_attention(const sattn_attention_desc *desc, size_t des
                 return SATTN_E_ARG;
     }
     if (D.scale == 0.0f) p->scale = 1.0f / sqrtf((float)D.head_dim);
+    /* Lengths per sequence: read before any extent that depends on them. */
+    if (!shape_only && !lengths_valid(&D)) return SATTN_E_ARG;
 
     const size_t d = p->head_dim, dv = p->v_head_dim, kvh = p->kv_heads;
-    if (strides_zero(p->ls)) p->ls = (sattn_strides){D.heads * D.q_len, D.q_len, 1}; /* fits: q's extent does */
-    if ((strides_zero(p->qs) && !dense_strides(D.heads, D.q_len, d, &p->qs)) ||
-        (strides_zero(p->ks) && !dense_strides(kvh, D.kv_len, d, &p->ks)) ||
-        (strides_zero(p->vs) && !dense_strides(kvh, D.kv_len, dv, &p->vs)) ||
-        (strides_zero(p->os) && !dense_strides(D.heads, D.q_len, dv, &p->os)) ||
-        (k_quant && strides_zero(p->kss) && !dense_strides(kvh, D.kv_len, d / p->k_group, &p->kss)) ||
-        (v_quant && strides_zero(p->vss) && !dense_strides(kvh, D.kv_len, dv / p->v_group, &p->vss)))
+    /* Zero strides: dense [batch, heads, len, dim]; packed [tokens, heads, dim]; pages [page_count, kv_heads,
+     * page_size, dim]. */
+    const int q_packed = D.q_starts != NULL, kv_packed = D.kv_starts != NULL;
+    const size_t kv_rows = D.block_table ? D.page_size : D.kv_len; /* rows per batch (page) of k and v */
+    if (strides_zero(p->ls)) p->ls = q_packed ? (sattn_strides){0, 1, D.heads}
+                                              : (sattn_strides){D.heads * D.q_len, D.q_len, 1}; /* fits: as q's */
+    if ((strides_zero(p->qs) && !default_strides(D.heads, D.q_len, d, q_packed, &p->qs)) ||
+        (strides_zero(p->ks) && !default_strides(kvh, kv_rows, d, kv_packed, &p->ks)) ||
+        (strides_zero(p->vs) && !default_strides(kvh, kv_rows, dv, kv_packed, &p->vs)) ||
+        (strides_zero(p->os) && !default_strides(D.heads, D.q_len, dv, q_packed, &p->os)) ||
+        (k_quant && strides_zero(p->kss) && !default_strides(kvh, kv_rows, d / p->k_group, kv_packed, &p->kss)) ||
+        (v_quant && strides_zero(p->vss) && !default_strides(kvh, kv_rows, dv / p->v_group, kv_packed, &p->vss)))
         return SATTN_E_OVERFLOW;
     /* An I4 row starts on a byte: every offset of an I4 tensor is even. */
     const sattn_strides *s4[] = {D.k_type == SATTN_DTYPE_I4 ? &p->ks : NULL, D.v_type == SATTN_DTYPE_I4 ? &p->vs : NULL};
@@ -205,45 +269,55 @@ static sattn_status check_attention(const sattn_attention_desc *desc, size_t des
     /* Input rows may be shared (a zero stride broadcasts), but a row may not overlap the next one. */
     if ((D.q_len > 1 && p->qs.seq < d) || (D.kv_len > 1 && (p->ks.seq < d || p->vs.seq < dv)))
         return SATTN_E_STRIDE;
-    /* Each tensor's extent in floats from its base pointer (0: overflow). */
-    const size_t q_ext = extent4(D.batch, p->qs.batch, D.heads, p->qs.head, D.q_len, p->qs.seq, d);
-    const size_t o_ext = extent4(D.batch, p->os.batch, D.heads, p->os.head, D.q_len, p->os.seq, dv);
-    const size_t k_ext = reads_kv ? extent4(D.batch, p->ks.batch, kvh, p->ks.head, D.kv_len, p->ks.seq, d) : 1;
-    const size_t v_ext = reads_kv ? extent4(D.batch, p->vs.batch, kvh, p->vs.head, D.kv_len, p->vs.seq, dv) : 1;
+    /* Each tensor's extent in floats from its base pointer (0: overflow), over [outer, heads, rows, cols]:
+     * padded [batch, heads, len]; packed [1, heads, tokens] (a workspace query reads no starts: it bounds
+     * tokens by batch x len); paged [page_count, kv_heads, page_size]. */
+    struct extent_dims qd = {D.batch, D.q_len}, kd = {D.batch, D.kv_len};
+    if (q_packed) qd = (struct extent_dims){1, shape_only ? D.batch * D.q_len : (size_t)D.q_starts[D.batch]};
+    if (kv_packed) kd = (struct extent_dims){1, shape_only ? D.batch * D.kv_len : (size_t)D.kv_starts[D.batch]};
+    if (D.block_table) kd = (struct extent_dims){D.page_count, D.page_size};
+    if ((q_packed && D.batch > SIZE_MAX / D.q_len) || (kv_packed && D.kv_len && D.batch > SIZE_MAX / D.kv_len))
+        return SATTN_E_OVERFLOW;
+    const int reads_q = qd.outer && qd.rows, reads_k = reads_kv && kd.outer && kd.rows;
+    const size_t q_ext = reads_q ? extent4(qd.outer, p->qs.batch, D.heads, p->qs.head, qd.rows, p->qs.seq, d) : 1;
+    const size_t o_ext = reads_q ? extent4(qd.outer, p->os.batch, D.heads, p->os.head, qd.rows, p->os.seq, dv) : 1;
+    const size_t k_ext = reads_k ? extent4(kd.outer, p->ks.batch, kvh, p->ks.head, kd.rows, p->ks.seq, d) : 1;
+    const size_t v_ext = reads_k ? extent4(kd.outer, p->vs.batch, kvh, p->vs.head, kd.rows, p->vs.seq, dv) : 1;
     const size_t b_ext = reads_kv && p->bias
                              ? extent4(D.batch, p->bs.batch, D.heads, p->bs.head, D.q_len, p->bs.seq, D.kv_len)
                              : 1;
-    const size_t lse_ext = p->lse ? extent4(D.batch, p->ls.batch, D.heads, p->ls.head, D.q_len, p->ls.seq, 1) : 1;
-    const size_t ks_ext = reads_kv && k_quant
-                              ? extent4(D.batch, p->kss.batch, kvh, p->kss.head, D.kv_len, p->kss.seq, d / p->k_group)
-                              : 1;
-    const size_t vs_ext = reads_kv && v_quant
-                              ? extent4(D.batch, p->vss.batch, kvh, p->vss.head, D.kv_len, p->vss.seq, dv / p->v_group)
-                              : 1;
+    const size_t lse_ext =
+        p->lse && reads_q ? extent4(qd.outer, p->ls.batch, D.heads, p->ls.head, qd.rows, p->ls.seq, 1) : 1;
+    const size_t ks_ext =
+        reads_k && k_quant ? extent4(kd.outer, p->kss.batch, kvh, p->kss.head, kd.rows, p->kss.seq, d / p->k_group)
+                           : 1;
+    const size_t vs_ext =
+        reads_k && v_quant ? extent4(kd.outer, p->vss.batch, kvh, p->vss.head, kd.rows, p->vss.seq, dv / p->v_group)
+                           : 1;
     if (!q_ext || !o_ext || !k_ext || !v_ext || !b_ext || !lse_ext || !ks_ext || !vs_ext) return SATTN_E_OVERFLOW;
     /* kv_len itself must be addressable as a signed offset (masks compare signed positions); ALiBi
      * distances (j - i - off) are kept in 32 bits. */
     if (D.kv_len > (size_t)PTRDIFF_MAX / 2 || D.q_len > (size_t)PTRDIFF_MAX / 2) return SATTN_E_OVERFLOW;
     if (D.alibi_slopes && D.kv_len + D.q_len > (size_t)INT32_MAX) return SATTN_E_OVERFLOW;
-    const size_t n[3] = {D.batch, D.heads, D.q_len}, s[3] = {p->os.batch, p->os.head, p->os.seq};
+    const size_t n[3] = {qd.outer, D.heads, qd.rows}, s[3] = {p->os.batch, p->os.head, p->os.seq};
     const size_t ls[3] = {p->ls.batch, p->ls.head, p->ls.seq};
     if (!rows_disjoint(n, s, dv) || (p->lse && !rows_disjoint(n, ls, 1))) return SATTN_E_STRIDE;
     /* The output may not share memory with what is read: rows are read and written at different
      * times by different threads. */
-    const void *reads[] = {q, reads_kv ? k : NULL, reads_kv ? v : NULL, reads_kv ? p->bias : NULL, D.alibi_slopes,
-                           D.sinks, reads_kv && k_quant ? D.k_scales : NULL, reads_kv && v_quant ? D.v_scales : NULL};
+    const void *reads[] = {q, reads_k ? k : NULL, reads_k ? v : NULL, reads_kv ? p->bias : NULL, D.alibi_slopes,
+                           D.sinks, reads_k && k_quant ? D.k_scales : NULL, reads_k && v_quant ? D.v_scales : NULL,
+                           D.kv_lens, D.q_lens, D.q_starts, D.kv_starts, D.block_table};
     const size_t read_bytes[] = {elem_bytes(q_ext, D.q_type), elem_bytes(k_ext, D.k_type), elem_bytes(v_ext, D.v_type),
                                  b_ext * sizeof(float), D.heads * sizeof(float), D.heads * sizeof(float),
-                                 ks_ext * sizeof(float), vs_ext * sizeof(float)};
+                                 ks_ext * sizeof(float), vs_ext * sizeof(float), D.batch * sizeof(int32_t),
+                                 D.batch * sizeof(int32_t), (D.batch + 1) * sizeof(int32_t),
+                                 (D.batch + 1) * sizeof(int32_t), bt_entries * sizeof(int32_t)};
     const size_t o_bytes = elem_bytes(o_ext, D.o_type), lse_bytes = lse_ext * sizeof(float);
     for (size_t r = 0; r < sizeof reads / sizeof reads[0]; r++)
         if (bytes_overlap(out, o_bytes, reads[r], read_bytes[r]) || bytes_overlap(p->lse, lse_bytes, reads[r], read_bytes[r]))
             return SATTN_E_STRIDE;
     if (shape_only) return SATTN_OK;
     if (bytes_overlap(out, o_bytes, p->lse, lse_bytes)) return SATTN_E_STRIDE;
-    if (p->kv_lens)
-        for (size_t b = 0; b < D.batch; b++)
-            if (p->kv_lens[b] < 0 || (size_t)p->kv_lens[b] > D.kv_len) return SATTN_E_ARG;
     return SATTN_OK;
 }
 

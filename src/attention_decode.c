@@ -34,10 +34,11 @@ struct decode_plan {
     size_t heads_per_unit; /* K/V heads (items) one unit covers */
 };
 
+/* An item's rows: its sequence's queries (q_len_b of them) times the group's heads. */
 static struct row_block item_rows(const struct sattn_attention_problem *p, const struct decode_plan *pl,
                                   size_t item) {
-    const size_t g = item % p->kv_heads, b = item / p->kv_heads;
-    return (struct row_block){.b = b, .h0 = g * pl->group, .i0 = 0, .qn = p->q_len, .rows = pl->rows};
+    const size_t g = item % p->kv_heads, b = item / p->kv_heads, qn = sattn_seq_q_len(p, b);
+    return (struct row_block){.b = b, .h0 = g * pl->group, .i0 = 0, .qn = qn, .rows = pl->group * qn};
 }
 
 /* A unit's partial state, in attention_rows.h's row_state_at layout. */
@@ -73,20 +74,20 @@ struct item_work {
     float *s;
     const float *q; /* rows r (head h, query i) for the kernel: in place, or converted at r * head_dim */
     size_t ldq;
-    int q_packed;      /* q holds all rows ldq apart in S's row order (one query, or converted) */
-    const void *k, *v; /* key j0's rows */
-    struct sattn_decode_params kp, vp;
+    int q_packed;   /* q holds all rows ldq apart in S's row order (one query, or converted) */
+    size_t g, j0;   /* its K/V head and the unit's first key */
 };
 
-/* S[:, jb..jb+n) = scale * Q·Kᵀ for the keys jb.. (offset from the item's j0). Rows of one head are
- * its queries (qs.seq apart); with one query, the rows are the group's heads (qs.head apart), so each
- * kernel call reads K once. */
+/* S[:, jb..jb+n) = scale * Q·Kᵀ for the keys j0 + jb.., which lie in one run (sattn_kv_run). Rows of one
+ * head are its queries (qs.seq apart); with one query, the rows are the group's heads (qs.head apart), so
+ * each kernel call reads K once. */
 static void qk_keys(const struct sattn_exec *x, const struct sattn_attention_problem *p, const struct decode_plan *pl,
                     const struct item_work *w, size_t jb, size_t n) {
     const struct sattn_decode_ops *ops = &x->k->decode[p->k_type];
-    const void *k = sattn_elem_addr(w->k, p->k_type, jb * p->ks.seq);
-    struct sattn_decode_params kp = w->kp;
-    if (kp.kv.at) kp.kv.at += jb * kp.kv.ld;
+    const size_t b = w->rb.b, j = w->j0 + jb;
+    const void *k = sattn_elem_addr(p->k, p->k_type, sattn_kv_offset(p, p->ks, b, w->g, j));
+    const struct sattn_decode_params kp = {.scale = p->scale,
+                                           .kv = sattn_kv_scales(p, p->k_scales, p->kss, p->k_group, b, w->g, j, 0)};
     if (w->q_packed)
         ops->qk_dot(w->rb.rows, n, p->head_dim, w->q, w->ldq, k, p->ks.seq, w->s + jb, DECODE_CHUNK_KEYS, &kp);
     else
@@ -95,14 +96,14 @@ static void qk_keys(const struct sattn_exec *x, const struct sattn_attention_pro
                         w->s + h * w->rb.qn * DECODE_CHUNK_KEYS + jb, DECODE_CHUNK_KEYS, &kp);
 }
 
-/* acc += P[:, jb..jb+n) · V[jb..jb+n). */
+/* acc += P[:, jb..jb+n) · V[j0+jb..j0+jb+n), keys of one run. */
 static void pv_keys(const struct sattn_exec *x, const struct sattn_attention_problem *p, const struct item_work *w,
                     size_t jb, size_t n) {
-    struct sattn_decode_params vp = w->vp;
-    if (vp.kv.at) vp.kv.at += jb * vp.kv.ld;
+    const size_t b = w->rb.b, j = w->j0 + jb;
+    const struct sattn_decode_params vp = {.kv = sattn_kv_scales(p, p->v_scales, p->vss, p->v_group, b, w->g, j, 0)};
     x->k->decode[p->v_type].pv_accumulate(w->rb.rows, n, p->v_head_dim, w->s + jb, DECODE_CHUNK_KEYS,
-                                          sattn_elem_addr(w->v, p->v_type, jb * p->vs.seq), p->vs.seq,
-                                          w->st.acc, p->v_head_dim, &vp);
+                                          sattn_elem_addr(p->v, p->v_type, sattn_kv_offset(p, p->vs, b, w->g, j)),
+                                          p->vs.seq, w->st.acc, p->v_head_dim, &vp);
 }
 
 /* Unit `unit`: one chunk of keys of its items (heads_per_unit consecutive ones of one batch), each
@@ -115,9 +116,10 @@ static void run_unit(const struct sattn_exec *x, const struct sattn_attention_pr
     for (size_t t = 0; t < hpu; t++) {
         const size_t item = it0 + t;
         w[t].rb = item_rows(p, pl, item);
-        w[t].st = sattn_row_state_at(partials + ((item - first_item) * pl->chunks + chunk) * stride, pl->rows);
-        sattn_rows_start(w[t].st, pl->rows, dv);
+        w[t].st = sattn_row_state_at(partials + ((item - first_item) * pl->chunks + chunk) * stride, w[t].rb.rows);
+        sattn_rows_start(w[t].st, w[t].rb.rows, dv);
     }
+    if (w[0].rb.rows == 0) return; /* a sequence without query rows */
     /* The part of the chunk that some row sees (the same for every head of a batch); nothing outside
      * it is read. */
     const struct key_range keys = sattn_block_keys(p, &w[0].rb);
@@ -128,40 +130,40 @@ static void run_unit(const struct sattn_exec *x, const struct sattn_attention_pr
 
     for (size_t t = 0; t < hpu; t++) {
         struct item_work *it = &w[t];
-        const size_t g = it->rb.h0 / pl->group;
+        it->g = it->rb.h0 / pl->group, it->j0 = j0;
         it->s = scratch + t * head_scratch_floats(p, pl);
-        it->k = sattn_elem_addr(p->k, p->k_type, b * p->ks.batch + g * p->ks.head + j0 * p->ks.seq);
-        it->v = sattn_elem_addr(p->v, p->v_type, b * p->vs.batch + g * p->vs.head + j0 * p->vs.seq);
-        it->kp = (struct sattn_decode_params){.scale = p->scale,
-                                              .kv = sattn_kv_scales(p->k_scales, p->kss, p->k_group, b, g, j0, 0)};
-        it->vp = (struct sattn_decode_params){.kv = sattn_kv_scales(p->v_scales, p->vss, p->v_group, b, g, j0, 0)};
         /* A Q of another type is first made float, row r = (head h, query i) at r * d. */
-        const size_t q_off = b * p->qs.batch + it->rb.h0 * p->qs.head;
         if (p->q_type == SATTN_DTYPE_F32) {
-            it->q = (const float *)p->q + q_off;
+            it->q = (const float *)p->q + sattn_q_offset(p, p->qs, b, it->rb.h0, 0);
             it->ldq = it->rb.qn == 1 ? p->qs.head : p->qs.seq;
             it->q_packed = it->rb.qn == 1;
         } else {
             float *qf = it->s + sattn_round_floats(pl->rows * DECODE_CHUNK_KEYS);
-            for (size_t r = 0; r < pl->rows; r++)
+            for (size_t r = 0; r < it->rb.rows; r++)
                 x->k->convert[p->q_type].to_f32(
-                    d, sattn_elem_addr(p->q, p->q_type, q_off + (r / it->rb.qn) * p->qs.head + (r % it->rb.qn) * p->qs.seq),
+                    d, sattn_elem_addr(p->q, p->q_type, sattn_q_offset(p, p->qs, b, it->rb.h0 + r / it->rb.qn, r % it->rb.qn)),
                     NULL, 0, qf + r * d);
             it->q = qf, it->ldq = d, it->q_packed = 1;
         }
     }
+    /* Steps of `step` keys, cut where a page ends: a kernel call reads one run of rows s.seq apart. */
     const size_t step = hpu > 1 ? INTERLEAVED_KEYS : nk;
-    for (size_t jb = 0; jb < nk; jb += step)
-        for (size_t t = 0; t < hpu; t++) qk_keys(x, p, pl, &w[t], jb, sattn_min(step, nk - jb));
+    for (size_t jb = 0, n; jb < nk; jb += n) {
+        n = sattn_min(sattn_min(step, nk - jb), sattn_kv_run(p, j0 + jb));
+        for (size_t t = 0; t < hpu; t++) qk_keys(x, p, pl, &w[t], jb, n);
+    }
     for (size_t t = 0; t < hpu; t++) sattn_rows_update(&x->k->row, p, &w[t].rb, j0, nk, w[t].s, DECODE_CHUNK_KEYS, w[t].st);
-    for (size_t jb = 0; jb < nk; jb += step)
-        for (size_t t = 0; t < hpu; t++) pv_keys(x, p, &w[t], jb, sattn_min(step, nk - jb));
+    for (size_t jb = 0, n; jb < nk; jb += n) {
+        n = sattn_min(sattn_min(step, nk - jb), sattn_kv_run(p, j0 + jb));
+        for (size_t t = 0; t < hpu; t++) pv_keys(x, p, &w[t], jb, n);
+    }
 }
 
 /* The chunk partials of one item, merged in chunk order, then its output rows. */
 static void merge_item(const struct sattn_exec *x, const struct sattn_attention_problem *p,
                        const struct decode_plan *pl, size_t item, const float *first, float *scratch) {
     const struct row_block rb = item_rows(p, pl, item);
+    if (rb.rows == 0) return;
     const struct row_state merged = sattn_row_state_at(scratch, rb.rows);
     sattn_rows_merge(rb.rows, p->v_head_dim, first, pl->chunks, partial_floats(p, pl), merged);
     sattn_rows_finish(x->k, p, &rb, merged);

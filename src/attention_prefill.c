@@ -18,24 +18,34 @@
 
 #include "attention_rows.h"
 
-/* How the rows of all items are laid out. */
+/* How the rows of all items are laid out. Sequence b's queries fall in ceil(q_len_b / queries_per_item)
+ * query blocks; blocks of all sequences are numbered t = 0, 1, ... in batch order, and an item is one
+ * block of one chunk of one K/V head's query heads: item = t * items_per_block + g * head_chunks + chunk. */
 struct item_plan {
     size_t group;          /* query heads per K/V head */
     size_t heads_per_item; /* hn */
     size_t head_chunks;    /* per K/V head */
     size_t queries_per_item;
-    size_t query_blocks;
-    size_t count;          /* items in total */
+    size_t items_per_block; /* kv_heads * head_chunks */
+    size_t count;           /* items in total */
+    const size_t *first_block; /* mixed lengths: [batch + 1], the first t of each sequence; NULL: q_len each */
 };
 
-static struct item_plan plan_items(const struct sattn_exec *x, const struct sattn_attention_problem *p) {
+static int mixed_lengths(const struct sattn_attention_problem *p) { return p->q_lens || p->q_starts; }
+
+/* first_block: where a mixed-length plan numbers its blocks ([batch + 1], filled here), or NULL for a
+ * plan sized by the bound q_len (what a workspace query knows: it reads no lengths). The grouping of rows
+ * follows the bound only, so both plans group rows alike. */
+static struct item_plan plan_items(const struct sattn_exec *x, const struct sattn_attention_problem *p,
+                                   size_t *first_block) {
     struct item_plan pl;
     const size_t rows = x->blk->attn_rows, MR = x->k->gemm.mr;
     pl.group = p->heads / p->kv_heads;
     pl.heads_per_item = sattn_min(pl.group, rows);
     pl.head_chunks = sattn_div_up(pl.group, pl.heads_per_item);
     pl.queries_per_item = sattn_min(p->q_len, sattn_max(1, rows / pl.heads_per_item));
-    const size_t per_query_block = p->batch * p->kv_heads * pl.head_chunks;
+    pl.items_per_block = p->kv_heads * pl.head_chunks;
+    const size_t per_query_block = p->batch * pl.items_per_block;
     /* Few heads: shorter query blocks, so that each of the call's workers gets several items (causal
      * items differ in cost) — down to four register tiles of rows, below which packing Kᵀ dominates.
      * No shorter than that: every item packs its K and V blocks again (8 heads x 128 queries cut for 16
@@ -46,14 +56,44 @@ static struct item_plan plan_items(const struct sattn_exec *x, const struct satt
         if (half < min_queries || half >= pl.queries_per_item) break;
         pl.queries_per_item = half;
     }
-    pl.query_blocks = sattn_div_up(p->q_len, pl.queries_per_item);
-    pl.count = per_query_block * pl.query_blocks;
+    size_t blocks = p->batch * sattn_div_up(p->q_len, pl.queries_per_item);
+    pl.first_block = NULL;
+    if (first_block && mixed_lengths(p)) {
+        blocks = 0;
+        for (size_t b = 0; b < p->batch; b++) {
+            first_block[b] = blocks;
+            blocks += sattn_div_up(sattn_seq_q_len(p, b), pl.queries_per_item);
+        }
+        first_block[p->batch] = blocks;
+        pl.first_block = first_block;
+    }
+    pl.count = blocks * pl.items_per_block;
     return pl;
+}
+
+/* Block t's sequence and query block. Within a sequence the last block goes first: under a causal mask it
+ * is the costliest, and the dynamic schedule then ends on cheap items. */
+static void block_of(const struct sattn_attention_problem *p, const struct item_plan *pl, size_t t, size_t *b,
+                     size_t *qblock) {
+    size_t first, count;
+    if (!pl->first_block) {
+        count = sattn_div_up(p->q_len, pl->queries_per_item);
+        *b = t / count, first = *b * count;
+    } else { /* the last sequence whose first block is <= t (empty sequences share their first) */
+        size_t lo = 0, hi = p->batch;
+        while (hi - lo > 1) {
+            const size_t mid = lo + (hi - lo) / 2;
+            if (pl->first_block[mid] <= t) lo = mid; else hi = mid;
+        }
+        *b = lo, first = pl->first_block[lo], count = pl->first_block[lo + 1] - first;
+    }
+    *qblock = count - 1 - (t - first);
 }
 
 /* Per-thread scratch, carved from one allocation made before any output is written. */
 struct scratch {
     float *q_rows, *k_packed, *v_packed, *s, *acc, *m, *l;
+    float *k_run; /* paged: one Kᵀ panel of a run of keys */
     size_t ld_s;
 };
 
@@ -63,9 +103,10 @@ static size_t scratch_floats(const struct sattn_exec *x, const struct sattn_atte
     const size_t rows = sattn_div_up(x->blk->attn_rows, MR) * MR;
     const size_t keys = sattn_div_up(x->blk->attn_keys, NR) * NR;
     const size_t d = p->head_dim, dv = p->v_head_dim, dv_pad = sattn_div_up(dv, NR) * NR;
-    const size_t sizes[] = {rows * d, keys * d, dv_pad * keys, rows * keys, rows * dv, rows, rows};
+    const size_t sizes[] = {rows * d, keys * d, dv_pad * keys, rows * keys, rows * dv, rows, rows,
+                            p->block_table ? NR * d : 0};
     float **slots[] = {&layout->q_rows, &layout->k_packed, &layout->v_packed, &layout->s,
-                       &layout->acc,    &layout->m,        &layout->l};
+                       &layout->acc,    &layout->m,        &layout->l,        &layout->k_run};
     size_t total = 0;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         *slots[i] = base ? base + total : NULL;
@@ -75,6 +116,49 @@ static size_t scratch_floats(const struct sattn_exec *x, const struct sattn_atte
     return total;
 }
 
+/* Keys [j, j + n) of K/V head g of sequence b (n <= NR) as one NR-wide panel of Kᵀ. Keys that cross a
+ * page are packed run by run through the worker's spare panel, then placed column by column: the panel
+ * holds the same floats either way, so paged and contiguous storage give the same bits. */
+static void pack_k_panel(const struct sattn_exec *x, const struct sattn_attention_problem *p, size_t b, size_t g,
+                         size_t j, size_t n, const struct scratch *w, float *dst) {
+    const size_t NR = x->k->gemm.nr, d = p->head_dim;
+    const sattn_pack_b_fn pack = x->k->gemm.pack_b[p->k_type];
+    for (size_t a = 0; a < n;) {
+        const size_t m = sattn_min(n - a, sattn_kv_run(p, j + a));
+        const struct sattn_scales sc = sattn_kv_scales(p, p->k_scales, p->kss, p->k_group, b, g, j + a, 1);
+        const void *src = sattn_elem_addr(p->k, p->k_type, sattn_kv_offset(p, p->ks, b, g, j + a));
+        if (m == n) { /* the whole panel in one run */
+            pack(NR, n, d, src, 1, p->ks.seq, &sc, dst);
+            return;
+        }
+        pack(NR, m, d, src, 1, p->ks.seq, &sc, w->k_run);
+        for (size_t c = 0; c < d; c++) {
+            memcpy(dst + c * NR + a, w->k_run + c * NR, m * sizeof *dst);
+            if (a + m == n) memset(dst + c * NR + n, 0, (NR - n) * sizeof *dst);
+        }
+        a += m;
+    }
+}
+
+/* Keys [j, j + n) of V head g of sequence b as the B operand of P·V: NR-wide column panels of n rows each
+ * (panel c at c * n). Rows are packed run by run (a page at a time), straight into place. A column block
+ * of V starts at column c, so its scales are the row's from group c / group. */
+static void pack_v_rows(const struct sattn_exec *x, const struct sattn_attention_problem *p, size_t b, size_t g,
+                        size_t j, size_t n, float *dst) {
+    const size_t NR = x->k->gemm.nr, dv = p->v_head_dim;
+    for (size_t a = 0; a < n;) {
+        const size_t m = sattn_min(n - a, sattn_kv_run(p, j + a));
+        struct sattn_scales sc = sattn_kv_scales(p, p->v_scales, p->vss, p->v_group, b, g, j + a, 0);
+        const size_t row = sattn_kv_offset(p, p->vs, b, g, j + a);
+        for (size_t c = 0; c < dv; c += NR) {
+            sc.col0 = c;
+            x->k->gemm.pack_b[p->v_type](NR, sattn_min(NR, dv - c), m, sattn_elem_addr(p->v, p->v_type, row + c),
+                                         p->vs.seq, 1, &sc, dst + c * n + a * NR);
+        }
+        a += m;
+    }
+}
+
 /* One item, start to finish. */
 static void run_item(const struct sattn_exec *x, const struct sattn_attention_problem *p, const struct item_plan *pl,
                      size_t item, const struct scratch *w) {
@@ -82,14 +166,11 @@ static void run_item(const struct sattn_exec *x, const struct sattn_attention_pr
     const size_t MR = tile->mr, NR = tile->nr, BN = x->blk->attn_keys;
     const size_t d = p->head_dim, dv = p->v_head_dim;
 
-    size_t rest = item;
-    const size_t qblock = rest % pl->query_blocks;
-    rest /= pl->query_blocks;
-    const size_t chunk = rest % pl->head_chunks;
-    rest /= pl->head_chunks;
-    const size_t g = rest % p->kv_heads, b = rest / p->kv_heads;
+    size_t b, qblock;
+    block_of(p, pl, item / pl->items_per_block, &b, &qblock);
+    const size_t chunk = item % pl->head_chunks, g = item % pl->items_per_block / pl->head_chunks;
     struct row_block rb = {.b = b, .i0 = qblock * pl->queries_per_item};
-    rb.qn = sattn_min(pl->queries_per_item, p->q_len - rb.i0);
+    rb.qn = sattn_min(pl->queries_per_item, sattn_seq_q_len(p, b) - rb.i0);
     rb.h0 = g * pl->group + chunk * pl->heads_per_item;
     rb.rows = sattn_min(pl->heads_per_item, pl->group - chunk * pl->heads_per_item) * rb.qn;
     const size_t rows = rb.rows;
@@ -98,10 +179,7 @@ static void run_item(const struct sattn_exec *x, const struct sattn_attention_pr
     /* Blocks start at multiples of BN, so a row's blocks are the same in any item. */
     const size_t j_lo = (size_t)keys.lo / BN * BN, j_hi = (size_t)keys.hi;
     const struct sattn_gemm_params qk_params = {p->scale, 0.0f}, pv_params = {1.0f, 1.0f};
-    /* k and v may be NULL when no key exists at all. */
     const int any_key = keys.lo < keys.hi;
-    const void *kg = any_key ? sattn_elem_addr(p->k, p->k_type, b * p->ks.batch + g * p->ks.head) : NULL;
-    const void *vg = any_key ? sattn_elem_addr(p->v, p->v_type, b * p->vs.batch + g * p->vs.head) : NULL;
 
     const struct row_state st = {w->m, w->l, w->acc};
     sattn_rows_start(st, rows, dv);
@@ -111,29 +189,17 @@ static void run_item(const struct sattn_exec *x, const struct sattn_attention_pr
     if (any_key)
         for (size_t r = 0; r < rows; r++) {
             const size_t h = rb.h0 + r / rb.qn, i = rb.i0 + r % rb.qn;
-            x->k->convert[p->q_type].to_f32(
-                d, sattn_elem_addr(p->q, p->q_type, b * p->qs.batch + h * p->qs.head + i * p->qs.seq), NULL, 0,
-                w->q_rows + r * d);
+            x->k->convert[p->q_type].to_f32(d, sattn_elem_addr(p->q, p->q_type, sattn_q_offset(p, p->qs, b, h, i)),
+                                            NULL, 0, w->q_rows + r * d);
         }
 
     for (size_t j0 = j_lo; keys.lo < keys.hi && j0 < j_hi; j0 += BN) {
         const size_t nk = sattn_min(BN, j_hi - j0);
         /* Kᵀ as the B operand: element (c, j) = K[j0 + j][c]. V as B: element (j, c) = V[j0 + j][c]. */
-        for (size_t j = 0; j < nk; j += NR) {
-            const struct sattn_scales sc = sattn_kv_scales(p->k_scales, p->kss, p->k_group, b, g, j0 + j, 1);
-            tile->pack_b[p->k_type](NR, sattn_min(NR, nk - j), d, sattn_elem_addr(kg, p->k_type, (j0 + j) * p->ks.seq),
-                                    1, p->ks.seq, &sc, w->k_packed + j * d);
-        }
-        /* V rows before the item's first visible key are neither packed nor multiplied (by zero). A
-         * column block of V starts at column c, so its scales are the row's from group c / group. */
+        for (size_t j = 0; j < nk; j += NR) pack_k_panel(x, p, b, g, j0 + j, sattn_min(NR, nk - j), w, w->k_packed + j * d);
+        /* V rows before the item's first visible key are neither packed nor multiplied (by zero). */
         const size_t v0 = (size_t)keys.lo > j0 ? (size_t)keys.lo - j0 : 0, nv = nk - v0;
-        struct sattn_scales v_sc = sattn_kv_scales(p->v_scales, p->vss, p->v_group, b, g, j0 + v0, 0);
-        for (size_t c = 0; c < dv; c += NR) {
-            v_sc.col0 = c;
-            tile->pack_b[p->v_type](NR, sattn_min(NR, dv - c), nv,
-                                    sattn_elem_addr(vg, p->v_type, (j0 + v0) * p->vs.seq + c), p->vs.seq, 1, &v_sc,
-                                    w->v_packed + c * nv);
-        }
+        pack_v_rows(x, p, b, g, j0 + v0, nv, w->v_packed);
 
         for (size_t r = 0; r < rows; r += MR)
             for (size_t j = 0; j < nk; j += NR)
@@ -167,28 +233,34 @@ static void prefill_item(void *arg, size_t item, size_t worker) {
     run_item(s->x, s->p, s->pl, item, &w);
 }
 
+/* The shared scratch of a mixed-length plan: its first_block array. */
+static size_t shared_bytes(const struct sattn_attention_problem *p) {
+    return mixed_lengths(p) ? (p->batch + 1) * sizeof(size_t) : 0;
+}
+
 struct sattn_scratch sattn_attention_prefill_scratch(const struct sattn_exec *x, const struct sattn_attention_problem *p,
                                                      size_t *workers) {
-    const struct item_plan pl = plan_items(x, p);
+    const struct item_plan pl = plan_items(x, p, NULL);
     struct scratch layout;
     *workers = sattn_min((size_t)x->threads, pl.count);
-    return (struct sattn_scratch){.per_worker = scratch_floats(x, p, &layout, NULL) * sizeof(float)};
+    return (struct sattn_scratch){.shared = shared_bytes(p),
+                                  .per_worker = scratch_floats(x, p, &layout, NULL) * sizeof(float)};
 }
 
 sattn_status sattn_attention_prefill_run(const struct sattn_exec *x, const struct sattn_attention_problem *p,
                                          void *workspace, size_t workspace_size) {
-    const struct item_plan pl = plan_items(x, p);
-    if (pl.count == 0) return SATTN_OK;
     size_t workers;
     const struct sattn_scratch need = sattn_attention_prefill_scratch(x, p, &workers);
+    if (workers == 0) return SATTN_OK;
     void *scratch, *owned;
     struct sattn_stack_scratch stack;
     const sattn_status st = sattn_scratch_acquire(x, need, &workers, workspace, workspace_size, &stack,
                                                       &scratch, &owned);
     if (st != SATTN_OK) return st;
+    const struct item_plan pl = plan_items(x, p, need.shared ? scratch : NULL);
     /* Causal items differ in cost, so hand them out one at a time. */
     struct prefill_step s = {.x = x, .p = p, .pl = &pl, .scratch = scratch, .need = need};
-    sattn_parallel(x, workers, pl.count, SATTN_DYNAMIC, prefill_item, &s);
+    if (pl.count) sattn_parallel(x, workers, pl.count, SATTN_DYNAMIC, prefill_item, &s);
     sattn_scratch_release(x, owned);
     return SATTN_OK;
 }

@@ -33,7 +33,7 @@ void sattn_rows_update(const struct sattn_row_ops *k, const struct sattn_attenti
             k->vadd(hi - lo, s + lo, bias + lo, s + lo);
         }
         if (p->alibi_slopes) { /* distance j - i - off of the first visible key; api.c keeps it in int32 */
-            const ptrdiff_t off = (ptrdiff_t)p->kv_len - (ptrdiff_t)p->q_len;
+            const ptrdiff_t off = sattn_seq_offset(p, rb->b);
             const ptrdiff_t d0 = (ptrdiff_t)(j0 + lo) - (ptrdiff_t)i - off;
             k->vaddramp(hi - lo, s + lo, p->alibi_slopes[h], (int32_t)d0, s + lo);
         }
@@ -87,7 +87,7 @@ void sattn_rows_finish(const struct sattn_kernels *k, const struct sattn_attenti
     const int f32_out = p->o_type == SATTN_DTYPE_F32;
     for (size_t r = 0; r < rb->rows; r++) {
         const size_t h = rb->h0 + r / rb->qn, i = rb->i0 + r % rb->qn;
-        const size_t o_off = rb->b * p->os.batch + h * p->os.head + i * p->os.seq;
+        const size_t o_off = sattn_q_offset(p, p->os, rb->b, h, i);
         /* Another output type: the row is finished in its accumulator and converted as it is stored. */
         float *o = f32_out ? (float *)p->out + o_off : st.acc + r * dv;
         const float m = st.m[r], l = st.l[r];
@@ -109,7 +109,7 @@ void sattn_rows_finish(const struct sattn_kernels *k, const struct sattn_attenti
                 const float top = m > p->sinks[h] ? m : p->sinks[h];
                 lse = top + logf(l * sattn_expf(m - top) + sattn_expf(p->sinks[h] - top));
             }
-            p->lse[rb->b * p->ls.batch + h * p->ls.head + i * p->ls.seq] = lse;
+            p->lse[sattn_q_offset(p, p->ls, rb->b, h, i)] = lse;
         }
     }
 }

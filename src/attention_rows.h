@@ -12,14 +12,19 @@ struct row_block {
     size_t b, h0, i0, qn, rows;
 };
 
-/* Visible keys of query i in batch b: [lo, hi). Offsets are signed: q_len may exceed kv_len. */
+/* Visible keys of query i in sequence b: [lo, hi). Offsets are signed: q_len_b may exceed kv_len_b. */
 struct key_range {
     ptrdiff_t lo, hi;
 };
 
+/* off_b = kv_len_b - q_len_b: causal, window and ALiBi are anchored at each sequence's own last rows. */
+static inline ptrdiff_t sattn_seq_offset(const struct sattn_attention_problem *p, size_t b) {
+    return (ptrdiff_t)sattn_seq_kv_len(p, b) - (ptrdiff_t)sattn_seq_q_len(p, b);
+}
+
 static inline struct key_range sattn_visible_keys(const struct sattn_attention_problem *p, size_t b, size_t i) {
-    const ptrdiff_t diag = (ptrdiff_t)i + (ptrdiff_t)p->kv_len - (ptrdiff_t)p->q_len;
-    ptrdiff_t hi = p->kv_lens ? p->kv_lens[b] : (ptrdiff_t)p->kv_len;
+    const ptrdiff_t diag = (ptrdiff_t)i + sattn_seq_offset(p, b);
+    ptrdiff_t hi = (ptrdiff_t)sattn_seq_kv_len(p, b);
     ptrdiff_t lo = 0;
     if (p->causal && diag + 1 < hi) hi = diag + 1;
     if (p->window && diag - (ptrdiff_t)p->window + 1 > lo) lo = diag - (ptrdiff_t)p->window + 1;

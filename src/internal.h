@@ -176,17 +176,55 @@ struct sattn_attention_problem {
     sattn_strides kss, vss;
     const void *q, *k, *v;
     void *out;
+    /* Mixed lengths and pages (sattn.h); NULL = off. Drivers address rows through the helpers below. */
+    const int32_t *q_lens, *q_starts, *kv_starts, *block_table;
+    size_t block_table_stride, page_size;
 };
+
+/* Sequence b's query rows and keys (sattn.h: q_len_b, kv_len_b). */
+static inline size_t sattn_seq_q_len(const struct sattn_attention_problem *p, size_t b) {
+    if (p->q_lens) return (size_t)p->q_lens[b];
+    if (p->q_starts) return (size_t)(p->q_starts[b + 1] - p->q_starts[b]);
+    return p->q_len;
+}
+static inline size_t sattn_seq_kv_len(const struct sattn_attention_problem *p, size_t b) {
+    if (p->kv_lens) return (size_t)p->kv_lens[b];
+    if (p->kv_starts) return (size_t)(p->kv_starts[b + 1] - p->kv_starts[b]);
+    return p->kv_len;
+}
+/* Element offset of row (b, h, i) of q, out or lse (strides s): packed rows follow q_starts. */
+static inline size_t sattn_q_offset(const struct sattn_attention_problem *p, sattn_strides s, size_t b, size_t h,
+                                    size_t i) {
+    const size_t row = p->q_starts ? ((size_t)p->q_starts[b] + i) * s.seq : b * s.batch + i * s.seq;
+    return row + h * s.head;
+}
+/* Element offset of key j of K/V head g in sequence b (strides s of k, v or their scales): through the
+ * block table, packed by kv_starts, or padded. */
+static inline size_t sattn_kv_offset(const struct sattn_attention_problem *p, sattn_strides s, size_t b, size_t g,
+                                     size_t j) {
+    if (p->block_table) {
+        const size_t page = (size_t)p->block_table[b * p->block_table_stride + j / p->page_size];
+        return page * s.batch + g * s.head + (j % p->page_size) * s.seq;
+    }
+    if (p->kv_starts) return ((size_t)p->kv_starts[b] + j) * s.seq + g * s.head;
+    return b * s.batch + g * s.head + j * s.seq;
+}
+/* How many keys from key j on lie s.seq apart from key j's row (the rest of its page; all of them unpaged). */
+static inline size_t sattn_kv_run(const struct sattn_attention_problem *p, size_t j) {
+    return p->block_table ? p->page_size - j % p->page_size : SIZE_MAX;
+}
 sattn_status sattn_attention_check(const sattn_attention_desc *desc, size_t desc_size, const void *q, const void *k,
                                    const void *v, const void *out, struct sattn_attention_problem *p);
 /* The checks of the shape and types only (no pointer is read): what a workspace size query needs. */
 sattn_status sattn_attention_check_shape(const sattn_attention_desc *desc, size_t desc_size,
                                          struct sattn_attention_problem *p);
 
-/* The scales of key j of K/V head g in batch b (NULL for the float types), for a kernel. */
-static inline struct sattn_scales sattn_kv_scales(const float *at, sattn_strides s, size_t group, size_t b, size_t g,
-                                                  size_t j, int keys_along_j) {
-    return (struct sattn_scales){.at = at ? at + b * s.batch + g * s.head + j * s.seq : NULL, .ld = s.seq,
+/* The scales of key j of K/V head g in sequence b (NULL for the float types), for a kernel: valid for the
+ * keys of j's run (sattn_kv_run). */
+static inline struct sattn_scales sattn_kv_scales(const struct sattn_attention_problem *p, const float *at,
+                                                  sattn_strides s, size_t group, size_t b, size_t g, size_t j,
+                                                  int keys_along_j) {
+    return (struct sattn_scales){.at = at ? at + sattn_kv_offset(p, s, b, g, j) : NULL, .ld = s.seq,
                                  .group = group, .keys_along_j = keys_along_j};
 }
 /* sattn_convert and sattn_quantize, split across threads (arguments validated by api.c). */

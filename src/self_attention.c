@@ -29,7 +29,7 @@ static sattn_attention_desc attention_desc(const sattn_self_attention_desc *d) {
     ad.q_len = ad.kv_len = d->seq_len;
     ad.head_dim = d->head_dim;
     ad.causal = d->causal;
-    ad.kv_lens = d->seq_lens;
+    ad.kv_lens = ad.q_lens = d->seq_lens; /* each sequence causal from its own first token */
     ad.q_strides = ad.k_strides = ad.v_strides = ad.o_strides = (sattn_strides){d->seq_len * width, d->head_dim, width};
     return ad;
 }
@@ -182,6 +182,10 @@ sattn_status sattn_self_attention_ctx_sized(sattn_context *ctx, const sattn_self
     }
     if (st == SATTN_OK) st = sattn_attention_check(&ad, sizeof ad, q, k, v, heads, &p);
     if (st == SATTN_OK) st = sattn_attention_run(&ex, &p, scratch, scratch_size);
+    if (st == SATTN_OK && desc->seq_lens) /* the rows of padding tokens, not computed: zero heads */
+        for (size_t b = 0; b < desc->batch; b++)
+            memset(heads + (b * S + (size_t)desc->seq_lens[b]) * width, 0,
+                   (S - (size_t)desc->seq_lens[b]) * width * sizeof *heads);
     if (st == SATTN_OK && w_o) {
         /* y is written only now, when nothing can fail any more. */
         const float beta = fill_bias(&ex, desc->b_o, tokens, D, y);

@@ -139,13 +139,21 @@ void ref_attention_lse(const sattn_attention_desc *d0, const float *q, const flo
     for (size_t b = 0; b < d.batch; b++)
         for (size_t h = 0; h < d.heads; h++)
             for (size_t i = 0; i < d.q_len; i++) {
+                /* Padded layout only: sequence b has q_lens[b] rows (the rest stay 0) and kv_lens[b] keys, and
+                 * its masks are anchored at its own lengths. */
+                const ptrdiff_t q_len_b = d.q_lens ? d.q_lens[b] : (ptrdiff_t)d.q_len;
+                const ptrdiff_t kv_len_b = d.kv_lens ? d.kv_lens[b] : (ptrdiff_t)d.kv_len;
+                if ((ptrdiff_t)i >= q_len_b) {
+                    for (size_t c = 0; c < dv; c++) out[((b * d.heads + h) * d.q_len + i) * dv + c] = 0;
+                    continue;
+                }
                 const float *qi = q + b * d.q_strides.batch + h * d.q_strides.head + i * d.q_strides.seq;
-                const ptrdiff_t diag = (ptrdiff_t)i + (ptrdiff_t)d.kv_len - (ptrdiff_t)d.q_len;
+                const ptrdiff_t diag = (ptrdiff_t)i + kv_len_b - q_len_b;
                 double m = -INFINITY;
                 int nan = 0;
                 for (size_t j = 0; j < d.kv_len; j++) {
                     int vis = 1;
-                    if (d.kv_lens && (ptrdiff_t)j >= d.kv_lens[b]) vis = 0;
+                    if ((ptrdiff_t)j >= kv_len_b) vis = 0;
                     if (d.causal && (ptrdiff_t)j > diag) vis = 0;
                     if (d.window && (ptrdiff_t)j <= diag - (ptrdiff_t)d.window) vis = 0;
                     if (!vis) {

@@ -35,23 +35,49 @@ static void run_cases(uint64_t hash[CASES]) {
     fill_uniform(&rng, bias, (size_t)S * KV, -1, 0);
     const int32_t kv_lens[B] = {KV - 37, 611};
 
-    /* Prefill: GQA, causal with a window, padding, a broadcast bias, tokens-major q/o, v_head_dim != head_dim. */
-    sattn_attention_desc pd = {.batch = B, .heads = H, .kv_heads = KVH, .q_len = S, .kv_len = KV, .head_dim = D,
-                               .v_head_dim = DV, .causal = 1, .window = 700, .kv_lens = kv_lens, .bias = bias,
+    /* Prefill: GQA, causal with a window, padding, a broadcast bias, tokens-major q/o, v_head_dim != head_dim.
+     * The masks are 0.1's, anchored at the padded kv_len (off = KV - S = 1127 for both sequences); 0.2 anchors
+     * them at each sequence's own length, so 0.1's masks are asked for sequence by sequence, and a sequence's
+     * rows in two parts where its causal limit or window moves differently: row i of sequence 0 sees keys
+     * [i + 428, min(i + 1128, 1263)), of sequence 1 [i + 428, 611). Rows are computed alike in any call
+     * (key blocks sit at multiples of the block size), so the hashes recorded from 0.1 still hold. */
+    sattn_attention_desc pd = {.batch = 1, .heads = H, .kv_heads = KVH, .q_len = S, .kv_len = KV, .head_dim = D,
+                               .v_head_dim = DV, .causal = 1, .window = 700, .bias = bias,
                                .bias_strides = {0, 0, KV}};
     pd.q_strides = (sattn_strides){S * H * D, D, H * D};
     pd.o_strides = (sattn_strides){S * H * DV, DV, H * DV};
-    assert_int_equal(sattn_attention(&pd, q, k, v, out), SATTN_OK);
+    pd.k_strides = (sattn_strides){KVH * KV * D, KV * D, D};
+    pd.v_strides = (sattn_strides){KVH * KV * DV, KV * DV, DV};
+    const struct { size_t b, i0, rows; int causal; size_t window; } parts[] = {
+        {0, 0, 136, 1, 700}, /* off = 1263 - 136 = 1127: causal binds */
+        {0, 136, S - 136, 0, 663}, /* off = 1263 - 37 = 1226: lo = i + 428 needs window 663 */
+        {1, 0, S, 0, 11}, /* off = 611 - 173 = 438: lo = i + 428 needs window 11 */
+    };
+    for (size_t t = 0; t < sizeof parts / sizeof parts[0]; t++) {
+        const size_t b = parts[t].b, i0 = parts[t].i0;
+        pd.q_len = parts[t].rows, pd.causal = parts[t].causal, pd.window = parts[t].window;
+        pd.kv_lens = &kv_lens[b], pd.bias = bias + i0 * KV; /* the bias is shared by both sequences */
+        assert_int_equal(sattn_attention(&pd, q + b * S * H * D + i0 * H * D, k + b * KVH * KV * D,
+                                         v + b * KVH * KV * DV, out + b * S * H * DV + i0 * H * DV),
+                         SATTN_OK);
+    }
     hash[0] = fnv1a(out, (size_t)B * S * H * DV);
 
     /* Decode: one query per head over three key chunks; then two queries per head in GQA pairs (4 rows per
-     * K/V head), causal with a window, odd head sizes. */
+     * K/V head), with 0.1's window (anchored at kv_len - 2 = 1298: row i sees [i + 399, kv_lens[b])) asked for
+     * one sequence at a time, non-causal (0.1's causal limit lay past the padding) with the window moved to
+     * each sequence's own length, odd head sizes. */
     sattn_attention_desc dd = {.batch = B, .heads = H, .kv_heads = KVH, .q_len = 1, .kv_len = KV, .head_dim = D * 2,
                                .kv_lens = kv_lens};
     assert_int_equal(sattn_attention(&dd, q, k, v, out), SATTN_OK);
     hash[1] = fnv1a(out, (size_t)B * H * D * 2);
-    dd.q_len = 2, dd.kv_heads = H / 2, dd.causal = 1, dd.window = 900, dd.head_dim = 33, dd.v_head_dim = 17;
-    assert_int_equal(sattn_attention(&dd, q, k, v, out), SATTN_OK);
+    dd.batch = 1, dd.q_len = 2, dd.kv_heads = H / 2, dd.head_dim = 33, dd.v_head_dim = 17;
+    for (size_t b = 0; b < B; b++) {
+        dd.kv_lens = &kv_lens[b], dd.window = (size_t)kv_lens[b] - 400; /* off_b - window + 1 = 399 */
+        assert_int_equal(sattn_attention(&dd, q + b * H * 2 * 33, k + b * (H / 2) * KV * 33, v + b * (H / 2) * KV * 17,
+                                         out + b * H * 2 * 17),
+                         SATTN_OK);
+    }
     hash[2] = fnv1a(out, (size_t)B * H * 2 * 17);
 
     /* sgemm: transposed A, depth 120 (below every KC), alpha and beta. */

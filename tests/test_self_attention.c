@@ -30,8 +30,9 @@ static void ref_layer(const sattn_self_attention_desc *d, const float *x, const 
         for (size_t h = 0; h < d->heads; h++)
             for (size_t i = 0; i < S; i++) {
                 double m = -INFINITY, sum = 0;
+                /* A padding token's row is not computed: zero heads. */
                 const size_t len = d->seq_lens ? (size_t)d->seq_lens[b] : S, all = d->causal ? i + 1 : S;
-                const size_t n = all < len ? all : len;
+                const size_t n = i >= len ? 0 : all < len ? all : len;
                 for (size_t j = 0; j < n; j++) {
                     double s = 0;
                     for (size_t c = 0; c < dh; c++) s += q[i * W + h * dh + c] * k[j * W + h * dh + c];

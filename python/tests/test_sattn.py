@@ -15,15 +15,17 @@ def ref_attention(q, k, v, causal=False, scale=None, kv_lens=None, bias=None, wi
     s = q @ k.transpose(0, 1, 3, 2) * (scale if scale is not None else 1 / np.sqrt(D))
     if bias is not None:
         s = s + np.broadcast_to(bias, s.shape)
-    i = np.arange(Sq)[:, None] + (Skv - Sq)
-    j = np.arange(Skv)[None, :]
+    # causal and window anchored at each sequence's own length (kv_lens[b] - Sq)
+    lens = np.asarray(kv_lens if kv_lens is not None else [Skv] * B)[:, None, None, None]
+    i = np.arange(Sq)[None, None, :, None] + (lens - Sq)
+    j = np.arange(Skv)[None, None, None, :]
     visible = np.ones((B, 1, Sq, Skv), bool)
     if causal:
         visible &= j <= i
     if window:
         visible &= j > i - window
     if kv_lens is not None:
-        visible &= (j[None, None] < np.asarray(kv_lens)[:, None, None, None])
+        visible &= j < lens
     s = np.where(visible, s, -np.inf)
     m = s.max(-1, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)
@@ -153,6 +155,8 @@ def ref_layer(x, wq, wk, wv, wo, heads, bq, bk, bv, bo, seq_lens):
     q, k, v = ((x @ w + b).reshape(B, S, heads, W // heads).transpose(0, 2, 1, 3) for w, b in
                ((wq, bq), (wk, bk), (wv, bv)))
     o, _ = ref_attention(q, k, v, kv_lens=seq_lens)
+    for b, n in enumerate(seq_lens):  # padding tokens' rows are not computed: zero heads
+        o[b, :, n:] = 0
     return o.transpose(0, 2, 1, 3).reshape(B, S, W) @ wo + bo
 
 

@@ -167,10 +167,48 @@ static void fuzz_attention(reader *r) {
         default: d.head_dim = SIZE_MAX / 5; break;
         }
     }
-    const size_t nq = huge ? 64 : extent(d.batch, qs.batch, d.heads, qs.head, d.q_len, qs.seq, d.head_dim);
-    const size_t nk = huge ? 64 : extent(d.batch, ks.batch, kvh, ks.head, d.kv_len, ks.seq, d.head_dim);
-    const size_t nv = huge ? 64 : extent(d.batch, vs.batch, kvh, vs.head, d.kv_len, vs.seq, dv);
-    const size_t no = huge ? 64 : extent(d.batch, os.batch, d.heads, os.head, d.q_len, os.seq, dv);
+    size_t nq = huge ? 64 : extent(d.batch, qs.batch, d.heads, qs.head, d.q_len, qs.seq, d.head_dim);
+    size_t nk = huge ? 64 : extent(d.batch, ks.batch, kvh, ks.head, d.kv_len, ks.seq, d.head_dim);
+    size_t nv = huge ? 64 : extent(d.batch, vs.batch, kvh, vs.head, d.kv_len, vs.seq, dv);
+    size_t no = huge ? 64 : extent(d.batch, os.batch, d.heads, os.head, d.q_len, os.seq, dv);
+    /* Mixed lengths, packed rows and pages, each drawn valid or not (a length past its bound, starts out
+     * of order, a page index past page_count, a block table with kv_starts). The buffers then hold what a
+     * valid draw reads: packed [tokens <= batch * len, heads, dim] (zero strides) or the drawn strides
+     * without the batch one; pages [page_count, kv_heads, page_size, dim]. */
+    int32_t q_lens[2], q_starts[3] = {0}, kv_starts[3] = {0}, table[16]; /* (batch - 1) * stride + pages of kv_len */
+    const unsigned varlen = huge ? 0 : byte(r);
+    if (varlen & 1) {
+        for (int b = 0; b < 2; b++) q_lens[b] = (int32_t)upto(r, d.q_len + 2) - 1;
+        d.q_lens = q_lens;
+    }
+    for (int t = 0; t < 2; t++) {
+        if (!(varlen & (2u << t))) continue;
+        const size_t len = t ? d.kv_len : d.q_len;
+        int32_t *st = t ? kv_starts : q_starts;
+        for (int b = 0; b < 2; b++) st[b + 1] = st[b] + (int32_t)upto(r, len);
+        if (!upto(r, 7)) st[upto(r, 2)] += (int32_t)upto(r, 4) - 2; /* not from 0, descending or too long */
+        if (t) d.kv_starts = kv_starts; else d.q_starts = q_starts;
+        const size_t tokens = d.batch * len, heads = t ? kvh : d.heads;
+        sattn_strides *sq = t ? &ks : &qs, *so = t ? &vs : &os;
+        const size_t wq = t ? d.head_dim : d.head_dim, wo = dv;
+        if (layout == 0) *sq = (sattn_strides){0, wq, heads * wq}, *so = (sattn_strides){0, wo, heads * wo};
+        size_t *nsq = t ? &nk : &nq, *nso = t ? &nv : &no;
+        if (!huge) {
+            const size_t a = extent(1, 0, heads, sq->head, tokens, sq->seq, wq), c = extent(1, 0, heads, so->head, tokens, so->seq, wo);
+            *nsq = a > *nsq ? a : *nsq, *nso = c > *nso ? c : *nso;
+        }
+    }
+    if (varlen & 16) {
+        d.block_table = table, d.page_size = upto(r, 4), d.page_count = 1 + upto(r, 5);
+        d.block_table_stride = upto(r, 4);
+        for (int i = 0; i < 16; i++) table[i] = (int32_t)upto(r, d.page_count) - (byte(r) % 16 == 0);
+        if (layout == 0)
+            ks = (sattn_strides){kvh * d.page_size * d.head_dim, d.page_size * d.head_dim, d.head_dim},
+            vs = (sattn_strides){kvh * d.page_size * dv, d.page_size * dv, dv};
+        const size_t a = extent(d.page_count, ks.batch, kvh, ks.head, d.page_size, ks.seq, d.head_dim);
+        const size_t c = extent(d.page_count, vs.batch, kvh, vs.head, d.page_size, vs.seq, dv);
+        nk = a > nk ? a : nk, nv = c > nv ? c : nv;
+    }
     if (nq > 4096 || nk > 4096 || nv > 4096 || no > 4096) return;
 
     int32_t kv_lens[2] = {0, 0};
@@ -210,8 +248,8 @@ static void fuzz_attention(reader *r) {
         d.q_type = (sattn_dtype)(byte(r) % 4), d.o_type = (sattn_dtype)(byte(r) % 4);
         d.k_type = (sattn_dtype)(byte(r) % 6), d.v_type = (sattn_dtype)(byte(r) % 6);
         d.kv_group = upto(r, 4);
-        const size_t ns = (d.batch ? d.batch : 1) * (kvh ? kvh : 1) * (d.kv_len ? d.kv_len : 1) *
-                          (d.head_dim > dv ? d.head_dim : dv);
+        const size_t kv_rows = (d.batch ? d.batch : 1) * (d.kv_len ? d.kv_len : 1), page_rows = d.page_count * d.page_size;
+        const size_t ns = (kv_rows > page_rows ? kv_rows : page_rows) * (kvh ? kvh : 1) * (d.head_dim > dv ? d.head_dim : dv);
         if (!(types & 2)) d.k_scales = k_scales = random_floats(r, ns);
         if (!(types & 4)) d.v_scales = v_scales = random_floats(r, ns);
         for (size_t i = 0; i < ns; i++) { /* int8 values times these stay near the drawn floats' range */
@@ -236,10 +274,10 @@ static void fuzz_attention(reader *r) {
 
     if (getenv("FUZZ_DEBUG")) /* triage: FUZZ_DEBUG=1 fuzz_api CRASH_FILE */
         fprintf(stderr,
-                "attention %s b%zu h%zu/%zu q%zu kv%zu d%zu dv%zu causal%d win%zu layout%u huge%u kv_lens%d bias%d nulls%u\n"
+                "attention %s b%zu h%zu/%zu q%zu kv%zu d%zu dv%zu causal%d win%zu layout%u huge%u kv_lens%d bias%d nulls%u varlen%u\n"
                 "  q {%zu %zu %zu} k {%zu %zu %zu} v {%zu %zu %zu} o {%zu %zu %zu}; floats q%zu k%zu v%zu o%zu\n",
                 sattn_isa_name(isa), d.batch, d.heads, d.kv_heads, d.q_len, d.kv_len, d.head_dim, d.v_head_dim, d.causal,
-                d.window, layout, huge, d.kv_lens != NULL, d.bias != NULL, nulls, qs.batch, qs.head, qs.seq, ks.batch,
+                d.window, layout, huge, d.kv_lens != NULL, d.bias != NULL, nulls, varlen, qs.batch, qs.head, qs.seq, ks.batch,
                 ks.head, ks.seq, vs.batch, vs.head, vs.seq, os.batch, os.head, os.seq, nq, nk, nv, no);
     require(sattn_set_isa(isa) == SATTN_OK, "set_isa");
     /* 0: the default context; 1: a context with the workspace its query asks for; 2: one byte short of
@@ -276,8 +314,12 @@ static void fuzz_attention(reader *r) {
         if (!float_out) memset(row, 1, no ? no : 1);
         for (size_t b = 0; b < d.batch; b++)
             for (size_t h = 0; h < d.heads; h++)
-                for (size_t i = 0; i < d.q_len; i++)
-                    memset(row + b * os.batch + h * os.head + i * os.seq, 1, dv);
+                for (size_t i = 0; i < d.q_len; i++) {
+                    if (d.q_starts && i >= (size_t)(q_starts[b + 1] - q_starts[b])) break;
+                    const size_t at = d.q_starts ? ((size_t)q_starts[b] + i) * os.seq + h * os.head
+                                                 : b * os.batch + h * os.head + i * os.seq;
+                    memset(row + at, 1, dv);
+                }
         for (size_t i = 0; i < no; i++) require(row[i] || is_sentinel(out[i]), "wrote outside the output rows");
         free(row);
         require(sattn_set_isa(SATTN_ISA_SCALAR) == SATTN_OK, "set_isa scalar");
