@@ -215,7 +215,9 @@ static sattn_status check_attention(const sattn_attention_desc *desc, size_t des
         .v_scales = D.v_scales, .kss = D.k_scale_strides, .vss = D.v_scale_strides,
         .q = q, .k = k, .v = v, .out = (void *)out, .q_lens = D.q_lens, .q_starts = D.q_starts,
         .kv_starts = D.kv_starts, .block_table = D.block_table, .block_table_stride = D.block_table_stride,
-        .page_size = D.page_size, .empty = D.batch == 0 || D.heads == 0 || D.q_len == 0};
+        .page_size = D.page_size, .page_pow2 = D.page_size && !(D.page_size & (D.page_size - 1)),
+        .empty = D.batch == 0 || D.heads == 0 || D.q_len == 0};
+    while (p->page_pow2 && ((size_t)1 << p->page_shift) < D.page_size) p->page_shift++;
     if (D.head_dim == 0) return SATTN_E_SHAPE;
     if (!dtype_valid(D.q_type) || !dtype_valid(D.k_type) || !dtype_valid(D.v_type) || !dtype_valid(D.o_type) ||
         !dtype_float(D.q_type) || !dtype_float(D.o_type))
