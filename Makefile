@@ -113,12 +113,13 @@ bench: build
 	rm -f $(RESULTS)/onnxruntime.json
 	$(BUILD)/bench/sattn_bench --benchmark_out=$(RESULTS)/raw.json --benchmark_out_format=json $(BENCH_ARGS)
 	$(BUILD)/bench/sattn_bench --sattn_sweep=scaling --benchmark_out=$(RESULTS)/scaling.json --benchmark_out_format=json
+	$(BUILD)/bench/sattn_bench --sattn_sweep=varlen --benchmark_out=$(RESULTS)/varlen.json --benchmark_out_format=json
 	$(BUILD)/bench/sattn_memory 16384 | tee $(RESULTS)/memory.txt
 	if py=$$(scripts/python-env.sh $(BUILD)); then \
 	    SATTN_LIBRARY=$(CURDIR)/$(BUILD)/libsattn.so $$py bench/onnxruntime_bench.py $(RESULTS)/raw.json \
 	        --minilm $(BUILD)/examples/minilm/minilm --out $(RESULTS)/onnxruntime.json; \
 	else echo "onnxruntime bench skipped: its Python packages could not be installed from PyPI"; fi
-	$(PYTHON) bench/report.py $(RESULTS)/raw.json $(RESULTS)/scaling.json \
+	$(PYTHON) bench/report.py $(RESULTS)/raw.json $(RESULTS)/scaling.json $(RESULTS)/varlen.json \
 	    $$(test -f $(RESULTS)/onnxruntime.json && echo $(RESULTS)/onnxruntime.json) --out $(RESULTS)
 
 clean:

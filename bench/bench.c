@@ -33,7 +33,7 @@
 enum impl { IMPL_SATTN, IMPL_OPENBLAS, IMPL_ONEDNN, IMPL_PLAIN };
 static const char *const impl_names[] = {"sattn", "openblas", "onednn", "plain"};
 
-enum sweep { SWEEP_SMOKE, SWEEP_DEFAULT, SWEEP_FULL, SWEEP_SCALING, SWEEP_LOGITS, SWEEP_TYPES, SWEEP_CALLS };
+enum sweep { SWEEP_SMOKE, SWEEP_DEFAULT, SWEEP_FULL, SWEEP_SCALING, SWEEP_LOGITS, SWEEP_TYPES, SWEEP_CALLS, SWEEP_VARLEN };
 
 /* K/V cache types a case stores (the types sweep): the type and elements per scale (0 = per row). */
 typedef struct {
@@ -520,6 +520,116 @@ static void register_calls(sattn_isa best, int all) {
                 }
 }
 
+/* ---------------------------------------------------------------- mixed lengths and pages */
+
+/* Issue 17's three shapes: paged decode against the contiguous cache, a packed prefill batch of mixed
+ * lengths against a uniform batch of about the same work, and speculative decoding over caches of
+ * different lengths. */
+enum varlen_kind { VARLEN_DECODE, VARLEN_PREFILL, VARLEN_SPECULATIVE };
+static const char *const varlen_names[] = {"paged_decode", "prefill", "speculative"};
+typedef struct {
+    sattn_isa isa;
+    int threads, kind;
+    size_t heads, kv_heads, d;
+    size_t page; /* decode: 0 = the contiguous cache, else pages of this many keys, shuffled in memory */
+    int mixed;   /* prefill: 1 x 4096 + 8 x 512 + 64 x 32 tokens packed; 0: 18 x 1024 (9.45M pairs vs 9.48M) */
+} varlen_case;
+
+/* Deterministic shuffle of n page indices. */
+static void shuffle_pages(int32_t *table, size_t n) {
+    unsigned seed = 12345;
+    for (size_t i = 0; i < n; i++) table[i] = (int32_t)i;
+    for (size_t i = n; i > 1; i--) {
+        seed = seed * 1664525u + 1013904223u;
+        const size_t j = (seed >> 8) % i;
+        const int32_t t = table[i - 1];
+        table[i - 1] = table[j], table[j] = t;
+    }
+}
+
+static void bench_varlen(bench_state *st, const void *arg) {
+    const varlen_case *c = arg;
+    const size_t H = c->heads, G = c->kv_heads, d = c->d;
+    sattn_attention_desc desc = {.heads = H, .kv_heads = G, .head_dim = d};
+    int32_t q_starts[74], kv_starts[74], kv_lens[16], *table = NULL;
+    size_t q_tokens, kv_tokens;
+    double pairs = 0, kv_bytes = 0;
+    if (c->kind == VARLEN_DECODE) { /* one sequence of 8192 keys, one query row per head */
+        const size_t kv = 8192;
+        desc.batch = 1, desc.q_len = 1, desc.kv_len = kv;
+        q_tokens = 1, kv_tokens = kv, pairs = kv, kv_bytes = 2.0 * kv * G * d * sizeof(float);
+        if (c->page) { /* [page_count, kv_heads, page, d] pages, the table shuffled */
+            table = malloc(kv / c->page * sizeof *table);
+            shuffle_pages(table, kv / c->page);
+            desc.block_table = table, desc.block_table_stride = kv / c->page, desc.page_size = c->page;
+            desc.page_count = kv / c->page;
+        }
+    } else if (c->kind == VARLEN_PREFILL) { /* causal, q and k/v [tokens, heads, d] */
+        static const size_t mixed[][2] = {{1, 4096}, {8, 512}, {64, 32}}, uniform[][2] = {{18, 1024}};
+        const size_t(*parts)[2] = c->mixed ? mixed : uniform, nparts = c->mixed ? 3 : 1;
+        size_t b = 0, t = 0, longest = 0;
+        q_starts[0] = 0;
+        for (size_t p = 0; p < nparts; p++)
+            for (size_t i = 0; i < parts[p][0]; i++, b++) {
+                t += parts[p][1], q_starts[b + 1] = (int32_t)t;
+                pairs += (double)parts[p][1] * (parts[p][1] + 1) / 2;
+                longest = parts[p][1] > longest ? parts[p][1] : longest;
+            }
+        memcpy(kv_starts, q_starts, (b + 1) * sizeof *q_starts);
+        desc.batch = b, desc.q_len = desc.kv_len = longest, desc.causal = 1;
+        if (c->mixed) desc.q_starts = q_starts, desc.kv_starts = kv_starts;
+        else { /* the plain padded path, tokens-major */
+            desc.q_strides = desc.o_strides = (sattn_strides){longest * H * d, d, H * d};
+            desc.k_strides = desc.v_strides = (sattn_strides){longest * G * d, d, G * d};
+        }
+        q_tokens = kv_tokens = t;
+    } else { /* 16 sequences, 4 draft rows each, kv_lens 1000..8000, padded [16, kv_heads, 8000, d] */
+        desc.batch = 16, desc.q_len = 4, desc.kv_len = 8000, desc.causal = 1, desc.kv_lens = kv_lens;
+        for (size_t b = 0; b < 16; b++) {
+            kv_lens[b] = (int32_t)(1000 + b * 7000 / 15);
+            kv_bytes += 2.0 * kv_lens[b] * G * d * sizeof(float), pairs += 4.0 * kv_lens[b] - 6; /* 4 rows, causal */
+        }
+        q_tokens = 16 * 4, kv_tokens = 16 * 8000;
+    }
+    const struct inputs *in = inputs_for(q_tokens * H * d, kv_tokens * G * d, d, (cache_type){SATTN_DTYPE_F32, 0});
+    float *out = random_floats(q_tokens * H * d, 4);
+    use_threads(IMPL_SATTN, c->isa, c->threads);
+    if (sattn_attention(&desc, in->q, in->k, in->v, out) != SATTN_OK) bench_error(st, "sattn refused the case");
+    else {
+        while (bench_keep_running(st)) sattn_attention(&desc, in->q, in->k, in->v, out);
+        bench_counter(st, "FLOP", 4.0 * H * pairs * d, BENCH_RATE);
+        if (kv_bytes) bench_counter(st, "bytes", kv_bytes, BENCH_RATE);
+    }
+    free(out), free(table);
+}
+
+static void add_varlen(varlen_case c) {
+    char name[256];
+    snprintf(name, sizeof name, "varlen/impl:sattn/isa:%s/threads:%d/case:%s/H:%zu/KVH:%zu/d:%zu/%s", sattn_isa_name(c.isa),
+             c.threads, varlen_names[c.kind], c.heads, c.kv_heads, c.d,
+             c.kind == VARLEN_DECODE ? (c.page == 16 ? "page:16" : c.page == 64 ? "page:64" : "page:contiguous")
+                                     : c.kind == VARLEN_PREFILL ? (c.mixed ? "batch:mixed" : "batch:uniform")
+                                                                : "batch:16x4");
+    bench_register(name, bench_varlen, &c, sizeof c);
+}
+
+/* 1 thread and all; within a thread count each comparison's cases follow each other. */
+static void register_varlen(sattn_isa best, int all) {
+    const int threads[2] = {1, all};
+    for (int ti = 0; ti < (all > 1 ? 2 : 1); ti++) {
+        for (size_t g = 0; g < 2; g++)
+            for (size_t p = 0; p < 3; p++)
+                add_varlen((varlen_case){.isa = best, .threads = threads[ti], .kind = VARLEN_DECODE, .heads = 32,
+                                         .kv_heads = g ? 8 : 32, .d = 128, .page = (size_t[]){0, 16, 64}[p]});
+        for (int m = 0; m < 2; m++)
+            add_varlen((varlen_case){.isa = best, .threads = threads[ti], .kind = VARLEN_PREFILL, .heads = 8,
+                                     .kv_heads = 8, .d = 64, .mixed = m});
+        for (size_t g = 0; g < 2; g++) /* GQA 32/8: 16 rows per K/V head (the prefill path); MHA: 4 (decode) */
+            add_varlen((varlen_case){.isa = best, .threads = threads[ti], .kind = VARLEN_SPECULATIVE, .heads = 32,
+                                     .kv_heads = g ? 32 : 8, .d = 128});
+    }
+}
+
 /* ---------------------------------------------------------------- the sweeps */
 
 /* Which implementations run for a configuration: sattn at this ISA, and the peers once (at the
@@ -577,6 +687,10 @@ static void register_cases(enum sweep sweep) {
     }
     if (sweep == SWEEP_CALLS) {
         register_calls(best, all);
+        return;
+    }
+    if (sweep == SWEEP_VARLEN) {
+        register_varlen(best, all);
         return;
     }
 
@@ -692,8 +806,9 @@ int main(int argc, char **argv) {
             else if (!strcmp(v, "logits")) sweep = SWEEP_LOGITS;
             else if (!strcmp(v, "types")) sweep = SWEEP_TYPES;
             else if (!strcmp(v, "calls")) sweep = SWEEP_CALLS;
+            else if (!strcmp(v, "varlen")) sweep = SWEEP_VARLEN;
             else {
-                fprintf(stderr, "sattn_bench: --sattn_sweep takes smoke, default, full, scaling, logits, types or calls\n");
+                fprintf(stderr, "sattn_bench: --sattn_sweep takes smoke, default, full, scaling, logits, types, calls or varlen\n");
                 return 2;
             }
             continue;
@@ -702,7 +817,7 @@ int main(int argc, char **argv) {
     }
     argc = kept;
     bench_describe_machine();
-    static const char *const sweep_names[] = {"smoke", "default", "full", "scaling", "logits", "types", "calls"};
+    static const char *const sweep_names[] = {"smoke", "default", "full", "scaling", "logits", "types", "calls", "varlen"};
     bench_context("sweep", sweep_names[sweep]);
     register_cases(sweep);
     return bench_main(argc, argv);

@@ -27,6 +27,7 @@ SHAPE_KEYS = {
     "sgemm": ["m", "n", "k"],
     "softmax": ["rows", "cols"],
     "minilm": ["batch", "tokens"],
+    "varlen": ["case", "H", "KVH", "d", "page", "batch"],
 }
 
 
@@ -75,7 +76,7 @@ def throughput(case, agg="median"):
     s = case["stats"].get(agg)
     if not s:
         return None, ""
-    if case["kernel"] == "decode" and s["bytes"]:
+    if case["kernel"] in ("decode", "varlen") and s["bytes"]:
         return s["bytes"] / 1e9, "GB/s"
     if s.get("sentences"):
         return s["sentences"], "sentences/s"
@@ -182,6 +183,41 @@ def onnxruntime_table(cases):
     return lines
 
 
+def varlen_table(context, rows):
+    """Issue 17's targets from the varlen sweep: paged over contiguous decode, mixed over uniform prefill
+    GFLOP/s and the mixed batch's speed-up on all threads, speculative decoding's share of the read bandwidth."""
+    if not rows:
+        return []
+    med = {(c["fields"].get("threads"), c["fields"].get("case"), c["fields"].get("KVH"),
+            c["fields"].get("page") or c["fields"].get("batch")): c for c in rows}
+    threads = sorted({c["fields"].get("threads") for c in rows}, key=int)
+    lines = ["## mixed lengths and paged caches (ratios within this run)", "",
+             "| measure | threads | value |", "|---|---|---|"]
+    for t in threads:
+        for kvh in ("32", "8"):
+            base = med.get((t, "paged_decode", kvh, "contiguous"))
+            for page in ("16", "64"):
+                c = med.get((t, "paged_decode", kvh, page))
+                if base and c:
+                    ratio = base["stats"]["median"]["ms"] / c["stats"]["median"]["ms"]
+                    lines.append(f"| paged decode (32 heads on {kvh}, page {page}) / contiguous speed | {t} | {ratio:.2f}x |")
+        u, m = med.get((t, "prefill", "8", "uniform")), med.get((t, "prefill", "8", "mixed"))
+        if u and m:
+            lines.append(f"| mixed / uniform prefill GFLOP/s | {t} | {throughput(m)[0] / throughput(u)[0]:.2f}x |")
+        for kvh in ("8", "32"):
+            sp = med.get((t, "speculative", kvh, "16x4"))
+            bw = read_bandwidth(context, sp) if sp else None
+            if sp and bw:
+                lines.append(f"| speculative decoding (32 heads on {kvh}) K+V of read bandwidth | {t} | "
+                             f"{throughput(sp)[0] / bw:.2f} |")
+    if len(threads) > 1:
+        one, all_ = med.get((threads[0], "prefill", "8", "mixed")), med.get((threads[-1], "prefill", "8", "mixed"))
+        if one and all_:
+            lines.append(f"| mixed prefill speed-up, {threads[-1]} threads over 1 | {threads[-1]} | "
+                         f"{one['stats']['median']['ms'] / all_['stats']['median']['ms']:.2f}x |")
+    return lines + [""]
+
+
 def write_markdown(context, cases, errors, path):
     lines = ["# sattn benchmark report", ""]
     keys = ["cpu_model", "cpu_flags", "physical_cores", "l1d_kib", "l2_kib", "l3_kib", "threads_all", "sattn_version",
@@ -200,7 +236,7 @@ def write_markdown(context, cases, errors, path):
     by_kernel = defaultdict(list)
     for name, case in cases.items():
         by_kernel[case["kernel"]].append(case)
-    for kernel in ["attention", "decode", "sgemm", "softmax", "minilm"]:
+    for kernel in ["attention", "decode", "varlen", "sgemm", "softmax", "minilm"]:
         rows = by_kernel.get(kernel)
         if not rows:
             continue
@@ -273,6 +309,7 @@ def write_markdown(context, cases, errors, path):
             shape_text = " ".join(f"{k}={v}" for k, v in shape)
             lines.append(f"| {kernel} | {shape_text} | {threads} | {ours} | {peer} | {ratio:.2f}x |")
         lines.append("")
+    lines += varlen_table(context, by_kernel.get("varlen", []))
     lines += onnxruntime_table(cases)
     lines += scaling_table(cases)
     if errors:
