@@ -55,7 +55,9 @@ class _AttentionDesc(ctypes.Structure):
                 ("bias_strides", _Strides), ("softcap", ctypes.c_float), ("alibi_slopes", _p), ("sinks", _p),
                 ("lse", _p), ("lse_strides", _Strides), ("q_type", ctypes.c_int), ("k_type", ctypes.c_int),
                 ("v_type", ctypes.c_int), ("o_type", ctypes.c_int), ("k_scales", _p), ("v_scales", _p),
-                ("kv_group", _size_t), ("k_scale_strides", _Strides), ("v_scale_strides", _Strides)]
+                ("kv_group", _size_t), ("k_scale_strides", _Strides), ("v_scale_strides", _Strides),
+                ("q_lens", _p), ("q_starts", _p), ("kv_starts", _p), ("block_table", _p),
+                ("block_table_stride", _size_t), ("page_size", _size_t), ("page_count", _size_t)]
 
 
 class _LayerDesc(ctypes.Structure):
@@ -178,14 +180,17 @@ def _strides4(a, what, per_byte=1):
 
 def attention(q, k, v, *, causal=False, scale=None, window=0, kv_lens=None, bias=None, softcap=0.0,
               alibi_slopes=None, sinks=None, return_lse=False, out_dtype=None, k_scales=None, v_scales=None,
-              kv_group=0, int4=False):
+              kv_group=0, int4=False, q_lens=None, block_table=None):
     """softmax(scale * q kᵀ + bias) v per head (sattn_attention), for q [batch, heads, q_len, head_dim] and k, v
     [batch, kv_heads, kv_len, dim] (kv_heads dividing heads: GQA / MQA). q: float32, float16 or bfloat16; k and v:
     those or int8 with k_scales / v_scales ([batch, kv_heads, kv_len, dim / kv_group] floats, or any array whose
     strides say where each scale is); int4=True reads k and v as uint8 arrays of packed int4 pairs (last dimension
     dim / 2). bias: float32, broadcastable to [batch, heads, q_len, kv_len]. kv_lens: [batch] key counts.
-    Returns out [batch, heads, q_len, v_dim] (dtype out_dtype, default q's), and with return_lse also the
-    log-sum-exp [batch, heads, q_len]."""
+    q_lens: [batch] query rows per sequence (rows past them are not computed: zeros in out, -inf in lse); causal
+    and window are anchored at each sequence's own lengths. block_table [batch, pages_per_seq] int32: k and v are
+    a paged cache [page_count, kv_heads, page_size, dim], key j of sequence b in page block_table[b, j //
+    page_size] (kv_lens then gives each sequence's keys). Returns out [batch, heads, q_len, v_dim] (dtype
+    out_dtype, default q's), and with return_lse also the log-sum-exp [batch, heads, q_len]."""
     q, k, v = _tensor(q, "q"), _tensor(k, "k"), _tensor(v, "v")
     d = _AttentionDesc()
     per_byte = 2 if int4 else 1
@@ -201,18 +206,30 @@ def attention(q, k, v, *, causal=False, scale=None, window=0, kv_lens=None, bias
     out_code = _dtype_code(out_dtype or q.dtype, "out_dtype")
     d.o_type = out_code
     B, H, Sq, D = q.shape
-    if k.shape[0] != B or v.shape[0] != B or k.shape[1] != v.shape[1] or k.shape[2] != v.shape[2]:
+    paged = block_table is not None
+    if (not paged and (k.shape[0] != B or v.shape[0] != B)) or k.shape[:3] != v.shape[:3]:
         raise ValueError("q %s, k %s and v %s do not fit together" % (q.shape, k.shape, v.shape))
     if k.shape[3] * per_byte != D:
         raise ValueError("k's head dimension %d differs from q's %d" % (k.shape[3] * per_byte, D))
     Hkv, Skv, Dv = k.shape[1], k.shape[2], v.shape[3] * per_byte
+    if paged:
+        block_table = np.ascontiguousarray(block_table, dtype=np.int32)
+        if block_table.ndim != 2 or block_table.shape[0] != B:
+            raise ValueError("block_table must be [batch, pages per sequence]")
+        d.block_table, d.block_table_stride = _ptr(block_table), block_table.shape[1]
+        d.page_size, d.page_count = Skv, k.shape[0]
+        Skv = block_table.shape[1] * Skv  # the longest sequence the table can hold
     d.batch, d.heads, d.kv_heads, d.q_len, d.kv_len, d.head_dim, d.v_head_dim = B, H, Hkv, Sq, Skv, D, Dv
     d.scale = 0.0 if scale is None else float(scale)
     d.causal, d.window, d.softcap = int(bool(causal)), int(window), float(softcap)
     d.q_strides, d.k_strides, d.v_strides = _strides4(q, "q"), _strides4(k, "k", per_byte), _strides4(v, "v", per_byte)
-    out = np.empty((B, H, Sq, Dv), dtype=_numpy_dtype(out_code))
+    out = (np.zeros if q_lens is not None else np.empty)((B, H, Sq, Dv), dtype=_numpy_dtype(out_code))
     d.o_strides = _strides4(out, "out")
-    keep = [q, k, v, out]  # the arrays whose memory the call reads, alive until it returns
+    keep = [q, k, v, out, block_table]  # the arrays whose memory the call reads, alive until it returns
+    if q_lens is not None:
+        q_lens = _vector(q_lens, "q_lens", B, np.int32)
+        d.q_lens = _ptr(q_lens)
+        keep.append(q_lens)
     if kv_lens is not None:
         kv_lens = _vector(kv_lens, "kv_lens", B, np.int32)
         d.kv_lens = _ptr(kv_lens)
@@ -238,7 +255,7 @@ def attention(q, k, v, *, causal=False, scale=None, window=0, kv_lens=None, bias
     d.kv_group = int(kv_group)
     lse = None
     if return_lse:
-        lse = np.empty((B, H, Sq), dtype=np.float32)
+        lse = np.full((B, H, Sq), -np.inf, dtype=np.float32)
         d.lse = _ptr(lse)
     _check(_attention(ctypes.byref(d), ctypes.sizeof(d), _ptr(q), _ptr(k), _ptr(v), _ptr(out)), "sattn_attention")
     return (out, lse) if return_lse else out

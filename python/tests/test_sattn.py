@@ -202,3 +202,28 @@ def test_threads_bit_identical():
         sattn.set_num_threads(0)
     np.testing.assert_array_equal(one, two)
     assert sattn.get_num_threads() == before
+
+
+def test_q_lens_and_paged_cache():
+    # speculative decoding over a padded batch: each sequence's rows anchored at its own cache length
+    B, H, Hkv, Sq, D, page = 3, 4, 2, 4, 16, 8
+    lens, q_lens = np.array([21, 8, 13], np.int32), np.array([4, 2, 3], np.int32)
+    q, k, v = rand(B, H, Sq, D), rand(B, Hkv, 24, D), rand(B, Hkv, 24, D)
+    out, lse = sattn.attention(q, k, v, causal=True, kv_lens=lens, q_lens=q_lens, return_lse=True)
+    for b in range(B):
+        n, m = q_lens[b], lens[b]
+        ref, ref_lse = ref_attention(q[b:b + 1, :, :n], k[b:b + 1, :, :m], v[b:b + 1, :, :m], causal=True)
+        np.testing.assert_allclose(out[b:b + 1, :, :n], ref, atol=1e-5)
+        np.testing.assert_allclose(lse[b:b + 1, :, :n], ref_lse, atol=1e-5)
+        assert not out[b, :, n:].any() and np.isneginf(lse[b, :, n:]).all()
+    # the same keys in shuffled pages [page_count, kv_heads, page, dim]: the same bits
+    per_seq = 3
+    order = np.random.default_rng(5).permutation(B * per_seq).astype(np.int32)
+    table = order.reshape(B, per_seq)
+    kp, vp = np.zeros((B * per_seq, Hkv, page, D), np.float32), np.zeros((B * per_seq, Hkv, page, D), np.float32)
+    for b in range(B):
+        for j in range(24):
+            kp[table[b, j // page], :, j % page] = k[b, :, j]
+            vp[table[b, j // page], :, j % page] = v[b, :, j]
+    paged = sattn.attention(q, kp, vp, causal=True, kv_lens=lens, q_lens=q_lens, block_table=table)
+    assert np.array_equal(paged, out)
