@@ -8,7 +8,8 @@
  * alone — so one head's keys are spread over all threads. The unit that finishes an item's last
  * chunk merges its partials, in chunk order. All of the row algebra is attention_rows.c's.
  *
- * In a tokens-major cache a unit covers the K/V heads of its batch (up to 64; heads_per_unit below).
+ * In a tokens-major or paged cache a unit covers the K/V heads of its batch (up to 64; heads_per_unit
+ * below). Kernel calls never cross a page (sattn_kv_run); each sequence has its own q_len_b and kv_len_b.
  *
  * Determinism: chunk boundaries are multiples of DECODE_CHUNK_KEYS, fixed by the shape alone,
  * and the merge order is fixed, so the result is the same bits for any thread count and pool. */
@@ -61,10 +62,10 @@ static size_t head_scratch_floats(const struct sattn_attention_problem *p, const
  * ([page, kv_heads, page_size, dim] or tokens-major inside): there a unit walks the page, head after
  * head, before the next page. Measured on this Zen 3 VM (1 thread, 32 heads, kv 8192, d 128, f32,
  * pages of 16 shuffled, interleaved medians of 41): one head at a time 0.52-0.58x of the contiguous
- * cache's speed, page by page 0.62-0.72x (pages of 64: 0.80-0.83x -> 0.88-0.92x). What remains at 16 is the
- * kernels' cost per call: 16-key calls cost 1.6x what 64-key calls cost per key even with K and V in L3.
- * Any other layout keeps one head per unit. The kernels compute each logit and each
- * key's update the same way in every walk, so the bits match. */
+ * cache's speed, page by page 0.62-0.72x (pages of 64: 0.80-0.83x -> 0.88-0.92x). What remains at 16
+ * is the cost of short kernel calls: with K and V in L3, pages of 16 / 32 / 64 / 128 in memory order
+ * ran at 0.70 / 0.85 / 0.88 / 0.92x. Any other layout keeps one head per unit. The kernels compute
+ * each logit and each key's update the same way in every walk, so the bits match. */
 static int tokens_major(const struct sattn_attention_problem *p) {
     return p->ks.head < p->ks.seq && p->vs.head < p->vs.seq;
 }
@@ -187,8 +188,8 @@ static void run_unit(const struct sattn_exec *x, const struct sattn_attention_pr
             it->q = qf, it->ldq = d, it->q_packed = 1;
         }
     }
-    /* Steps of `step` keys, cut where a page ends: a kernel call reads one run of rows s.seq apart. */
-    /* Tokens-major: a few keys of every head at a time; otherwise a head's keys up to the page's end. */
+    /* Tokens-major: a few keys of every head at a time; otherwise a head's keys. Either way a step ends
+     * where a page does: a kernel call reads one run of rows s.seq apart. */
     const size_t step = hpu > 1 && tokens_major(p) ? INTERLEAVED_KEYS : nk;
     for (size_t jb = 0, n; jb < nk; jb += n) {
         n = sattn_min(sattn_min(step, nk - jb), sattn_kv_run(p, j0 + jb));
