@@ -78,11 +78,13 @@ static size_t heads_per_unit(const struct sattn_attention_problem *p) {
     return h;
 }
 
-/* Keys of the next call's rows the driver prefetches in a paged walk (the AVX2 f32 kernels' own distance):
- * the kernels prefetch ahead within one call only, and the next page lies elsewhere. On this Zen 3 VM it
- * changed nothing measurable (0, 8 and 16 keys within +-3%, interleaved medians of 41, pages of 16 and 64);
- * it is there for cores whose hardware prefetchers do less. */
-#define DECODE_PAGE_PREFETCH_KEYS 8
+/* Keys of the next call's rows the driver prefetches in a paged walk: the kernels prefetch ahead within one
+ * call only, and the next page lies elsewhere. A whole 16-key call ahead is what it takes in isolation
+ * (kernel calls of 16 keys over a linear 128 MiB stream on this Zen 3 VM: 0.66x of 512-key calls without,
+ * 0.66x with the next call's first 8 rows, 0.93-0.96x with all 16). In the driver's walk it changed nothing
+ * measurable (8, 16, 32 keys within the run-to-run noise, pages of 16 shuffled or in order), so something
+ * else limits there (the L1 and L2 miss counts of a simulated run are the same as the contiguous walk's). */
+#define DECODE_PAGE_PREFETCH_KEYS 16
 
 /* Prefetches the rows of keys [j, j + n) of K/V head g of sequence b (tensor x of type t, strides s, rows of
  * `cols` elements), one prefetch per 64-byte line. */
