@@ -51,8 +51,8 @@ static void store_rows(sattn_dtype t, size_t rows, size_t d, size_t group, const
 
 /* The K (or V) cache of a case in each layout: row (b, g, j) of the padded store copied as raw bytes. */
 struct cache {
-    void *padded, *packed, *paged;
-    float *s_padded, *s_packed, *s_paged; /* scales, or NULL */
+    void *padded, *packed, *paged, *paged_tm;
+    float *s_padded, *s_packed, *s_paged, *s_paged_tm; /* scales, or NULL */
     float *deq;                           /* padded, as floats */
 };
 
@@ -95,21 +95,27 @@ static void run_case(const vcase *c, size_t page_size, uint64_t seed, int check_
                 memcpy(x + ((1 * G + g) * KV) * D, x + ((0 * G + g) * KV) * D, page_size * D * sizeof *x);
         cc->padded = calloc(nkv + 8, 4), cc->packed = calloc(TKV * G * D + 8, 4);
         cc->paged = calloc(pages * G * page_size * D + 8, 4), cc->deq = malloc(nkv * sizeof *x);
+        cc->paged_tm = calloc(pages * G * page_size * D + 8, 4);
+        cc->s_paged_tm = quant ? calloc(pages * G * page_size * ns + 1, 4) : NULL;
         cc->s_padded = quant ? calloc(B * G * KV * ns + 1, 4) : NULL;
         cc->s_packed = quant ? calloc(TKV * G * ns + 1, 4) : NULL;
         cc->s_paged = quant ? calloc(pages * G * page_size * ns + 1, 4) : NULL;
         store_rows(c->kv_type, B * G * KV, D, c->group, x, cc->padded, cc->s_padded, cc->deq);
-        /* packed [tokens, G, D]; paged [page, G, page_size, D] (the default strides of each) */
+        /* packed [tokens, G, D]; paged [page, G, page_size, D] (the default strides of each), and paged
+         * tokens-major inside a page, [page, page_size, G, D] (explicit strides) */
         for (size_t b = 0; b < B; b++)
             for (size_t g = 0; g < G; g++)
                 for (size_t j = 0; j < (size_t)c->kv_lens[b]; j++) {
                     const size_t from = (b * G + g) * KV + j, to_packed = ((size_t)kv_starts[b] + j) * G + g;
                     const size_t to_paged = ((size_t)table[b * per_seq + j / page_size] * G + g) * page_size + j % page_size;
                     memcpy((char *)cc->packed + to_packed * rb, (char *)cc->padded + from * rb, rb);
+                    const size_t to_tm = ((size_t)table[b * per_seq + j / page_size] * page_size + j % page_size) * G + g;
                     memcpy((char *)cc->paged + to_paged * rb, (char *)cc->padded + from * rb, rb);
+                    memcpy((char *)cc->paged_tm + to_tm * rb, (char *)cc->padded + from * rb, rb);
                     if (quant) {
                         memcpy(cc->s_packed + to_packed * ns, cc->s_padded + from * ns, ns * sizeof(float));
                         memcpy(cc->s_paged + to_paged * ns, cc->s_padded + from * ns, ns * sizeof(float));
+                        memcpy(cc->s_paged_tm + to_tm * ns, cc->s_padded + from * ns, ns * sizeof(float));
                     }
                 }
     }
@@ -193,10 +199,17 @@ static void run_case(const vcase *c, size_t page_size, uint64_t seed, int check_
             }
     }
     assert_int_equal(sattn_set_num_threads(before), SATTN_OK);
+    /* Tokens-major pages: a decode unit walks a few keys of every head at a time, cut at each page's end. */
+    gd.k_strides = gd.v_strides = (sattn_strides){page_size * G * D, D, G * D};
+    if (quant) gd.k_scale_strides = gd.v_scale_strides = (sattn_strides){page_size * G * ns, ns, G * ns};
+    gd.k_scales = kv[0].s_paged_tm, gd.v_scales = kv[1].s_paged_tm;
+    for (size_t i = 0; i < no; i++) o_pg[i] = sentinel();
+    assert_int_equal(sattn_attention(&gd, q, kv[0].paged_tm, kv[1].paged_tm, o_pg), SATTN_OK);
+    if (memcmp(o_pg, o_pad, no * sizeof *o_pg)) fail_msg("%s: tokens-major pages differ from contiguous", what);
 
     for (int t = 0; t < 2; t++) {
-        free(kv[t].padded), free(kv[t].packed), free(kv[t].paged), free(kv[t].deq);
-        free(kv[t].s_padded), free(kv[t].s_packed), free(kv[t].s_paged);
+        free(kv[t].padded), free(kv[t].packed), free(kv[t].paged), free(kv[t].paged_tm), free(kv[t].deq);
+        free(kv[t].s_padded), free(kv[t].s_packed), free(kv[t].s_paged), free(kv[t].s_paged_tm);
     }
     free(table), free(perm), free(q), free(x), free(q_packed), free(o_pad), free(lse_pad), free(ref), free(tol);
     free(ref_lse), free(got), free(o_pk), free(lse_pk), free(o_pg);
