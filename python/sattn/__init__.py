@@ -15,7 +15,7 @@ import os
 
 import numpy as np
 
-__all__ = ["attention", "attention_merge", "sgemm", "softmax", "self_attention", "convert", "quantize",
+__all__ = ["attention", "attention_packed", "attention_merge", "sgemm", "softmax", "self_attention", "convert", "quantize",
            "set_num_threads", "get_num_threads", "set_isa", "get_isa", "isa_available", "version", "SattnError"]
 
 F32, F16, BF16, I8, I4 = range(5)
@@ -257,6 +257,36 @@ def attention(q, k, v, *, causal=False, scale=None, window=0, kv_lens=None, bias
     if return_lse:
         lse = np.full((B, H, Sq), -np.inf, dtype=np.float32)
         d.lse = _ptr(lse)
+    _check(_attention(ctypes.byref(d), ctypes.sizeof(d), _ptr(q), _ptr(k), _ptr(v), _ptr(out)), "sattn_attention")
+    return (out, lse) if return_lse else out
+
+
+def attention_packed(q, k, v, q_starts, kv_starts, *, causal=False, scale=None, window=0, return_lse=False):
+    """Sequences packed back to back (vLLM's varlen layout): q [tokens, heads, head_dim] float32 with sequence b's
+    rows at q_starts[b]..q_starts[b+1], k and v [kv_tokens, kv_heads, dim] with kv_starts likewise (both [batch + 1],
+    ascending from 0). Causal and window are anchored at each sequence's own end. Returns out [tokens, heads, v_dim]
+    (and the log-sum-exp [tokens, heads] with return_lse)."""
+    q, k, v = (_tensor(np.asarray(a, dtype=np.float32), n, 3) for a, n in ((q, "q"), (k, "k"), (v, "v")))
+    qs, ks = np.ascontiguousarray(q_starts, dtype=np.int32), np.ascontiguousarray(kv_starts, dtype=np.int32)
+    if qs.ndim != 1 or ks.shape != qs.shape or qs.size < 2:
+        raise ValueError("q_starts and kv_starts must both be [batch + 1]")
+    T, H, D = q.shape
+    if k.shape[:2] != v.shape[:2] or k.shape[2] != D or qs[-1] != T or ks[-1] != k.shape[0]:
+        raise ValueError("q %s, k %s, v %s and the starts do not fit together" % (q.shape, k.shape, v.shape))
+    d = _AttentionDesc()
+    d.batch, d.heads, d.kv_heads, d.head_dim, d.v_head_dim = qs.size - 1, H, k.shape[1], D, v.shape[2]
+    d.q_len, d.kv_len = max(1, int(np.diff(qs).max())), int(np.diff(ks).max())
+    d.scale = 0.0 if scale is None else float(scale)
+    d.causal, d.window = int(bool(causal)), int(window)
+    d.q_starts, d.kv_starts = _ptr(qs), _ptr(ks)
+    out = np.zeros((T, H, v.shape[2]), dtype=np.float32)
+    for name, a in (("q", q), ("k", k), ("v", v), ("o", out)):
+        st = _element_strides(a, name)
+        setattr(d, name + "_strides", _Strides(0, st[1], st[0]))
+    lse = None
+    if return_lse:
+        lse = np.full((T, H), -np.inf, dtype=np.float32)
+        d.lse, d.lse_strides = _ptr(lse), _Strides(0, 1, H)
     _check(_attention(ctypes.byref(d), ctypes.sizeof(d), _ptr(q), _ptr(k), _ptr(v), _ptr(out)), "sattn_attention")
     return (out, lse) if return_lse else out
 

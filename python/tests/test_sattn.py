@@ -227,3 +227,19 @@ def test_q_lens_and_paged_cache():
             vp[table[b, j // page], :, j % page] = v[b, :, j]
     paged = sattn.attention(q, kp, vp, causal=True, kv_lens=lens, q_lens=q_lens, block_table=table)
     assert np.array_equal(paged, out)
+
+
+def test_packed_sequences():
+    # three sequences packed back to back, a cache before the new rows in the second
+    q_lens, kv_lens = np.array([5, 2, 7]), np.array([5, 9, 7])
+    qs, ks = np.concatenate([[0], np.cumsum(q_lens)]), np.concatenate([[0], np.cumsum(kv_lens)])
+    q, k, v = rand(qs[-1], 4, 16), rand(ks[-1], 2, 16), rand(ks[-1], 2, 16)
+    out, lse = sattn.attention_packed(q, k, v, qs, ks, causal=True, return_lse=True)
+    for b in range(3):
+        qb = q[qs[b]:qs[b + 1]].transpose(1, 0, 2)[None]
+        kb, vb = (a[ks[b]:ks[b + 1]].transpose(1, 0, 2)[None] for a in (k, v))
+        ref, ref_lse = ref_attention(qb, kb, vb, causal=True)
+        np.testing.assert_allclose(out[qs[b]:qs[b + 1]], ref[0].transpose(1, 0, 2), atol=1e-5)
+        np.testing.assert_allclose(lse[qs[b]:qs[b + 1]], ref_lse[0].T, atol=1e-5)
+    with pytest.raises(ValueError):
+        sattn.attention_packed(q, k, v, qs[:-1], ks)
