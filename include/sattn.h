@@ -223,7 +223,8 @@ typedef struct sattn_attention_desc {
      * off_b = kv_len_b - q_len_b anchors causal and window at each sequence's own last rows: query i of
      * sequence b sees key j when j <= i + off_b (causal) and j > i + off_b - window (window); ALiBi uses the
      * same off_b (0.1 anchored them at the padded kv_len - q_len). desc.q_len and desc.kv_len stay upper
-     * bounds of q_len_b and kv_len_b (a larger length -> SATTN_E_ARG). */
+     * bounds of q_len_b and kv_len_b (a larger length -> SATTN_E_ARG). bias keeps its padded (b, h, i, j)
+     * addressing in every layout. */
     const int32_t *q_lens;      /* NULL or [batch], padded layout: rows i >= q_lens[b] are neither computed nor
                                    written (out and lse) */
     const int32_t *q_starts;    /* NULL or [batch + 1], ascending from 0, packed layout: row (b, i) of q, out (and
