@@ -4,7 +4,7 @@
  * appends one token to each live sequence and decodes all of them in one sattn_attention call that reads
  * the pages in place. Sequences of different lengths share the batch: kv_lens says how many keys each has.
  *
- *   paged_cache        runs 300 steps over 5 sequences (one forked at step 70, one finished at step 200)
+ *   paged_cache        runs 120 steps over 5 sequences (one forked at step 40, one finished at step 90)
  *
  * Each step is checked against the same sequences stored contiguously (a copy made only for the check):
  * the outputs must be the same bits. Exits non-zero otherwise. */
@@ -14,7 +14,7 @@
 
 #include "sattn.h"
 
-enum { HEADS = 16, KV_HEADS = 4, D = 64, PAGE = 16, POOL = 256, MAX_SEQS = 5, MAX_PAGES = 40, STEPS = 300 };
+enum { HEADS = 16, KV_HEADS = 4, D = 64, PAGE = 16, POOL = 256, MAX_SEQS = 5, MAX_PAGES = 40, STEPS = 120 };
 
 typedef struct {
     float *k, *v;     /* [POOL, KV_HEADS, PAGE, D] */
@@ -119,8 +119,8 @@ int main(void) {
             if (!append(&pool, &sq, s, k, v)) return 1;
         }
     for (int step = 0; step < STEPS; step++) {
-        if (step == 70 && !fork_sequence(&pool, &sq, 0, 3)) return 1; /* a second answer from sequence 0's state */
-        if (step == 200) finish(&pool, &sq, 2);
+        if (step == 40 && !fork_sequence(&pool, &sq, 0, 3)) return 1; /* a second answer from sequence 0's state */
+        if (step == 90) finish(&pool, &sq, 2);
         for (int s = 0; s < MAX_SEQS; s++) {
             if (!sq.live[s]) continue;
             for (size_t i = 0; i < KV_HEADS * D; i++) k[i] = uniform(&seed), v[i] = uniform(&seed);
