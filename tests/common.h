@@ -42,6 +42,13 @@ void ref_attention(const sattn_attention_desc *d, const float *q, const float *k
 void ref_attention_lse(const sattn_attention_desc *d, const float *q, const float *k, const float *v, double *out,
                        double *lse);
 
+/* Element e of a stored I8 or I4 tensor (I4: two's complement nibbles, element 2t low), as an integer. */
+int q_at(sattn_dtype t, const void *q, size_t e);
+/* Stores rows x cols floats as type t in `store` (I8/I4: scales dense, one per group of `group` columns, 0 =
+ * the row), and writes back in `deq` the values the library will read. */
+void store_as(sattn_dtype t, size_t rows, size_t cols, size_t group, const float *x, void *store, float *scales,
+              float *deq);
+
 /* Resolves the defaulted fields of an attention descriptor the way the library documents them. */
 void resolve_dense_strides(sattn_attention_desc *d);
 

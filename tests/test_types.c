@@ -116,12 +116,6 @@ static void test_convert_bits(void **state) {
     free(h), free(got16), free(f), free(got);
 }
 
-static int q_at(sattn_dtype t, const void *q, size_t e) {
-    if (t == SATTN_DTYPE_I8) return ((const int8_t *)q)[e];
-    const int nib = (((const uint8_t *)q)[e / 2] >> (e % 2 * 4)) & 15;
-    return nib >= 8 ? nib - 16 : nib;
-}
-
 /* Known values: the scale, ties away from zero, clamping, zero and non-finite groups, the untouched
  * nibble past an odd row; then every ISA gives the scalar bits on random rows for several groups. */
 static void test_quantize_bits(void **state) {
@@ -206,26 +200,6 @@ typedef struct {
     sattn_dtype qt, kt, vt, ot;
     size_t group;
 } tcase;
-
-/* Stores n floats (rows of cols) as type t in `store` (scales dense, one per group), and writes back
- * in `deq` the values the library will read. */
-static void store_as(sattn_dtype t, size_t rows, size_t cols, size_t group, const float *x, void *store, float *scales,
-                     float *deq) {
-    const size_t n = rows * cols, gs = group ? group : cols;
-    switch (t) {
-    case SATTN_DTYPE_F32: memcpy(store, x, n * sizeof *x), memcpy(deq, x, n * sizeof *x); break;
-    case SATTN_DTYPE_F16:
-    case SATTN_DTYPE_BF16:
-        assert_int_equal(sattn_convert(SATTN_DTYPE_F32, t, n, x, store), SATTN_OK);
-        assert_int_equal(sattn_convert(t, SATTN_DTYPE_F32, n, store, deq), SATTN_OK);
-        break;
-    default:
-        assert_int_equal(sattn_quantize(t, rows, cols, group, x, cols, store, cols, scales), SATTN_OK);
-        for (size_t r = 0; r < rows; r++)
-            for (size_t c = 0; c < cols; c++)
-                deq[r * cols + c] = (float)q_at(t, store, r * cols + c) * scales[r * (cols / gs) + c / gs];
-    }
-}
 
 static const char *const type_names[] = {"f32", "f16", "bf16", "i8", "i4"};
 

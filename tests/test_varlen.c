@@ -26,29 +26,6 @@ static size_t row_bytes(sattn_dtype t, size_t d) {
     return d * bits[t] / 8;
 }
 
-/* Value of element e of a stored I8/I4 tensor. */
-static int q_value(sattn_dtype t, const void *q, size_t e) {
-    if (t == SATTN_DTYPE_I8) return ((const int8_t *)q)[e];
-    const uint8_t byte = ((const uint8_t *)q)[e / 2];
-    const int nib = e % 2 ? byte >> 4 : byte & 15;
-    return nib >= 8 ? nib - 16 : nib;
-}
-
-/* rows x d floats stored as type t (scales: rows x d/group), and the values the library reads back in deq. */
-static void store_rows(sattn_dtype t, size_t rows, size_t d, size_t group, const float *x, void *store, float *scales,
-                       float *deq) {
-    const size_t n = rows * d, gs = group ? group : d;
-    if (t == SATTN_DTYPE_F32) {
-        memcpy(store, x, n * sizeof *x), memcpy(deq, x, n * sizeof *x);
-    } else if (t == SATTN_DTYPE_F16 || t == SATTN_DTYPE_BF16) {
-        assert_int_equal(sattn_convert(SATTN_DTYPE_F32, t, n, x, store), SATTN_OK);
-        assert_int_equal(sattn_convert(t, SATTN_DTYPE_F32, n, store, deq), SATTN_OK);
-    } else {
-        assert_int_equal(sattn_quantize(t, rows, d, group, x, d, store, d, scales), SATTN_OK);
-        for (size_t i = 0; i < n; i++) deq[i] = (float)q_value(t, store, i) * scales[i / gs];
-    }
-}
-
 /* The K (or V) cache of a case in each layout: row (b, g, j) of the padded store copied as raw bytes. */
 struct cache {
     void *padded, *packed, *paged, *paged_tm;
@@ -100,7 +77,7 @@ static void run_case(const vcase *c, size_t page_size, uint64_t seed, int check_
         cc->s_padded = quant ? calloc(B * G * KV * ns + 1, 4) : NULL;
         cc->s_packed = quant ? calloc(TKV * G * ns + 1, 4) : NULL;
         cc->s_paged = quant ? calloc(pages * G * page_size * ns + 1, 4) : NULL;
-        store_rows(c->kv_type, B * G * KV, D, c->group, x, cc->padded, cc->s_padded, cc->deq);
+        store_as(c->kv_type, B * G * KV, D, c->group, x, cc->padded, cc->s_padded, cc->deq);
         /* packed [tokens, G, D]; paged [page, G, page_size, D] (the default strides of each), and paged
          * tokens-major inside a page, [page, page_size, G, D] (explicit strides) */
         for (size_t b = 0; b < B; b++)

@@ -190,7 +190,7 @@ static void fuzz_attention(reader *r) {
         if (t) d.kv_starts = kv_starts; else d.q_starts = q_starts;
         const size_t tokens = d.batch * len, heads = t ? kvh : d.heads;
         sattn_strides *sq = t ? &ks : &qs, *so = t ? &vs : &os;
-        const size_t wq = t ? d.head_dim : d.head_dim, wo = dv;
+        const size_t wq = d.head_dim, wo = dv;
         if (layout == 0) *sq = (sattn_strides){0, wq, heads * wq}, *so = (sattn_strides){0, wo, heads * wo};
         size_t *nsq = t ? &nk : &nq, *nso = t ? &nv : &no;
         if (!huge) {
