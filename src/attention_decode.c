@@ -2,7 +2,7 @@
  *
  * With so few rows the work is streaming K and V from memory once, so nothing is packed: the
  * decode kernels read K and V in place. A K/V head's rows (all query heads of its group times
- * all queries, at most SATTN_DECODE_MAX_ROWS) form one item, and the item's keys are split in
+ * all queries, at most the table's decode_max_rows) form one item, and the item's keys are split in
  * chunks of DECODE_CHUNK_KEYS. Each (item, chunk) is an independent unit giving a partial
  * (max m, sum l, accumulator) per row — the online softmax of prefill over that chunk
  * alone — so one head's keys are spread over all threads. The unit that finishes an item's last
@@ -27,6 +27,11 @@
  * 0.31 of the read bandwidth walking one head at a time, 1.09 / 0.90 / 0.69 / 0.60 / 0.68 with
  * 4 / 8 / 16 / 64 / 128 keys per step. */
 #define INTERLEAVED_KEYS 4
+/* With 8 or more rows per K/V head the kernels' arithmetic, not the stream, sets the pace, and a step
+ * of 4 keys leaves AVX2's many-row tiles (3 keys wide) mostly edges. Same VM, tokens-major, kv 8192,
+ * 1 thread, K+V GB/s at steps of 4 / 12 / 24 keys: 16 rows 2.4-2.5 / 3.9-4.5 / 3.7-4.1, 8 rows
+ * 5.5-5.9 / 5.5-6.0 / 5.9-6.2. */
+#define INTERLEAVED_KEYS_MANY_ROWS 12
 /* At most this many K/V heads per unit (scratch and the unit's bookkeeping grow with it). */
 #define INTERLEAVED_MAX_HEADS 64
 
@@ -47,11 +52,11 @@ static size_t partial_floats(const struct sattn_attention_problem *p, const stru
     return sattn_round_floats(sattn_row_state_floats(pl->rows, p->v_head_dim));
 }
 
-/* Per-thread scratch per head of a unit: the logits of its rows, then (for a Q that is not float)
- * its rows as float. */
+/* Per-thread scratch per head of a unit: the logits of its rows, then (for a Q that is not float, or
+ * several queries per head) its rows as float, side by side. */
 static size_t head_scratch_floats(const struct sattn_attention_problem *p, const struct decode_plan *pl) {
     return sattn_round_floats(pl->rows * DECODE_CHUNK_KEYS) +
-           (p->q_type != SATTN_DTYPE_F32 ? sattn_round_floats(pl->rows * p->head_dim) : 0);
+           (p->q_type != SATTN_DTYPE_F32 || p->q_len > 1 ? sattn_round_floats(pl->rows * p->head_dim) : 0);
 }
 
 /* In a tokens-major cache the rows of all K/V heads of one key lie side by side and one head's
@@ -101,9 +106,8 @@ struct item_work {
     struct row_block rb;
     struct row_state st;
     float *s;
-    const float *q; /* rows r (head h, query i) for the kernel: in place, or converted at r * head_dim */
+    const float *q; /* rows r (head h, query i) for the kernel, ldq apart: in place, or converted */
     size_t ldq;
-    int q_packed;   /* q holds all rows ldq apart in S's row order (one query, or converted) */
     size_t g, j0;   /* its K/V head and the unit's first key */
 };
 
@@ -122,22 +126,16 @@ static void prefetch_next_call(const struct sattn_attention_problem *p, const st
         prefetch_keys(p, p->k, p->k_type, p->ks, w[tn].rb.b, w[tn].g, j, keys, p->head_dim);
 }
 
-/* S[:, jb..jb+n) = scale * Q·Kᵀ for the keys j0 + jb.., which lie in one run (sattn_kv_run). Rows of one
- * head are its queries (qs.seq apart); with one query, the rows are the group's heads (qs.head apart), so
- * each kernel call reads K once. */
-static void qk_keys(const struct sattn_exec *x, const struct sattn_attention_problem *p, const struct decode_plan *pl,
-                    const struct item_work *w, size_t jb, size_t n) {
+/* S[:, jb..jb+n) = scale * Q·Kᵀ for the keys j0 + jb.., which lie in one run (sattn_kv_run): one call for
+ * all of the item's rows, so K is read once. */
+static void qk_keys(const struct sattn_exec *x, const struct sattn_attention_problem *p, const struct item_work *w,
+                    size_t jb, size_t n) {
     const struct sattn_decode_ops *ops = &x->k->decode[p->k_type];
     const size_t b = w->rb.b, j = w->j0 + jb;
     const void *k = sattn_elem_addr(p->k, p->k_type, sattn_kv_offset(p, p->ks, b, w->g, j));
     const struct sattn_decode_params kp = {.scale = p->scale,
                                            .kv = sattn_kv_scales(p, p->k_scales, p->kss, p->k_group, b, w->g, j, 0)};
-    if (w->q_packed)
-        ops->qk_dot(w->rb.rows, n, p->head_dim, w->q, w->ldq, k, p->ks.seq, w->s + jb, DECODE_CHUNK_KEYS, &kp);
-    else
-        for (size_t h = 0; h < pl->group; h++)
-            ops->qk_dot(w->rb.qn, n, p->head_dim, w->q + h * p->qs.head, p->qs.seq, k, p->ks.seq,
-                        w->s + h * w->rb.qn * DECODE_CHUNK_KEYS + jb, DECODE_CHUNK_KEYS, &kp);
+    ops->qk_dot(w->rb.rows, n, p->head_dim, w->q, w->ldq, k, p->ks.seq, w->s + jb, DECODE_CHUNK_KEYS, &kp);
 }
 
 /* acc += P[:, jb..jb+n) · V[j0+jb..j0+jb+n), keys of one run. */
@@ -176,28 +174,29 @@ static void run_unit(const struct sattn_exec *x, const struct sattn_attention_pr
         struct item_work *it = &w[t];
         it->g = it->rb.h0 / pl->group, it->j0 = j0;
         it->s = scratch + t * head_scratch_floats(p, pl);
-        /* A Q of another type is first made float, row r = (head h, query i) at r * d. */
-        if (p->q_type == SATTN_DTYPE_F32) {
+        /* With one float query per head the group's rows are read in place, qs.head apart. Otherwise they
+         * are first made float side by side, row r = (head h, query i) at r * d, so that one kernel call
+         * takes all of the item's rows and reads each K and V row once for them. */
+        if (p->q_type == SATTN_DTYPE_F32 && it->rb.qn == 1) {
             it->q = (const float *)p->q + sattn_q_offset(p, p->qs, b, it->rb.h0, 0);
-            it->ldq = it->rb.qn == 1 ? p->qs.head : p->qs.seq;
-            it->q_packed = it->rb.qn == 1;
+            it->ldq = p->qs.head;
         } else {
             float *qf = it->s + sattn_round_floats(pl->rows * DECODE_CHUNK_KEYS);
             for (size_t r = 0; r < it->rb.rows; r++)
                 x->k->convert[p->q_type].to_f32(
                     d, sattn_elem_addr(p->q, p->q_type, sattn_q_offset(p, p->qs, b, it->rb.h0 + r / it->rb.qn, r % it->rb.qn)),
                     NULL, 0, qf + r * d);
-            it->q = qf, it->ldq = d, it->q_packed = 1;
+            it->q = qf, it->ldq = d;
         }
     }
     /* Tokens-major: a few keys of every head at a time; otherwise a head's keys. Either way a step ends
      * where a page does: a kernel call reads one run of rows s.seq apart. */
-    const size_t step = hpu > 1 && tokens_major(p) ? INTERLEAVED_KEYS : nk;
+    const size_t step = hpu > 1 && tokens_major(p) ? (pl->rows >= 8 ? INTERLEAVED_KEYS_MANY_ROWS : INTERLEAVED_KEYS) : nk;
     for (size_t jb = 0, n; jb < nk; jb += n) {
         n = sattn_min(sattn_min(step, nk - jb), sattn_kv_run(p, j0 + jb));
         for (size_t t = 0; t < hpu; t++) {
             prefetch_next_call(p, w, hpu, t, jb, n, nk, 0);
-            qk_keys(x, p, pl, &w[t], jb, n);
+            qk_keys(x, p, &w[t], jb, n);
         }
     }
     for (size_t t = 0; t < hpu; t++) sattn_rows_update(&x->k->row, p, &w[t].rb, j0, nk, w[t].s, DECODE_CHUNK_KEYS, w[t].st);

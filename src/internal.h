@@ -247,8 +247,9 @@ sattn_status sattn_quantize_run(const struct sattn_exec *x, sattn_dtype to, size
 sattn_status sattn_attention_run(const struct sattn_exec *x, const struct sattn_attention_problem *p, void *workspace,
                                  size_t workspace_size);
 size_t sattn_attention_workspace_bytes(const struct sattn_exec *x, const struct sattn_attention_problem *p);
-/* Problems with at most this many query rows per K/V head (decode) take the split-KV driver. */
-#define SATTN_DECODE_MAX_ROWS 8
+/* Problems with at most the table's decode_max_rows query rows per K/V head take the split-KV driver;
+ * no table asks for more than this. */
+#define SATTN_DECODE_MAX_ROWS 16
 /* Floats of chunk partials the decode driver keeps at once: 4 Mi floats (16 MiB), e.g. 32 heads x
  * 1 row x 128 chunks of d 128 (64K keys). */
 #define SATTN_DECODE_PARTIAL_FLOATS ((size_t)1 << 22)

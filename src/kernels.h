@@ -145,6 +145,9 @@ struct sattn_kernels {
     struct sattn_decode_ops decode[SATTN_DTYPE_COUNT];
     struct sattn_convert_ops convert[SATTN_DTYPE_COUNT];
     struct sattn_blocking tuned;
+    /* Query rows per K/V head up to which the split-KV decode driver beats prefill with this table's
+     * decode kernels (a measured crossover, at most SATTN_DECODE_MAX_ROWS; each init.c says its figure). */
+    size_t decode_max_rows;
 };
 
 /* The row and decode bundles of an ISA whose kernels follow the naming convention

@@ -5,6 +5,8 @@
  * added into each accumulator vector in key order, so V rows are read front to back (column
  * blocks held in registers over all keys read V with a stride and streamed at 55% of bandwidth).
  * Edges reuse the last row or key (computed, not stored); masked loads/stores cover d and dv tails.
+ * From MANY_ROWS rows (speculative queries times a GQA group) register tiles take over: a small-M
+ * GEMM against K and V in place (qk_many_rows, pv_many_rows).
  *
  * Both prefetch the rows PREFETCH_KEYS keys ahead: the hardware prefetchers alone kept each
  * phase at about 9 GB/s of this Zen 3 core's 16.6; 4 KiB ahead measured best (8 keys of
@@ -52,6 +54,10 @@ static inline void store4(float *s, __m128 v, size_t n) {
 #define KEY_ROW(x, t) SATTN_TMPL_KEY(x, ld##x, j, t, nj)
 #define KEY_SCALES(t) SATTN_TMPL_KEY_SCALES(sc, j, t, nj)
 #define ROW_BYTES SATTN_TMPL_ROW_BYTES
+/* From this many rows the tiles below take over (qk_many_rows, pv_many_rows). Below it the row-pair
+ * and four-row kernels stream better: 4 rows per K/V head, kv 8192, dense, 1 thread, interleaved A/B
+ * on this Zen 3 VM: K+V 10.3-12.0 GB/s with them, 9.2-10.9 with the tiles; 8 rows 6.1-8.7 / 7.0-8.6. */
+#define MANY_ROWS 8
 
 ALWAYS_INLINE void qk_rows(const int TWO, size_t n, size_t d, const float *q0, const float *q1, const void *k,
                            size_t ldk, const struct sattn_scales *sc, __m128 vscale, float *s0, float *s1) {
@@ -119,6 +125,77 @@ static void qk_rows4(size_t n, size_t d, const float *q, size_t ldq, const void 
     }
 }
 
+/* Many rows (a GQA group, speculative queries, or both): a small-M GEMM against K in place. A tile of
+ * R <= 4 rows x T <= 3 keys keeps R*T accumulators and T converted key vectors in registers (15 of 16);
+ * a query vector is an FMA's memory operand, so each K vector loaded and converted serves R rows and a
+ * d-step costs R + T loads for R*T FMAs. The row tiles of a key triple run back to back, so its three
+ * K rows are read from memory once and from L1 after. Each dot is summed over d in order and reduced by
+ * sum4's tree, as qk_rows does: a row's logits are the same bits whatever its tile. */
+ALWAYS_INLINE void qk_tile_step(const int R, const int T, const float *q, size_t ldq, size_t c, size_t w,
+                                const sattn_elem_t *const kr[3], const float *const ks[3], size_t g, __m256 a[4][3]) {
+    __m256 y[3];
+    for (int t = 0; t < T; t++) y[t] = sattn_avx2_load_elems(kr[t], c, w, ks[t], g);
+    for (int r = 0; r < R; r++) {
+        const __m256 x = load_part(q + r * ldq + c, w);
+        for (int t = 0; t < T; t++) a[r][t] = _mm256_fmadd_ps(x, y[t], a[r][t]);
+    }
+}
+
+ALWAYS_INLINE void qk_tile(const int R, const int T, size_t d, const float *q, size_t ldq,
+                           const sattn_elem_t *const kr[3], const float *const ks[3], size_t g, __m128 vscale,
+                           float *s, size_t lds) {
+    __m256 a[4][3];
+    for (int r = 0; r < R; r++)
+        for (int t = 0; t < T; t++) a[r][t] = _mm256_setzero_ps();
+    size_t c = 0;
+    for (; c + 8 <= d; c += 8) qk_tile_step(R, T, q, ldq, c, 8, kr, ks, g, a);
+    if (c < d) qk_tile_step(R, T, q, ldq, c, d - c, kr, ks, g, a);
+    /* The R*T dots, four per sum4 tree, in row-major order. */
+    __m256 flat[12];
+    float dots[12];
+    for (int r = 0; r < R; r++)
+        for (int t = 0; t < T; t++) flat[r * T + t] = a[r][t];
+    for (int i = 0; i < R * T; i += 4) {
+        const __m256 *f = flat + i;
+        const int m = R * T - i;
+        _mm_storeu_ps(dots + i, _mm_mul_ps(vscale, sum4(f[0], m > 1 ? f[1] : f[0], m > 2 ? f[2] : f[0], m > 3 ? f[3] : f[0])));
+    }
+    for (int r = 0; r < R; r++)
+        for (int t = 0; t < T; t++) s[r * lds + t] = dots[r * T + t];
+}
+
+/* The rows of one key triple, in tiles of 4 (the last tile takes what is left). */
+ALWAYS_INLINE void qk_triple(const int T, size_t rows, size_t d, const float *q, size_t ldq,
+                             const sattn_elem_t *const kr[3], const float *const ks[3], size_t g, __m128 vscale,
+                             float *s, size_t lds) {
+    size_t r = 0;
+    for (; r + 4 <= rows; r += 4) qk_tile(4, T, d, q + r * ldq, ldq, kr, ks, g, vscale, s + r * lds, lds);
+    switch (rows - r) {
+    case 3: qk_tile(3, T, d, q + r * ldq, ldq, kr, ks, g, vscale, s + r * lds, lds); break;
+    case 2: qk_tile(2, T, d, q + r * ldq, ldq, kr, ks, g, vscale, s + r * lds, lds); break;
+    case 1: qk_tile(1, T, d, q + r * ldq, ldq, kr, ks, g, vscale, s + r * lds, lds); break;
+    default: break;
+    }
+}
+
+static void qk_many_rows(size_t rows, size_t n, size_t d, const float *q, size_t ldq, const void *k, size_t ldk,
+                         const struct sattn_scales *sc, __m128 vscale, float *s, size_t lds) {
+    const size_t g = SATTN_TMPL_QUANT ? sc->group : 0;
+    for (size_t j = 0; j < n; j += 3) {
+        const size_t nj = n - j < 3 ? n - j : 3;
+        const sattn_elem_t *const kr[3] = {KEY_ROW(k, 0), KEY_ROW(k, 1), KEY_ROW(k, 2)};
+        const float *const ks[3] = {KEY_SCALES(0), KEY_SCALES(1), KEY_SCALES(2)};
+        for (size_t t = j + PREFETCH_KEYS; t < j + PREFETCH_KEYS + nj && t < n; t++)
+            for (size_t b = 0; b < ROW_BYTES(d); b += 64) __builtin_prefetch((const char *)SATTN_TMPL_ROW(k, t, ldk) + b);
+        if (nj == 3)
+            qk_triple(3, rows, d, q, ldq, kr, ks, g, vscale, s + j, lds);
+        else if (nj == 2)
+            qk_triple(2, rows, d, q, ldq, kr, ks, g, vscale, s + j, lds);
+        else
+            qk_triple(1, rows, d, q, ldq, kr, ks, g, vscale, s + j, lds);
+    }
+}
+
 #if SATTN_TMPL_QUANT
 /* I8/I4 with groups of whole vectors and no d tail: each group's four key scales are broadcast once
  * and the loops carry no edge tests (the general loop above spent most of its time on them). */
@@ -174,6 +251,10 @@ ALWAYS_INLINE void qk_rows_quant(const int TWO, const size_t group, size_t n, si
 SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_dot, avx2)) {
     const __m128 vscale = _mm_set1_ps(params->scale);
     size_t r = 0;
+    if (rows >= MANY_ROWS) {
+        qk_many_rows(rows, n, d, q, ldq, k, ldk, &params->kv, vscale, s, lds);
+        return;
+    }
     for (; r + 4 <= rows; r += 4) qk_rows4(n, d, q + r * ldq, ldq, k, ldk, &params->kv, vscale, s + r * lds, lds);
 #if SATTN_TMPL_QUANT
     const size_t group = params->kv.group;
@@ -259,6 +340,75 @@ static void pv_rows4(size_t n, size_t dv, const float *p, size_t ldp, const void
     }
 }
 
+/* Many rows: a tile of R <= 4 rows x V <= 3 column vectors of acc stays in registers over a block of keys
+ * (12 accumulators, 3 converted V vectors, a broadcast weight); each key costs V + R loads for R*V FMAs,
+ * and each accumulator still takes the keys in order, one FMA each, as pv_rows does (the same bits).
+ * Keys go in blocks of PV_BLOCK_KEYS, whose V rows (16 KiB of f32 at dv 128) stay in L1 while every tile
+ * of the block reads them; the first row tile of each column tile prefetches those columns of the next
+ * block's rows, so the prefetches are spread over the block's work. */
+#define PV_BLOCK_KEYS 32
+
+ALWAYS_INLINE void pv_tile(const int R, const int V, size_t n, const float *p, size_t ldp, const void *v, size_t ldv,
+                           const struct sattn_scales *sc, size_t c, size_t wlast, float *acc, size_t ldacc,
+                           const void *prefetch_from) {
+    const size_t g = SATTN_TMPL_QUANT ? sc->group : 0;
+    __m256 x[4][3];
+    for (int r = 0; r < R; r++)
+        for (int t = 0; t < V; t++) x[r][t] = load_part(acc + r * ldacc + c + 8 * t, t == V - 1 ? wlast : 8);
+    for (size_t j = 0; j < n; j++) {
+        const sattn_elem_t *row = SATTN_TMPL_ROW(v, j, ldv);
+        const float *e = SATTN_TMPL_QUANT ? sc->at + j * sc->ld : NULL;
+        if (prefetch_from) /* the same columns of the next block's row j */
+            for (size_t b = ROW_BYTES(c); b < ROW_BYTES(c + 8 * V); b += 64)
+                __builtin_prefetch((const char *)prefetch_from + j * ROW_BYTES(ldv) + b);
+        __m256 y[3];
+        for (int t = 0; t < V; t++) y[t] = sattn_avx2_load_elems(row, c + 8 * t, t == V - 1 ? wlast : 8, e, g);
+        for (int r = 0; r < R; r++) {
+            const __m256 w = _mm256_broadcast_ss(p + r * ldp + j);
+            for (int t = 0; t < V; t++) x[r][t] = _mm256_fmadd_ps(w, y[t], x[r][t]);
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int t = 0; t < V; t++) store_part(acc + r * ldacc + c + 8 * t, t == V - 1 ? wlast : 8, x[r][t]);
+}
+
+/* Columns [c, c + 8V) (the last vector wlast wide) of every row, in row tiles of 4. */
+ALWAYS_INLINE void pv_columns(const int V, size_t rows, size_t n, const float *p, size_t ldp, const void *v,
+                              size_t ldv, const struct sattn_scales *sc, size_t c, size_t wlast, float *acc,
+                              size_t ldacc, const void *prefetch_from) {
+    size_t r = 0;
+    for (; r + 4 <= rows; r += 4, prefetch_from = NULL)
+        pv_tile(4, V, n, p + r * ldp, ldp, v, ldv, sc, c, wlast, acc + r * ldacc, ldacc, prefetch_from);
+    switch (rows - r) {
+    case 3: pv_tile(3, V, n, p + r * ldp, ldp, v, ldv, sc, c, wlast, acc + r * ldacc, ldacc, prefetch_from); break;
+    case 2: pv_tile(2, V, n, p + r * ldp, ldp, v, ldv, sc, c, wlast, acc + r * ldacc, ldacc, prefetch_from); break;
+    case 1: pv_tile(1, V, n, p + r * ldp, ldp, v, ldv, sc, c, wlast, acc + r * ldacc, ldacc, prefetch_from); break;
+    default: break;
+    }
+}
+
+static void pv_many_rows(size_t rows, size_t n, size_t dv, const float *p, size_t ldp, const void *v, size_t ldv,
+                         const struct sattn_scales *sc, float *acc, size_t ldacc) {
+    for (size_t j = 0; j < n; j += PV_BLOCK_KEYS) {
+        const size_t nj = n - j < PV_BLOCK_KEYS ? n - j : PV_BLOCK_KEYS;
+        const void *vb = SATTN_TMPL_ROW(v, j, ldv);
+        struct sattn_scales bs = *sc;
+        if (SATTN_TMPL_QUANT) bs.at += j * sc->ld;
+        /* The next block's first nj rows (as many as this one has; none past n). */
+        const void *next = j + PV_BLOCK_KEYS + nj <= n ? SATTN_TMPL_ROW(v, j + PV_BLOCK_KEYS, ldv) : NULL;
+        size_t c = 0;
+        for (; c + 24 <= dv; c += 24)
+            pv_columns(3, rows, nj, p + j, ldp, vb, ldv, &bs, c, 8, acc, ldacc, next);
+        const size_t left = dv - c;
+        if (left > 16)
+            pv_columns(3, rows, nj, p + j, ldp, vb, ldv, &bs, c, left - 16, acc, ldacc, next);
+        else if (left > 8)
+            pv_columns(2, rows, nj, p + j, ldp, vb, ldv, &bs, c, left - 8, acc, ldacc, next);
+        else if (left > 0)
+            pv_columns(1, rows, nj, p + j, ldp, vb, ldv, &bs, c, left, acc, ldacc, next);
+    }
+}
+
 #if SATTN_TMPL_QUANT
 /* I8/I4 with groups of whole vectors and no dv tail: the scale folds into each key's weight once
  * per group (w * s, then w*s * q), so the inner loop is a conversion and an FMA per key. */
@@ -299,6 +449,10 @@ ALWAYS_INLINE void pv_rows_quant(const int TWO, size_t n, size_t dv, const float
 #endif
 
 SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_accumulate, avx2)) {
+    if (rows >= MANY_ROWS) {
+        pv_many_rows(rows, n, dv, p, ldp, v, ldv, &params->kv, acc, ldacc);
+        return;
+    }
     size_t r = 0;
 #if SATTN_TMPL_QUANT
     const int quant_fast = params->kv.group % 8 == 0 && dv % 8 == 0;

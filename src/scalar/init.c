@@ -11,4 +11,5 @@ void sattn_kernels_init_scalar(struct sattn_kernels *k, const struct sattn_cpu_f
     k->row = SATTN_ROW_OPS(scalar, scalar);
     SATTN_SET_TYPED_OPS(k, scalar);
     k->tuned = (struct sattn_blocking){.gemm_mc = 64, .gemm_kc = 256, .gemm_nc = 2048, .attn_rows = 64, .attn_keys = 64};
+    k->decode_max_rows = 8; /* 0.1's limit: the row-pair kernels here (and NEON's) were not measured past it */
 }
