@@ -5,8 +5,8 @@
  * added into each accumulator vector in key order, so V rows are read front to back (column
  * blocks held in registers over all keys read V with a stride and streamed at 55% of bandwidth).
  * Edges reuse the last row or key (computed, not stored); masked loads/stores cover d and dv tails.
- * From MANY_ROWS rows (speculative queries times a GQA group) register tiles take over: a small-M
- * GEMM against K and V in place (qk_many_rows, pv_many_rows).
+ * From QK_TILE_ROWS / PV_TILE_ROWS rows (a GQA group, speculative queries) register tiles take
+ * over: a small-M GEMM against K and V in place (qk_many_rows, pv_many_rows).
  *
  * Both prefetch the rows PREFETCH_KEYS keys ahead: the hardware prefetchers alone kept each
  * phase at about 9 GB/s of this Zen 3 core's 16.6; 4 KiB ahead measured best (8 keys of
@@ -54,10 +54,14 @@ static inline void store4(float *s, __m128 v, size_t n) {
 #define KEY_ROW(x, t) SATTN_TMPL_KEY(x, ld##x, j, t, nj)
 #define KEY_SCALES(t) SATTN_TMPL_KEY_SCALES(sc, j, t, nj)
 #define ROW_BYTES SATTN_TMPL_ROW_BYTES
-/* From this many rows the tiles below take over (qk_many_rows, pv_many_rows). Below it the row-pair
- * and four-row kernels stream better: 4 rows per K/V head, kv 8192, dense, 1 thread, interleaved A/B
- * on this Zen 3 VM: K+V 10.3-12.0 GB/s with them, 9.2-10.9 with the tiles; 8 rows 6.1-8.7 / 7.0-8.6. */
-#define MANY_ROWS 8
+/* From these many rows the tiles below take over (qk_many_rows, pv_many_rows). Measured on this Zen 3 VM
+ * (GQA 32/8, one query: 4 rows per K/V head, kv 4096, d 128, 1 thread): the QK tiles execute 27% fewer
+ * instructions than the four-row kernel they replace (callgrind: 20.1M against 27.5M, dense or tokens-major), and time the same
+ * or better (K+V 11.4-12.3 GB/s against 11.5-12.1 dense); the PV tiles at 4 rows, whose column tiles read
+ * V in pieces, streamed slower (dense 9.1-10.3 GB/s against 11.5-12.1 with pv_rows4; tokens-major,
+ * 4-key calls, 37.4M instructions against 27.8M), so PV keeps pv_rows4 below 8 rows. */
+#define QK_TILE_ROWS 4
+#define PV_TILE_ROWS 8
 
 ALWAYS_INLINE void qk_rows(const int TWO, size_t n, size_t d, const float *q0, const float *q1, const void *k,
                            size_t ldk, const struct sattn_scales *sc, __m128 vscale, float *s0, float *s1) {
@@ -88,40 +92,6 @@ ALWAYS_INLINE void qk_rows(const int TWO, size_t n, size_t d, const float *q0, c
         }
         store4(s0 + j, _mm_mul_ps(vscale, sum4(a00, a01, a02, a03)), nj);
         if (TWO) store4(s1 + j, _mm_mul_ps(vscale, sum4(a10, a11, a12, a13)), nj);
-    }
-}
-
-/* Four rows (a GQA group) x two keys: each K vector is converted once for four FMAs, where two
- * passes of qk_rows would convert it twice; 8 accumulators, 4 query vectors and the key fit the 16
- * registers. */
-static void qk_rows4(size_t n, size_t d, const float *q, size_t ldq, const void *k, size_t ldk,
-                     const struct sattn_scales *sc, __m128 vscale, float *s, size_t lds) {
-    const float *q0 = q, *q1 = q + ldq, *q2 = q + 2 * ldq, *q3 = q + 3 * ldq;
-    const size_t g = SATTN_TMPL_QUANT ? sc->group : 0;
-    for (size_t j = 0; j < n; j += 2) {
-        const size_t nj = n - j < 2 ? n - j : 2;
-        const sattn_elem_t *k0 = KEY_ROW(k, 0), *k1 = KEY_ROW(k, 1);
-        const float *ks0 = KEY_SCALES(0), *ks1 = KEY_SCALES(1);
-        if (j % 4 == 0 && j + PREFETCH_KEYS < n)
-            sattn_prefetch_rows(SATTN_TMPL_ROW(k, j + PREFETCH_KEYS, ldk), ROW_BYTES(ldk), ROW_BYTES(d));
-        __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-        for (size_t c = 0; c < d; c += 8) {
-            const size_t w = d - c;
-            const __m256 x0 = load_part(q0 + c, w), x1 = load_part(q1 + c, w);
-            const __m256 x2 = load_part(q2 + c, w), x3 = load_part(q3 + c, w);
-            __m256 y = sattn_avx2_load_elems(k0, c, w, ks0, g);
-            a00 = _mm256_fmadd_ps(x0, y, a00), a10 = _mm256_fmadd_ps(x1, y, a10);
-            a20 = _mm256_fmadd_ps(x2, y, a20), a30 = _mm256_fmadd_ps(x3, y, a30);
-            y = sattn_avx2_load_elems(k1, c, w, ks1, g);
-            a01 = _mm256_fmadd_ps(x0, y, a01), a11 = _mm256_fmadd_ps(x1, y, a11);
-            a21 = _mm256_fmadd_ps(x2, y, a21), a31 = _mm256_fmadd_ps(x3, y, a31);
-        }
-        /* Row r's two dots are lanes 0 and 1 of sum4(a_r0, a_r1, ...); rows 0-1 and 2-3 share a tree. */
-        const __m128 r01 = _mm_mul_ps(vscale, sum4(a00, a01, a10, a11)), r23 = _mm_mul_ps(vscale, sum4(a20, a21, a30, a31));
-        float t[8];
-        _mm_storeu_ps(t, r01), _mm_storeu_ps(t + 4, r23);
-        for (size_t r = 0; r < 4; r++)
-            for (size_t u = 0; u < nj; u++) s[r * lds + j + u] = t[2 * r + u];
     }
 }
 
@@ -181,8 +151,8 @@ ALWAYS_INLINE void qk_triple(const int T, size_t rows, size_t d, const float *q,
 static void qk_many_rows(size_t rows, size_t n, size_t d, const float *q, size_t ldq, const void *k, size_t ldk,
                          const struct sattn_scales *sc, __m128 vscale, float *s, size_t lds) {
     const size_t g = SATTN_TMPL_QUANT ? sc->group : 0;
-    for (size_t j = 0; j < n; j += 3) {
-        const size_t nj = n - j < 3 ? n - j : 3;
+    for (size_t j = 0, nj; j < n; j += nj) {
+        nj = n - j == 4 ? 2 : n - j < 3 ? n - j : 3; /* 4 keys left: two pairs, not a triple and a single */
         const sattn_elem_t *const kr[3] = {KEY_ROW(k, 0), KEY_ROW(k, 1), KEY_ROW(k, 2)};
         const float *const ks[3] = {KEY_SCALES(0), KEY_SCALES(1), KEY_SCALES(2)};
         for (size_t t = j + PREFETCH_KEYS; t < j + PREFETCH_KEYS + nj && t < n; t++)
@@ -250,12 +220,11 @@ ALWAYS_INLINE void qk_rows_quant(const int TWO, const size_t group, size_t n, si
 
 SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_dot, avx2)) {
     const __m128 vscale = _mm_set1_ps(params->scale);
-    size_t r = 0;
-    if (rows >= MANY_ROWS) {
+    if (rows >= QK_TILE_ROWS) {
         qk_many_rows(rows, n, d, q, ldq, k, ldk, &params->kv, vscale, s, lds);
         return;
     }
-    for (; r + 4 <= rows; r += 4) qk_rows4(n, d, q + r * ldq, ldq, k, ldk, &params->kv, vscale, s + r * lds, lds);
+    size_t r = 0;
 #if SATTN_TMPL_QUANT
     const size_t group = params->kv.group;
     if (group % 8 == 0 && d % 8 == 0) {
@@ -449,7 +418,7 @@ ALWAYS_INLINE void pv_rows_quant(const int TWO, size_t n, size_t dv, const float
 #endif
 
 SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_accumulate, avx2)) {
-    if (rows >= MANY_ROWS) {
+    if (rows >= PV_TILE_ROWS) {
         pv_many_rows(rows, n, dv, p, ldp, v, ldv, &params->kv, acc, ldacc);
         return;
     }
