@@ -2,8 +2,9 @@
  * best) on one thread with candidate block sizes, by running the drivers with edited copies of
  * the blocking fitted to this machine (the kernel tables are never touched). What src/blocking.c's rules were fitted to; run it on a new machine to check them.
  *
- *   sattn_tune_blocks [phases]   (one line per candidate: median of 7 runs; `phases`: only the
- *                                 per-phase profile of one attention block)
+ *   sattn_tune_blocks [phases|prefetch]   (one line per candidate: median of 7 runs; `phases`: only
+ *                                 the per-phase profile of one attention block; `prefetch`: only the
+ *                                 decode prefetch distance)
  *
  * The phase profile replays the fused driver's steps on one block (the fitted rows x keys, d = dv
  * = 64 and 128) and times each: packing Kᵀ and V, S = Q·Kᵀ, the online softmax, P·V; the two
@@ -125,11 +126,65 @@ static void phases(const struct sattn_kernels *k, const struct sattn_blocking *b
     free(q), free(kk), free(v), free(kp), free(vp), free(s), free(acc);
 }
 
+/* The decode prefetch distance: one thread streams K+V of decode shapes (32 heads x 8192 keys at d 128 in
+ * f32, dense and tokens-major, one query; GQA 32/8 dense) with each candidate distance, interleaved rounds so
+ * that the machine's drift hits every candidate alike, and prints the median K+V GB/s per candidate and the
+ * distance whose geometric mean over the shapes is best, as the SATTN_DECODE_PREFETCH line to export. */
+static void decode_prefetch(const struct sattn_blocking *live) {
+    enum { SHAPES = 3, ROUNDS = 15, H = 32, KV = 8192, D = 128 };
+    static const size_t candidates[] = {0, 1024, 2048, 4096, 8192, 16384};
+    enum { NC = sizeof candidates / sizeof candidates[0] };
+    static const char *const names[SHAPES] = {"32 heads dense", "32 heads tokens-major", "GQA 32/8 dense"};
+    const size_t n = (size_t)H * KV * D;
+    float *q = filled(H * D), *kk = filled(n), *v = filled(n), *o = filled(H * D);
+    struct sattn_attention_problem p[SHAPES];
+    double bytes[SHAPES], t[NC][SHAPES][ROUNDS];
+    for (int s = 0; s < SHAPES; s++) {
+        sattn_attention_desc desc = {.batch = 1, .heads = H, .kv_heads = s == 2 ? H / 4 : H, .q_len = 1, .kv_len = KV,
+                                     .head_dim = D};
+        if (s == 1) desc.k_strides = desc.v_strides = (sattn_strides){.batch = n, .head = D, .seq = (size_t)H * D};
+        if (sattn_attention_check(&desc, sizeof desc, q, kk, v, o, &p[s]) != SATTN_OK) return;
+        bytes[s] = 2.0 * desc.kv_heads * KV * D * sizeof(float);
+    }
+    printf("decode prefetch distance, isa %s (in use: %zu bytes), 1 thread, K+V GB/s, medians of %d interleaved "
+           "rounds:\n", sattn_isa_name(sattn_kernels_current()->isa), live->decode_prefetch_bytes, ROUNDS);
+    for (int r = -1; r < ROUNDS; r++) /* round -1 warms up */
+        for (size_t c = 0; c < NC; c++)
+            for (int s = 0; s < SHAPES; s++) {
+                struct sattn_blocking b = *live;
+                b.decode_prefetch_bytes = candidates[c];
+                const struct sattn_exec x = candidate(&b);
+                const double t0 = bench_seconds();
+                sattn_attention_run(&x, &p[s], NULL, 0);
+                if (r >= 0) t[c][s][r] = bench_seconds() - t0;
+            }
+    size_t best = 0;
+    double best_mean = 0;
+    for (size_t c = 0; c < NC; c++) {
+        double log_sum = 0;
+        printf("  %5zu bytes:", candidates[c]);
+        for (int s = 0; s < SHAPES; s++) {
+            qsort(t[c][s], ROUNDS, sizeof t[c][s][0], by_value);
+            const double gbs = bytes[s] / t[c][s][ROUNDS / 2] * 1e-9;
+            log_sum += log(gbs);
+            printf("  %s %5.1f", names[s], gbs);
+        }
+        printf("\n");
+        if (exp(log_sum / SHAPES) > best_mean) best_mean = exp(log_sum / SHAPES), best = c;
+    }
+    printf("best: export SATTN_DECODE_PREFETCH=%zu\n", candidates[best]);
+    free(q), free(kk), free(v), free(o);
+}
+
 int main(int argc, char **argv) {
     const struct sattn_kernels *k = sattn_kernels_current();
     const struct sattn_blocking live = *sattn_blocking_for(k->isa);
     if (argc > 1 && !strcmp(argv[1], "phases")) {
         for (int rep = 0; rep < 3; rep++) phases(k, &live, 64), phases(k, &live, 128);
+        return 0;
+    }
+    if (argc > 1 && !strcmp(argv[1], "prefetch")) {
+        decode_prefetch(&live);
         return 0;
     }
     printf("isa %s, blocking: gemm MC %zu KC %zu NC %zu, attention %zu rows x %zu keys\n", sattn_isa_name(k->isa),

@@ -126,6 +126,13 @@ static void prefetch_next_call(const struct sattn_attention_problem *p, const st
         prefetch_keys(p, p->k, p->k_type, p->ks, w[tn].rb.b, w[tn].g, j, keys, p->head_dim);
 }
 
+/* How many keys ahead the kernels prefetch rows of `cols` elements of type t: the blocking's distance in
+ * bytes, at least one key (none when the distance is 0). */
+static size_t kernel_prefetch_keys(const struct sattn_exec *x, sattn_dtype t, size_t cols) {
+    const size_t bytes = x->blk->decode_prefetch_bytes, row = (cols * sattn_dtype_bits(t) + 7) / 8;
+    return bytes ? sattn_max(1, bytes / row) : 0;
+}
+
 /* S[:, jb..jb+n) = scale * Q·Kᵀ for the keys j0 + jb.., which lie in one run (sattn_kv_run): one call for
  * all of the item's rows, so K is read once. */
 static void qk_keys(const struct sattn_exec *x, const struct sattn_attention_problem *p, const struct item_work *w,
@@ -134,7 +141,8 @@ static void qk_keys(const struct sattn_exec *x, const struct sattn_attention_pro
     const size_t b = w->rb.b, j = w->j0 + jb;
     const void *k = sattn_elem_addr(p->k, p->k_type, sattn_kv_offset(p, p->ks, b, w->g, j));
     const struct sattn_decode_params kp = {.scale = p->scale,
-                                           .kv = sattn_kv_scales(p, p->k_scales, p->kss, p->k_group, b, w->g, j, 0)};
+                                           .kv = sattn_kv_scales(p, p->k_scales, p->kss, p->k_group, b, w->g, j, 0),
+                                           .prefetch_keys = kernel_prefetch_keys(x, p->k_type, p->head_dim)};
     ops->qk_dot(w->rb.rows, n, p->head_dim, w->q, w->ldq, k, p->ks.seq, w->s + jb, DECODE_CHUNK_KEYS, &kp);
 }
 
@@ -142,7 +150,8 @@ static void qk_keys(const struct sattn_exec *x, const struct sattn_attention_pro
 static void pv_keys(const struct sattn_exec *x, const struct sattn_attention_problem *p, const struct item_work *w,
                     size_t jb, size_t n) {
     const size_t b = w->rb.b, j = w->j0 + jb;
-    const struct sattn_decode_params vp = {.kv = sattn_kv_scales(p, p->v_scales, p->vss, p->v_group, b, w->g, j, 0)};
+    const struct sattn_decode_params vp = {.kv = sattn_kv_scales(p, p->v_scales, p->vss, p->v_group, b, w->g, j, 0),
+                                           .prefetch_keys = kernel_prefetch_keys(x, p->v_type, p->v_head_dim)};
     x->k->decode[p->v_type].pv_accumulate(w->rb.rows, n, p->v_head_dim, w->s + jb, DECODE_CHUNK_KEYS,
                                           sattn_elem_addr(p->v, p->v_type, sattn_kv_offset(p, p->vs, b, w->g, j)),
                                           p->vs.seq, w->st.acc, p->v_head_dim, &vp);

@@ -36,6 +36,20 @@ static sattn_isa isa_from_env(void) {
     return best_available();
 }
 
+/* SATTN_DECODE_PREFETCH=<bytes>: the decode prefetch distance sattn_tune_blocks measured best on this
+ * machine, for every ISA (0: no software prefetch); unset, each ISA keeps its default. */
+static void decode_prefetch_from_env(void) {
+    const char *env = getenv("SATTN_DECODE_PREFETCH");
+    if (!env || !*env) return;
+    char *end;
+    const unsigned long long bytes = strtoull(env, &end, 10);
+    if (*end || env[0] == '-' || bytes > ((size_t)1 << 20)) {
+        fprintf(stderr, "sattn: SATTN_DECODE_PREFETCH=%s is not a byte count in [0, 1048576]; ignored\n", env);
+        return;
+    }
+    for (int isa = SATTN_ISA_SCALAR; isa < ISA_COUNT; isa++) blocking[isa].decode_prefetch_bytes = (size_t)bytes;
+}
+
 /* An ISA starts from its parent's table and overrides what it provides. */
 static void add_isa(sattn_isa isa, sattn_isa parent, void (*init)(struct sattn_kernels *, const struct sattn_cpu_features *),
                     const struct sattn_cpu_features *cpu, int cpu_has) {
@@ -62,6 +76,7 @@ static void init_tables(void) {
     const struct sattn_topology *topo = sattn_topology_get();
     for (int isa = SATTN_ISA_SCALAR; isa < ISA_COUNT; isa++)
         if (available[isa]) blocking[isa] = sattn_blocking_fit(&tables[isa], topo->l1d_bytes, topo->l2_bytes);
+    decode_prefetch_from_env();
     initial = isa_from_env();
 }
 

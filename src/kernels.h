@@ -70,6 +70,7 @@ struct sattn_gemm_params {
 struct sattn_decode_params {
     float scale;             /* qk_dot: the logit scale */
     struct sattn_scales kv;  /* I8/I4: the scales of the rows of k (qk_dot) or v (pv_accumulate) passed */
+    size_t prefetch_keys;    /* rows this many keys ahead are prefetched as the kernel streams (0: none) */
 };
 /* s[r*lds + j] = scale * sum_c q[r*ldq + c] * k[j*ldk + c] for r < rows, j < n, c < d. */
 #define SATTN_QK_DOT_UKERNEL(fn)                                                                                    \
@@ -135,6 +136,7 @@ struct sattn_convert_ops {
 struct sattn_blocking {
     size_t gemm_mc, gemm_kc, gemm_nc; /* rows of A in L2, depth, columns of B */
     size_t attn_rows, attn_keys;      /* fused attention: stacked (head, query) rows per item, keys per block */
+    size_t decode_prefetch_bytes;     /* decode: bytes of K or V rows ahead of the stream to prefetch (0: none) */
 };
 
 struct sattn_kernels {

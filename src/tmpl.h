@@ -85,8 +85,6 @@ static inline float sattn_elem_get(const sattn_elem_t *row, size_t c, const floa
  * group past the end repeats its last key), and that key's scales (I8/I4; sc the call's). */
 #define SATTN_TMPL_KEY(x, ld, j, t, nj) SATTN_TMPL_ROW(x, (j) + ((t) < (nj) ? (t) : (nj)-1), ld)
 #define SATTN_TMPL_KEY_SCALES(sc, j, t, nj) (SATTN_TMPL_QUANT ? (sc)->at + ((j) + ((t) < (nj) ? (t) : (nj)-1)) * (sc)->ld : NULL)
-/* Decode kernels prefetch 4 KiB ahead for d = 128 in any type: 8 f32 keys, 16 f16, 32 int8, 64 int4. */
-#define SATTN_TMPL_PREFETCH_KEYS (8 * 32 / SATTN_TMPL_BITS)
 
 #define SATTN_TMPL_PASTE(a, b, c, d, e) a##b##c##d##e
 #define SATTN_TMPL_XPASTE(a, b, c, d, e) SATTN_TMPL_PASTE(a, b, c, d, e)

@@ -213,8 +213,8 @@ static void check_row_ops(const struct isa_pair *t, rng_t *rng) {
     free(x), free(x2), free(want);
 }
 
-/* Decode kernels: 1..SATTN_DECODE_MAX_ROWS rows, keys across the 4-key steps, d and dv across
- * vector tails, strided q, K, V and outputs. */
+/* Decode kernels: 1..SATTN_DECODE_MAX_ROWS rows, keys across the 4-key steps, the many-row tiles' 3-key
+ * and 32-key blocks, d and dv across vector tails, strided q, K, V and outputs, prefetching on and off. */
 static void check_decode_ops(const struct isa_pair *t, rng_t *rng) {
     const struct sattn_decode_ops *k = &t->k->decode[SATTN_DTYPE_F32], *r = &t->ref->decode[SATTN_DTYPE_F32];
     const int qk_own = !INHERITED(t, decode[SATTN_DTYPE_F32].qk_dot);
@@ -229,11 +229,12 @@ static void check_decode_ops(const struct isa_pair *t, rng_t *rng) {
     fill_uniform(rng, kv, MAXK * LDK, -1, 1);
     fill_uniform(rng, p, ROWS * LDS, 0, 1);
     fill_uniform(rng, acc0, ROWS * LDA, -1, 1);
-    const struct sattn_decode_params params = {.scale = 0.125f};
+    struct sattn_decode_params params = {.scale = 0.125f};
     for (size_t rows = 1; rows <= ROWS; rows++)
         for (size_t ki = 0; ki < sizeof keys / sizeof keys[0]; ki++)
             for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++) {
                 const size_t n = keys[ki], d = dims[di];
+                params.prefetch_keys = (rows + ki) % 3 ? 2 * rows : 0; /* prefetching on and off: same results */
                 if (qk_own) {
                     for (size_t i = 0; i < ROWS * LDA; i++) out[i] = sentinel();
                     k->qk_dot(rows, n, d, q, LDK, kv, LDK, out, LDS, &params);

@@ -8,9 +8,10 @@
  * From QK_TILE_ROWS / PV_TILE_ROWS rows (a GQA group, speculative queries) register tiles take
  * over: a small-M GEMM against K and V in place (qk_many_rows, pv_many_rows).
  *
- * Both prefetch the rows PREFETCH_KEYS keys ahead: the hardware prefetchers alone kept each
- * phase at about 9 GB/s of this Zen 3 core's 16.6; 4 KiB ahead measured best (8 keys of
- * d = 128: 14.5-15.5 GB/s for the whole decode, against 14.0 at 16 keys and 13.1 at 32). */
+ * Both prefetch the rows params->prefetch_keys keys ahead (pf; 0: none): the hardware prefetchers
+ * alone kept each phase at about 9 GB/s of this Zen 3 core's 16.6; 4 KiB ahead measured best (8 keys
+ * of d = 128: 14.5-15.5 GB/s for the whole decode, against 14.0 at 16 keys and 13.1 at 32), which is
+ * AVX2's default (init.c; sattn_tune_blocks prefetch measures it on a machine). */
 #include "../tmpl.h"
 #include "avx2.h"
 #include "elems.h"
@@ -50,7 +51,6 @@ static inline void store4(float *s, __m128 v, size_t n) {
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
 /* Row t of the four keys from j (rows past n repeat the last key) and its scales. */
-#define PREFETCH_KEYS SATTN_TMPL_PREFETCH_KEYS
 #define KEY_ROW(x, t) SATTN_TMPL_KEY(x, ld##x, j, t, nj)
 #define KEY_SCALES(t) SATTN_TMPL_KEY_SCALES(sc, j, t, nj)
 #define ROW_BYTES SATTN_TMPL_ROW_BYTES
@@ -64,14 +64,14 @@ static inline void store4(float *s, __m128 v, size_t n) {
 #define PV_TILE_ROWS 8
 
 ALWAYS_INLINE void qk_rows(const int TWO, size_t n, size_t d, const float *q0, const float *q1, const void *k,
-                           size_t ldk, const struct sattn_scales *sc, __m128 vscale, float *s0, float *s1) {
+                           size_t ldk, const struct sattn_scales *sc, __m128 vscale, float *s0, float *s1, size_t pf) {
     for (size_t j = 0; j < n; j += 4) {
         const size_t nj = n - j < 4 ? n - j : 4;
         const sattn_elem_t *k0 = KEY_ROW(k, 0), *k1 = KEY_ROW(k, 1), *k2 = KEY_ROW(k, 2), *k3 = KEY_ROW(k, 3);
         const float *ks0 = KEY_SCALES(0), *ks1 = KEY_SCALES(1), *ks2 = KEY_SCALES(2), *ks3 = KEY_SCALES(3);
         const size_t g = SATTN_TMPL_QUANT ? sc->group : 0;
-        if (j + PREFETCH_KEYS < n)
-            sattn_prefetch_rows(SATTN_TMPL_ROW(k, j + PREFETCH_KEYS, ldk), ROW_BYTES(ldk), ROW_BYTES(d));
+        if (pf && j + pf < n)
+            sattn_prefetch_rows(SATTN_TMPL_ROW(k, j + pf, ldk), ROW_BYTES(ldk), ROW_BYTES(d));
         __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a03 = a00;
         __m256 a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         for (size_t c = 0; c < d; c += 8) {
@@ -149,13 +149,13 @@ ALWAYS_INLINE void qk_triple(const int T, size_t rows, size_t d, const float *q,
 }
 
 static void qk_many_rows(size_t rows, size_t n, size_t d, const float *q, size_t ldq, const void *k, size_t ldk,
-                         const struct sattn_scales *sc, __m128 vscale, float *s, size_t lds) {
+                         const struct sattn_scales *sc, __m128 vscale, float *s, size_t lds, size_t pf) {
     const size_t g = SATTN_TMPL_QUANT ? sc->group : 0;
     for (size_t j = 0, nj; j < n; j += nj) {
         nj = n - j == 4 ? 2 : n - j < 3 ? n - j : 3; /* 4 keys left: two pairs, not a triple and a single */
         const sattn_elem_t *const kr[3] = {KEY_ROW(k, 0), KEY_ROW(k, 1), KEY_ROW(k, 2)};
         const float *const ks[3] = {KEY_SCALES(0), KEY_SCALES(1), KEY_SCALES(2)};
-        for (size_t t = j + PREFETCH_KEYS; t < j + PREFETCH_KEYS + nj && t < n; t++)
+        for (size_t t = j + pf; pf && t < j + pf + nj && t < n; t++)
             for (size_t b = 0; b < ROW_BYTES(d); b += 64) __builtin_prefetch((const char *)SATTN_TMPL_ROW(k, t, ldk) + b);
         if (nj == 3)
             qk_triple(3, rows, d, q, ldq, kr, ks, g, vscale, s + j, lds);
@@ -171,13 +171,13 @@ static void qk_many_rows(size_t rows, size_t n, size_t d, const float *q, size_t
  * and the loops carry no edge tests (the general loop above spent most of its time on them). */
 ALWAYS_INLINE void qk_rows_quant(const int TWO, const size_t group, size_t n, size_t d, const float *q0,
                                  const float *q1, const void *k, size_t ldk, const struct sattn_scales *sc,
-                                 __m128 vscale, float *s0, float *s1) {
+                                 __m128 vscale, float *s0, float *s1, size_t pf) {
     for (size_t j = 0; j < n; j += 4) {
         const size_t nj = n - j < 4 ? n - j : 4;
         const sattn_elem_t *k0 = KEY_ROW(k, 0), *k1 = KEY_ROW(k, 1), *k2 = KEY_ROW(k, 2), *k3 = KEY_ROW(k, 3);
         const float *ks0 = KEY_SCALES(0), *ks1 = KEY_SCALES(1), *ks2 = KEY_SCALES(2), *ks3 = KEY_SCALES(3);
-        if (j + PREFETCH_KEYS < n)
-            sattn_prefetch_rows(SATTN_TMPL_ROW(k, j + PREFETCH_KEYS, ldk), ROW_BYTES(ldk), ROW_BYTES(d));
+        if (pf && j + pf < n)
+            sattn_prefetch_rows(SATTN_TMPL_ROW(k, j + pf, ldk), ROW_BYTES(ldk), ROW_BYTES(d));
         __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a03 = a00;
         __m256 a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         for (size_t c0 = 0, gi = 0; c0 < d; c0 += group, gi++) {
@@ -221,7 +221,7 @@ ALWAYS_INLINE void qk_rows_quant(const int TWO, const size_t group, size_t n, si
 SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_dot, avx2)) {
     const __m128 vscale = _mm_set1_ps(params->scale);
     if (rows >= QK_TILE_ROWS) {
-        qk_many_rows(rows, n, d, q, ldq, k, ldk, &params->kv, vscale, s, lds);
+        qk_many_rows(rows, n, d, q, ldq, k, ldk, &params->kv, vscale, s, lds, params->prefetch_keys);
         return;
     }
     size_t r = 0;
@@ -230,22 +230,22 @@ SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_dot, avx2)) {
     if (group % 8 == 0 && d % 8 == 0) {
         for (; r + 2 <= rows; r += 2)
             qk_rows_quant(1, group, n, d, q + r * ldq, q + (r + 1) * ldq, k, ldk, &params->kv, vscale, s + r * lds,
-                          s + (r + 1) * lds);
+                          s + (r + 1) * lds, params->prefetch_keys);
         /* One row, the common group of 32 as a constant: its group loop unrolls. */
         if (r < rows && group == 32)
-            qk_rows_quant(0, 32, n, d, q + r * ldq, NULL, k, ldk, &params->kv, vscale, s + r * lds, NULL);
+            qk_rows_quant(0, 32, n, d, q + r * ldq, NULL, k, ldk, &params->kv, vscale, s + r * lds, NULL, params->prefetch_keys);
         else if (r < rows)
-            qk_rows_quant(0, group, n, d, q + r * ldq, NULL, k, ldk, &params->kv, vscale, s + r * lds, NULL);
+            qk_rows_quant(0, group, n, d, q + r * ldq, NULL, k, ldk, &params->kv, vscale, s + r * lds, NULL, params->prefetch_keys);
         return;
     }
 #endif
     for (; r + 2 <= rows; r += 2)
-        qk_rows(1, n, d, q + r * ldq, q + (r + 1) * ldq, k, ldk, &params->kv, vscale, s + r * lds, s + (r + 1) * lds);
-    if (r < rows) qk_rows(0, n, d, q + r * ldq, NULL, k, ldk, &params->kv, vscale, s + r * lds, NULL);
+        qk_rows(1, n, d, q + r * ldq, q + (r + 1) * ldq, k, ldk, &params->kv, vscale, s + r * lds, s + (r + 1) * lds, params->prefetch_keys);
+    if (r < rows) qk_rows(0, n, d, q + r * ldq, NULL, k, ldk, &params->kv, vscale, s + r * lds, NULL, params->prefetch_keys);
 }
 
 ALWAYS_INLINE void pv_rows(const int TWO, size_t n, size_t dv, const float *p0, const float *p1, const void *v,
-                           size_t ldv, const struct sattn_scales *sc, float *c0, float *c1) {
+                           size_t ldv, const struct sattn_scales *sc, float *c0, float *c1, size_t pf) {
     for (size_t j = 0; j < n; j += 4) {
         const size_t nj = n - j < 4 ? n - j : 4;
         /* Keys past n get weight 0 and repeat the last key (read, never past the end). */
@@ -259,8 +259,8 @@ ALWAYS_INLINE void pv_rows(const int TWO, size_t n, size_t dv, const float *p0, 
             w10 = _mm256_set1_ps(p1[j]), w11 = _mm256_set1_ps(nj > 1 ? p1[j + 1] : 0.0f);
             w12 = _mm256_set1_ps(nj > 2 ? p1[j + 2] : 0.0f), w13 = _mm256_set1_ps(nj > 3 ? p1[j + 3] : 0.0f);
         }
-        if (j + PREFETCH_KEYS < n)
-            sattn_prefetch_rows(SATTN_TMPL_ROW(v, j + PREFETCH_KEYS, ldv), ROW_BYTES(ldv), ROW_BYTES(dv));
+        if (pf && j + pf < n)
+            sattn_prefetch_rows(SATTN_TMPL_ROW(v, j + pf, ldv), ROW_BYTES(ldv), ROW_BYTES(dv));
         /* Each accumulator vector takes the four keys in order: the sum is j-ordered. */
         for (size_t c = 0; c < dv; c += 8) {
             const size_t w = dv - c;
@@ -283,7 +283,7 @@ ALWAYS_INLINE void pv_rows(const int TWO, size_t n, size_t dv, const float *p0, 
 /* Four rows (a GQA group) x two keys: each V vector is converted once for four rows' FMAs (two
  * passes of pv_rows would convert it twice); each row's accumulator takes its two keys in order. */
 static void pv_rows4(size_t n, size_t dv, const float *p, size_t ldp, const void *v, size_t ldv,
-                     const struct sattn_scales *sc, float *acc, size_t ldacc) {
+                     const struct sattn_scales *sc, float *acc, size_t ldacc, size_t pf) {
     const size_t g = SATTN_TMPL_QUANT ? sc->group : 0;
     for (size_t j = 0; j < n; j += 2) {
         const size_t nj = n - j < 2 ? n - j : 2;
@@ -294,8 +294,8 @@ static void pv_rows4(size_t n, size_t dv, const float *p, size_t ldp, const void
             w[r][0] = _mm256_set1_ps(p[r * ldp + j]);
             w[r][1] = _mm256_set1_ps(nj > 1 ? p[r * ldp + j + 1] : 0.0f); /* a missing key weighs 0 */
         }
-        if (j % 4 == 0 && j + PREFETCH_KEYS < n)
-            sattn_prefetch_rows(SATTN_TMPL_ROW(v, j + PREFETCH_KEYS, ldv), ROW_BYTES(ldv), ROW_BYTES(dv));
+        if (pf && j % 4 == 0 && j + pf < n)
+            sattn_prefetch_rows(SATTN_TMPL_ROW(v, j + pf, ldv), ROW_BYTES(ldv), ROW_BYTES(dv));
         for (size_t c = 0; c < dv; c += 8) {
             const size_t wd = dv - c;
             const __m256 y0 = sattn_avx2_load_elems(v0, c, wd, e0, g), y1 = sattn_avx2_load_elems(v1, c, wd, e1, g);
@@ -357,14 +357,14 @@ ALWAYS_INLINE void pv_columns(const int V, size_t rows, size_t n, const float *p
 }
 
 static void pv_many_rows(size_t rows, size_t n, size_t dv, const float *p, size_t ldp, const void *v, size_t ldv,
-                         const struct sattn_scales *sc, float *acc, size_t ldacc) {
+                         const struct sattn_scales *sc, float *acc, size_t ldacc, size_t pf) {
     for (size_t j = 0; j < n; j += PV_BLOCK_KEYS) {
         const size_t nj = n - j < PV_BLOCK_KEYS ? n - j : PV_BLOCK_KEYS;
         const void *vb = SATTN_TMPL_ROW(v, j, ldv);
         struct sattn_scales bs = *sc;
         if (SATTN_TMPL_QUANT) bs.at += j * sc->ld;
         /* The next block's first nj rows (as many as this one has; none past n). */
-        const void *next = j + PV_BLOCK_KEYS + nj <= n ? SATTN_TMPL_ROW(v, j + PV_BLOCK_KEYS, ldv) : NULL;
+        const void *next = pf && j + PV_BLOCK_KEYS + nj <= n ? SATTN_TMPL_ROW(v, j + PV_BLOCK_KEYS, ldv) : NULL;
         size_t c = 0;
         for (; c + 24 <= dv; c += 24)
             pv_columns(3, rows, nj, p + j, ldp, vb, ldv, &bs, c, 8, acc, ldacc, next);
@@ -382,7 +382,7 @@ static void pv_many_rows(size_t rows, size_t n, size_t dv, const float *p, size_
 /* I8/I4 with groups of whole vectors and no dv tail: the scale folds into each key's weight once
  * per group (w * s, then w*s * q), so the inner loop is a conversion and an FMA per key. */
 ALWAYS_INLINE void pv_rows_quant(const int TWO, size_t n, size_t dv, const float *p0, const float *p1, const void *v,
-                                 size_t ldv, const struct sattn_scales *sc, float *c0, float *c1) {
+                                 size_t ldv, const struct sattn_scales *sc, float *c0, float *c1, size_t pf) {
     const size_t group = sc->group;
     for (size_t j = 0; j < n; j += 4) {
         const size_t nj = n - j < 4 ? n - j : 4;
@@ -391,8 +391,8 @@ ALWAYS_INLINE void pv_rows_quant(const int TWO, size_t n, size_t dv, const float
         const float u00 = p0[j], u01 = nj > 1 ? p0[j + 1] : 0.0f, u02 = nj > 2 ? p0[j + 2] : 0.0f, u03 = nj > 3 ? p0[j + 3] : 0.0f;
         const float u10 = TWO ? p1[j] : 0.0f, u11 = TWO && nj > 1 ? p1[j + 1] : 0.0f;
         const float u12 = TWO && nj > 2 ? p1[j + 2] : 0.0f, u13 = TWO && nj > 3 ? p1[j + 3] : 0.0f;
-        if (j + PREFETCH_KEYS < n)
-            sattn_prefetch_rows(SATTN_TMPL_ROW(v, j + PREFETCH_KEYS, ldv), ROW_BYTES(ldv), ROW_BYTES(dv));
+        if (pf && j + pf < n)
+            sattn_prefetch_rows(SATTN_TMPL_ROW(v, j + pf, ldv), ROW_BYTES(ldv), ROW_BYTES(dv));
         for (size_t g0 = 0, gi = 0; g0 < dv; g0 += group, gi++) {
             const __m256 w00 = _mm256_set1_ps(u00 * e0[gi]), w01 = _mm256_set1_ps(u01 * e1[gi]);
             const __m256 w02 = _mm256_set1_ps(u02 * e2[gi]), w03 = _mm256_set1_ps(u03 * e3[gi]);
@@ -419,7 +419,7 @@ ALWAYS_INLINE void pv_rows_quant(const int TWO, size_t n, size_t dv, const float
 
 SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_accumulate, avx2)) {
     if (rows >= PV_TILE_ROWS) {
-        pv_many_rows(rows, n, dv, p, ldp, v, ldv, &params->kv, acc, ldacc);
+        pv_many_rows(rows, n, dv, p, ldp, v, ldv, &params->kv, acc, ldacc, params->prefetch_keys);
         return;
     }
     size_t r = 0;
@@ -429,17 +429,17 @@ SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_accumulate, avx2)) {
     const int quant_fast = 0;
 #endif
     if (!quant_fast)
-        for (; r + 4 <= rows; r += 4) pv_rows4(n, dv, p + r * ldp, ldp, v, ldv, &params->kv, acc + r * ldacc, ldacc);
+        for (; r + 4 <= rows; r += 4) pv_rows4(n, dv, p + r * ldp, ldp, v, ldv, &params->kv, acc + r * ldacc, ldacc, params->prefetch_keys);
 #if SATTN_TMPL_QUANT
     if (quant_fast) {
         for (; r + 2 <= rows; r += 2)
             pv_rows_quant(1, n, dv, p + r * ldp, p + (r + 1) * ldp, v, ldv, &params->kv, acc + r * ldacc,
-                          acc + (r + 1) * ldacc);
-        if (r < rows) pv_rows_quant(0, n, dv, p + r * ldp, NULL, v, ldv, &params->kv, acc + r * ldacc, NULL);
+                          acc + (r + 1) * ldacc, params->prefetch_keys);
+        if (r < rows) pv_rows_quant(0, n, dv, p + r * ldp, NULL, v, ldv, &params->kv, acc + r * ldacc, NULL, params->prefetch_keys);
         return;
     }
 #endif
     for (; r + 2 <= rows; r += 2)
-        pv_rows(1, n, dv, p + r * ldp, p + (r + 1) * ldp, v, ldv, &params->kv, acc + r * ldacc, acc + (r + 1) * ldacc);
-    if (r < rows) pv_rows(0, n, dv, p + r * ldp, NULL, v, ldv, &params->kv, acc + r * ldacc, NULL);
+        pv_rows(1, n, dv, p + r * ldp, p + (r + 1) * ldp, v, ldv, &params->kv, acc + r * ldacc, acc + (r + 1) * ldacc, params->prefetch_keys);
+    if (r < rows) pv_rows(0, n, dv, p + r * ldp, NULL, v, ldv, &params->kv, acc + r * ldacc, NULL, params->prefetch_keys);
 }

@@ -1,14 +1,13 @@
 /* Decode kernels, 16 lanes, compiled once per element type (tmpl.h; K and V become float in
  * load_elems), the AVX2 folder's shapes: qk_dot keeps two query rows x four keys in
  * eight accumulators over d; pv_accumulate adds four keys into each accumulator vector in key
- * order, reading V rows front to back. Both prefetch the keys PREFETCH_KEYS ahead, which the
+ * order, reading V rows front to back. Both prefetch the keys params->prefetch_keys ahead, which the
  * hardware prefetchers alone left at about 55% of streaming bandwidth (measured with AVX2 on
  * Zen 3); 8 KiB ahead streamed 14.9 GB/s per core on the Xeon host. d and dv tails under
  * opmasks; edge rows and keys repeat the last one (computed, not stored). */
 #include "../tmpl.h"
 #include "avx512.h"
 
-#define PREFETCH_KEYS 16
 
 /* The lanes of m of sixteen elements, as floats (zero elsewhere). */
 static inline __m512 load_elems(__mmask16 m, const sattn_elem_t *x) {
@@ -28,6 +27,7 @@ static inline __m128 sum4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
 }
 
 SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_dot, avx512)) {
+    const size_t pf = params->prefetch_keys;
     const sattn_elem_t *keys = k;
     const __m128 vscale = _mm_set1_ps(params->scale);
     for (size_t r = 0; r < rows; r += 2) {
@@ -36,8 +36,8 @@ SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_dot, avx512)) {
             const size_t nj = n - j < 4 ? n - j : 4;
             const sattn_elem_t *k0 = keys + j * ldk, *k1 = SATTN_TILE_ROW(k0, ldk, 1, nj);
             const sattn_elem_t *k2 = SATTN_TILE_ROW(k0, ldk, 2, nj), *k3 = SATTN_TILE_ROW(k0, ldk, 3, nj);
-            if (j + PREFETCH_KEYS < n)
-                sattn_prefetch_rows(keys + (j + PREFETCH_KEYS) * ldk, ldk * sizeof *keys, d * sizeof *keys);
+            if (pf && j + pf < n)
+                sattn_prefetch_rows(keys + (j + pf) * ldk, ldk * sizeof *keys, d * sizeof *keys);
             __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a03 = a00;
             __m512 a10 = a00, a11 = a00, a12 = a00, a13 = a00;
             for (size_t c = 0; c < d; c += 16) {
@@ -60,6 +60,7 @@ SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_dot, avx512)) {
 }
 
 SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_accumulate, avx512)) {
+    const size_t pf = params->prefetch_keys;
     (void)params;
     const sattn_elem_t *values = v;
     for (size_t r = 0; r < rows; r += 2) {
@@ -75,8 +76,8 @@ SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_accumulate, avx512)) {
             const __m512 w02 = _mm512_set1_ps(nj > 2 ? p0[j + 2] : 0.0f), w03 = _mm512_set1_ps(nj > 3 ? p0[j + 3] : 0.0f);
             const __m512 w10 = _mm512_set1_ps(p1[j]), w11 = _mm512_set1_ps(nj > 1 ? p1[j + 1] : 0.0f);
             const __m512 w12 = _mm512_set1_ps(nj > 2 ? p1[j + 2] : 0.0f), w13 = _mm512_set1_ps(nj > 3 ? p1[j + 3] : 0.0f);
-            if (j + PREFETCH_KEYS < n)
-                sattn_prefetch_rows(values + (j + PREFETCH_KEYS) * ldv, ldv * sizeof *values, dv * sizeof *values);
+            if (pf && j + pf < n)
+                sattn_prefetch_rows(values + (j + pf) * ldv, ldv * sizeof *values, dv * sizeof *values);
             for (size_t c = 0; c < dv; c += 16) {
                 const __mmask16 m = sattn_avx512_tail_mask(dv - c);
                 const __m512 y0 = load_elems(m, v0 + c), y1 = load_elems(m, v1 + c);

@@ -21,5 +21,6 @@ void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_f
     /* The other types keep the AVX2 kernels for now: decode is bound by memory, not lanes. */
     k->decode[SATTN_DTYPE_F32] = SATTN_DECODE_OPS(f32, avx512);
     k->decode_max_rows = 8; /* its own f32 decode kernels have no many-row tiles: 0.1's limit */
-    k->tuned = (struct sattn_blocking){.gemm_mc = 240, .gemm_kc = 256, .gemm_nc = 4096, .attn_rows = 144, .attn_keys = 256};
+    k->tuned = (struct sattn_blocking){.gemm_mc = 240, .gemm_kc = 256, .gemm_nc = 4096, .attn_rows = 144, .attn_keys = 256,
+                                       .decode_prefetch_bytes = 8192}; /* 16 keys of d 128 in f32, its 0.1 value */
 }

@@ -2,12 +2,11 @@
  * load_elems), the AVX2 folder's shapes: qk_dot keeps two query rows x four keys
  * in eight accumulators over d (pairwise adds give a row's four dot products); pv_accumulate
  * adds four keys into each accumulator vector in key order, reading V rows front to back. Both
- * prefetch 4 KiB ahead, as AVX2 does (no ARM hardware timed yet). d and dv tails go through buffers. */
+ * prefetch params->prefetch_keys ahead (NEON's default 4 KiB, as AVX2's; no ARM hardware timed yet). d and dv tails go through buffers. */
 #include "../tmpl.h"
 #include "elems.h"
 #include "neon.h"
 
-#define PREFETCH_KEYS SATTN_TMPL_PREFETCH_KEYS
 #define KEY_ROW(x, t) SATTN_TMPL_KEY(x, ld##x, j, t, nj)
 #define KEY_SCALES(t) SATTN_TMPL_KEY_SCALES(sc, j, t, nj)
 #define ROW_BYTES SATTN_TMPL_ROW_BYTES
@@ -22,6 +21,7 @@ static inline float32x4_t sum4(float32x4_t a0, float32x4_t a1, float32x4_t a2, f
 }
 
 SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_dot, neon)) {
+    const size_t pf = params->prefetch_keys;
     const float scale = params->scale;
     const struct sattn_scales *sc = &params->kv;
     const size_t g = SATTN_TMPL_QUANT ? sc->group : 0;
@@ -31,8 +31,8 @@ SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_dot, neon)) {
             const size_t nj = n - j < 4 ? n - j : 4;
             const sattn_elem_t *k0 = KEY_ROW(k, 0), *k1 = KEY_ROW(k, 1), *k2 = KEY_ROW(k, 2), *k3 = KEY_ROW(k, 3);
             const float *ks0 = KEY_SCALES(0), *ks1 = KEY_SCALES(1), *ks2 = KEY_SCALES(2), *ks3 = KEY_SCALES(3);
-            if (j + PREFETCH_KEYS < n)
-                sattn_prefetch_rows(SATTN_TMPL_ROW(k, j + PREFETCH_KEYS, ldk), ROW_BYTES(ldk), ROW_BYTES(d));
+            if (pf && j + pf < n)
+                sattn_prefetch_rows(SATTN_TMPL_ROW(k, j + pf, ldk), ROW_BYTES(ldk), ROW_BYTES(d));
             float32x4_t a00 = vdupq_n_f32(0.0f), a01 = a00, a02 = a00, a03 = a00;
             float32x4_t a10 = a00, a11 = a00, a12 = a00, a13 = a00;
             for (size_t c = 0; c < d; c += 4) {
@@ -55,6 +55,7 @@ SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_dot, neon)) {
 }
 
 SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_accumulate, neon)) {
+    const size_t pf = params->prefetch_keys;
     const struct sattn_scales *sc = &params->kv;
     const size_t g = SATTN_TMPL_QUANT ? sc->group : 0;
     for (size_t r = 0; r < rows; r += 2) {
@@ -69,8 +70,8 @@ SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_accumulate, neon)) {
             const float w00 = p0[j], w01 = nj > 1 ? p0[j + 1] : 0.0f, w02 = nj > 2 ? p0[j + 2] : 0.0f;
             const float w03 = nj > 3 ? p0[j + 3] : 0.0f, w10 = p1[j], w11 = nj > 1 ? p1[j + 1] : 0.0f;
             const float w12 = nj > 2 ? p1[j + 2] : 0.0f, w13 = nj > 3 ? p1[j + 3] : 0.0f;
-            if (j + PREFETCH_KEYS < n)
-                sattn_prefetch_rows(SATTN_TMPL_ROW(v, j + PREFETCH_KEYS, ldv), ROW_BYTES(ldv), ROW_BYTES(dv));
+            if (pf && j + pf < n)
+                sattn_prefetch_rows(SATTN_TMPL_ROW(v, j + pf, ldv), ROW_BYTES(ldv), ROW_BYTES(dv));
             /* Each accumulator vector takes the four keys in order: the sum is j-ordered. */
             for (size_t c = 0; c < dv; c += 4) {
                 const size_t w = dv - c;

@@ -13,5 +13,6 @@ void sattn_kernels_init_neon(struct sattn_kernels *k, const struct sattn_cpu_fea
                                          .pack_b = SATTN_PACK_B_ALL(scalar)};
     k->row = SATTN_ROW_OPS(neon, neon_p6);
     SATTN_SET_TYPED_OPS(k, neon);
-    k->tuned = (struct sattn_blocking){.gemm_mc = 120, .gemm_kc = 256, .gemm_nc = 2048, .attn_rows = 144, .attn_keys = 256};
+    k->tuned = (struct sattn_blocking){.gemm_mc = 120, .gemm_kc = 256, .gemm_nc = 2048, .attn_rows = 144, .attn_keys = 256,
+                                       .decode_prefetch_bytes = 4096};
 }
