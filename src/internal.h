@@ -249,7 +249,7 @@ sattn_status sattn_attention_run(const struct sattn_exec *x, const struct sattn_
 size_t sattn_attention_workspace_bytes(const struct sattn_exec *x, const struct sattn_attention_problem *p);
 /* Problems with at most the table's decode_max_rows query rows per K/V head take the split-KV driver;
  * no table asks for more than this. */
-#define SATTN_DECODE_MAX_ROWS 16
+#define SATTN_DECODE_MAX_ROWS 32
 /* Floats of chunk partials the decode driver keeps at once: 4 Mi floats (16 MiB), e.g. 32 heads x
  * 1 row x 128 chunks of d 128 (64K keys). */
 #define SATTN_DECODE_PARTIAL_FLOATS ((size_t)1 << 22)

@@ -327,7 +327,7 @@ static void test_no_keys(void **state) {
 }
 
 /* The same values in dense [heads, seq, d] and tokens-major [seq, heads, d] layouts give the same
- * bits, on the decode path (1..16 query rows per K/V head: MHA, GQA, MQA) and on prefill. */
+ * bits, on the decode path (1..32 query rows per K/V head: MHA, GQA, MQA) and on prefill. */
 static void test_layout_bits(void **state) {
     (void)state;
     enum { H = 8, D = 40, KV = 700, QMAX = 16 };

@@ -274,7 +274,7 @@ static void run_type_case(const tcase *c, uint64_t seed, int check_threads) {
 }
 
 /* Every K/V type with decode (4, 8, 16 rows per K/V head: GQA 4 times 1, 2, 4 queries; the mixed cases
- * add 1, 2, 6, 8 and 12) and prefill shapes,
+ * add 1, 2, 6, 8, 12, 20, 24 and 32) and prefill shapes,
  * the head dims engines ask for, groups that split vectors and ones that do not. */
 static void test_attention_types(void **state) {
     (void)state;
@@ -308,6 +308,10 @@ static void test_attention_types(void **state) {
             {8, 4, 1, 700, 64, 0, SATTN_DTYPE_F32, SATTN_DTYPE_I8, SATTN_DTYPE_I8, SATTN_DTYPE_F32, 32},
             {8, 4, 3, 700, 64, 1, SATTN_DTYPE_F32, SATTN_DTYPE_F16, SATTN_DTYPE_I4, SATTN_DTYPE_F32, 0},
             {8, 2, 3, 700, 112, 1, SATTN_DTYPE_F32, SATTN_DTYPE_BF16, SATTN_DTYPE_I8, SATTN_DTYPE_F32, 16},
+            /* 20, 24 and 32 rows per K/V head: AVX2's decode path takes up to 32 (many-row tiles with row edges) */
+            {8, 2, 5, 300, 64, 1, SATTN_DTYPE_F32, SATTN_DTYPE_I8, SATTN_DTYPE_I4, SATTN_DTYPE_F32, 32},
+            {8, 1, 3, 700, 96, 1, SATTN_DTYPE_F32, SATTN_DTYPE_F32, SATTN_DTYPE_F32, SATTN_DTYPE_F32, 0},
+            {16, 1, 2, 520, 128, 0, SATTN_DTYPE_F16, SATTN_DTYPE_F16, SATTN_DTYPE_BF16, SATTN_DTYPE_F32, 0},
             /* more K/V heads than one decode unit walks together (96: units of 48) */
             {96, 96, 1, 40, 32, 0, SATTN_DTYPE_F32, SATTN_DTYPE_F16, SATTN_DTYPE_F16, SATTN_DTYPE_F32, 0},
         };

@@ -23,8 +23,10 @@ void sattn_kernels_init_avx2(struct sattn_kernels *k, const struct sattn_cpu_fea
     k->tuned = (struct sattn_blocking){.gemm_mc = 120, .gemm_kc = 256, .gemm_nc = 2048, .attn_rows = 144, .attn_keys = 256,
                                        .decode_prefetch_bytes = 4096};
     /* The decode path (many-row tiles against K and V in place) against prefill (packed panels), same
-     * Zen 3 VM, d 128, kv 8192, 1 thread, GFLOP/s in two interleaved rounds: 16 rows per K/V head 36.7-45.1
-     * against 27.4-30.8; 32 rows 43.8-62.2 against 41.6-52.5 (within this VM's noise); 64 rows 47.2-54.7
-     * against 50.9-55.5. */
-    k->decode_max_rows = 16;
+     * Zen 3 VM, d 128, kv 8192, dense, GFLOP/s in two interleaved rounds. 1 thread: 16 rows per K/V head
+     * 36.7-45.1 against 27.4-30.8; 32 rows (GQA 32/8 x 8 queries, 32/4 x 4, MQA) 45.1-56.1 against
+     * 34.2-38.8; 64 rows 50.3-50.4 against 48.9-56.4. 2 threads, where prefill has one or two items to
+     * share and decode splits the keys: 32 rows 81.0-87.3 against 43.1-64.8; 64 rows 91.4-94.3 against
+     * 76.0-96.7. */
+    k->decode_max_rows = 32;
 }
