@@ -106,7 +106,10 @@ ALWAYS_INLINE void qk_tile_step(const int R, const int T, const float *q, size_t
     __m256 y[3];
     for (int t = 0; t < T; t++) y[t] = sattn_avx2_load_elems(kr[t], c, w, ks[t], g);
     for (int r = 0; r < R; r++) {
-        const __m256 x = load_part(q + r * ldq + c, w);
+        __m256 x = load_part(q + r * ldq + c, w);
+        /* In a register: GCC otherwise folds it into each FMA for the 16-bit types, loading it T times
+         * (15 loads per 12 FMAs instead of 7; GQA 32/8 f16 decode ran 30% slower that way). */
+        __asm__("" : "+x"(x));
         for (int t = 0; t < T; t++) a[r][t] = _mm256_fmadd_ps(x, y[t], a[r][t]);
     }
 }
