@@ -96,9 +96,9 @@ ALWAYS_INLINE void qk_rows(const int TWO, size_t n, size_t d, const float *q0, c
 }
 
 /* Many rows (a GQA group, speculative queries, or both): a small-M GEMM against K in place. A tile of
- * R <= 4 rows x T <= 3 keys keeps R*T accumulators and T converted key vectors in registers (15 of 16);
- * a query vector is an FMA's memory operand, so each K vector loaded and converted serves R rows and a
- * d-step costs R + T loads for R*T FMAs. The row tiles of a key triple run back to back, so its three
+ * R <= 4 rows x T <= 3 keys keeps R*T accumulators, T converted key vectors and the query vector in
+ * registers (all 16), so each K vector loaded and converted serves R rows, each query vector T keys,
+ * and a d-step costs R + T loads for R*T FMAs. The row tiles of a key triple run back to back, so its three
  * K rows are read from memory once and from L1 after. Each dot is summed over d in order and reduced by
  * sum4's tree, as qk_rows does: a row's logits are the same bits whatever its tile. */
 ALWAYS_INLINE void qk_tile_step(const int R, const int T, const float *q, size_t ldq, size_t c, size_t w,
