@@ -32,6 +32,11 @@
  * 1 thread, K+V GB/s at steps of 4 / 12 / 24 keys: 16 rows 2.4-2.5 / 3.9-4.5 / 3.7-4.1, 8 rows
  * 5.5-5.9 / 5.5-6.0 / 5.9-6.2. */
 #define INTERLEAVED_KEYS_MANY_ROWS 12
+/* With 4 to 7 rows, steps of 4 to 12 keys holding at most this many bytes of K (GQA 32/8 in f32: 12 keys;
+ * 32 heads: 4). GQA 32/8, one query, tokens-major, 1 thread, mean K+V GB/s of interleaved rounds: steps of
+ * 4 keys 7.0-9.6 (kv 8192) and 7.0-8.5 (kv 32768), 12 keys 8.4-11.2 and 8.3-9.0; 32 heads x 4 queries: 4
+ * keys 7.1-9.2, 12 keys 6.8-8.2. */
+#define INTERLEAVED_STEP_BYTES (64 * 1024)
 /* At most this many K/V heads per unit (scratch and the unit's bookkeeping grow with it). */
 #define INTERLEAVED_MAX_HEADS 64
 
@@ -157,6 +162,15 @@ static void pv_keys(const struct sattn_exec *x, const struct sattn_attention_pro
                                           p->vs.seq, w->st.acc, p->v_head_dim, &vp);
 }
 
+/* Keys per step of a tokens-major walk (see INTERLEAVED_KEYS*). */
+static size_t interleaved_step(const struct sattn_attention_problem *p, const struct decode_plan *pl) {
+    if (pl->rows >= 8) return INTERLEAVED_KEYS_MANY_ROWS;
+    if (pl->rows < 4) return INTERLEAVED_KEYS;
+    const size_t row_bytes = (p->head_dim * sattn_dtype_bits(p->k_type) + 7) / 8;
+    const size_t keys = INTERLEAVED_STEP_BYTES / (pl->heads_per_unit * row_bytes);
+    return keys < INTERLEAVED_KEYS ? INTERLEAVED_KEYS : keys > INTERLEAVED_KEYS_MANY_ROWS ? INTERLEAVED_KEYS_MANY_ROWS : keys;
+}
+
 /* Unit `unit`: one chunk of keys of its items (heads_per_unit consecutive ones of one batch), each
  * item's partial at its (item, chunk) place among the wave's partials. */
 static void run_unit(const struct sattn_exec *x, const struct sattn_attention_problem *p, const struct decode_plan *pl,
@@ -200,7 +214,7 @@ static void run_unit(const struct sattn_exec *x, const struct sattn_attention_pr
     }
     /* Tokens-major: a few keys of every head at a time; otherwise a head's keys. Either way a step ends
      * where a page does: a kernel call reads one run of rows s.seq apart. */
-    const size_t step = hpu > 1 && tokens_major(p) ? (pl->rows >= 8 ? INTERLEAVED_KEYS_MANY_ROWS : INTERLEAVED_KEYS) : nk;
+    const size_t step = hpu > 1 && tokens_major(p) ? interleaved_step(p, pl) : nk;
     for (size_t jb = 0, n; jb < nk; jb += n) {
         n = sattn_min(sattn_min(step, nk - jb), sattn_kv_run(p, j0 + jb));
         for (size_t t = 0; t < hpu; t++) {
