@@ -127,7 +127,6 @@ static int spans_overlap(const void *a, size_t a_floats, const void *b, size_t b
     return bytes_overlap(a, a_floats * sizeof(float), b, b_floats * sizeof(float));
 }
 /* The bytes `elems` elements of a type span (an I4 half byte rounds up). */
-static size_t elem_bytes(size_t elems, sattn_dtype t) { return (elems * sattn_dtype_bits(t) + 7) / 8; }
 
 static int dtype_valid(sattn_dtype t) { return (unsigned)t < SATTN_DTYPE_COUNT; }
 static int dtype_float(sattn_dtype t) { return t == SATTN_DTYPE_F32 || t == SATTN_DTYPE_F16 || t == SATTN_DTYPE_BF16; }
@@ -309,12 +308,12 @@ static sattn_status check_attention(const sattn_attention_desc *desc, size_t des
     const void *reads[] = {q, reads_k ? k : NULL, reads_k ? v : NULL, reads_kv ? p->bias : NULL, D.alibi_slopes,
                            D.sinks, reads_k && k_quant ? D.k_scales : NULL, reads_k && v_quant ? D.v_scales : NULL,
                            D.kv_lens, D.q_lens, D.q_starts, D.kv_starts, D.block_table};
-    const size_t read_bytes[] = {elem_bytes(q_ext, D.q_type), elem_bytes(k_ext, D.k_type), elem_bytes(v_ext, D.v_type),
+    const size_t read_bytes[] = {sattn_elem_bytes(q_ext, D.q_type), sattn_elem_bytes(k_ext, D.k_type), sattn_elem_bytes(v_ext, D.v_type),
                                  b_ext * sizeof(float), D.heads * sizeof(float), D.heads * sizeof(float),
                                  ks_ext * sizeof(float), vs_ext * sizeof(float), D.batch * sizeof(int32_t),
                                  D.batch * sizeof(int32_t), (D.batch + 1) * sizeof(int32_t),
                                  (D.batch + 1) * sizeof(int32_t), bt_entries * sizeof(int32_t)};
-    const size_t o_bytes = elem_bytes(o_ext, D.o_type), lse_bytes = lse_ext * sizeof(float);
+    const size_t o_bytes = sattn_elem_bytes(o_ext, D.o_type), lse_bytes = lse_ext * sizeof(float);
     for (size_t r = 0; r < sizeof reads / sizeof reads[0]; r++)
         if (bytes_overlap(out, o_bytes, reads[r], read_bytes[r]) || bytes_overlap(p->lse, lse_bytes, reads[r], read_bytes[r]))
             return SATTN_E_STRIDE;
@@ -410,7 +409,7 @@ sattn_status sattn_convert_ctx(sattn_context *ctx, sattn_dtype from, sattn_dtype
     if (n == 0) return SATTN_OK;
     if (!src || !dst) return SATTN_E_NULL;
     if (n > (size_t)PTRDIFF_MAX / sizeof(float)) return SATTN_E_OVERFLOW;
-    if (!(src == dst && from == to) && bytes_overlap(src, elem_bytes(n, from), dst, elem_bytes(n, to))) return SATTN_E_ARG;
+    if (!(src == dst && from == to) && bytes_overlap(src, sattn_elem_bytes(n, from), dst, sattn_elem_bytes(n, to))) return SATTN_E_ARG;
     const struct sattn_exec x = sattn_exec_for(ctx);
     return sattn_convert_run(&x, from, to, n, src, dst);
 }
@@ -430,7 +429,7 @@ sattn_status sattn_quantize_ctx(sattn_context *ctx, sattn_dtype to, size_t rows,
     if (rows == 0) return SATTN_OK;
     if (!x || !q || !scales) return SATTN_E_NULL;
     if (!extent_fits(rows, ldx, cols) || !extent_fits(rows, ldq, cols)) return SATTN_E_OVERFLOW;
-    const size_t x_bytes = ((rows - 1) * ldx + cols) * sizeof(float), q_bytes = elem_bytes((rows - 1) * ldq + cols, to);
+    const size_t x_bytes = ((rows - 1) * ldx + cols) * sizeof(float), q_bytes = sattn_elem_bytes((rows - 1) * ldq + cols, to);
     const size_t s_bytes = rows * (cols / group) * sizeof(float);
     if (bytes_overlap(x, x_bytes, q, q_bytes) || bytes_overlap(x, x_bytes, scales, s_bytes) ||
         bytes_overlap(q, q_bytes, scales, s_bytes))

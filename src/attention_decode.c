@@ -43,6 +43,8 @@
 struct decode_plan {
     size_t group, rows, chunks, items;
     size_t heads_per_unit; /* K/V heads (items) one unit covers */
+    size_t step;           /* keys per kernel call before page ends: a few in a tokens-major walk, else a chunk */
+    size_t prefetch_k, prefetch_v; /* the kernels' prefetch distance in keys of K and of V (0: none) */
 };
 
 /* An item's rows: its sequence's queries (q_len_b of them) times the group's heads. */
@@ -100,10 +102,9 @@ static size_t heads_per_unit(const struct sattn_attention_problem *p) {
  * `cols` elements), one prefetch per 64-byte line. */
 static void prefetch_keys(const struct sattn_attention_problem *p, const void *x, sattn_dtype t, sattn_strides s,
                           size_t b, size_t g, size_t j, size_t n, size_t cols) {
-    const size_t row_bytes = (cols * sattn_dtype_bits(t) + 7) / 8, ld_bytes = s.seq * sattn_dtype_bits(t) / 8;
-    const char *row = sattn_elem_addr(x, t, sattn_kv_offset(p, s, b, g, j)); /* the keys lie in one run */
-    for (size_t r = 0; r < n; r++, row += ld_bytes)
-        for (size_t c = 0; c < row_bytes; c += 64) __builtin_prefetch(row + c);
+    /* the keys lie in one run */
+    sattn_prefetch_row_run(sattn_elem_addr(x, t, sattn_kv_offset(p, s, b, g, j)), n, sattn_elem_bytes(s.seq, t),
+                           sattn_elem_bytes(cols, t));
 }
 
 /* One item's part of a unit. */
@@ -131,44 +132,28 @@ static void prefetch_next_call(const struct sattn_attention_problem *p, const st
         prefetch_keys(p, p->k, p->k_type, p->ks, w[tn].rb.b, w[tn].g, j, keys, p->head_dim);
 }
 
-/* How many keys ahead the kernels prefetch rows of `cols` elements of type t: the blocking's distance in
- * bytes, at least one key (none when the distance is 0). */
-static size_t kernel_prefetch_keys(const struct sattn_exec *x, sattn_dtype t, size_t cols) {
-    const size_t bytes = x->blk->decode_prefetch_bytes, row = (cols * sattn_dtype_bits(t) + 7) / 8;
-    return bytes ? sattn_max(1, bytes / row) : 0;
-}
-
 /* S[:, jb..jb+n) = scale * Q·Kᵀ for the keys j0 + jb.., which lie in one run (sattn_kv_run): one call for
  * all of the item's rows, so K is read once. */
-static void qk_keys(const struct sattn_exec *x, const struct sattn_attention_problem *p, const struct item_work *w,
-                    size_t jb, size_t n) {
+static void qk_keys(const struct sattn_exec *x, const struct sattn_attention_problem *p, const struct decode_plan *pl,
+                    const struct item_work *w, size_t jb, size_t n) {
     const struct sattn_decode_ops *ops = &x->k->decode[p->k_type];
     const size_t b = w->rb.b, j = w->j0 + jb;
     const void *k = sattn_elem_addr(p->k, p->k_type, sattn_kv_offset(p, p->ks, b, w->g, j));
     const struct sattn_decode_params kp = {.scale = p->scale,
                                            .kv = sattn_kv_scales(p, p->k_scales, p->kss, p->k_group, b, w->g, j, 0),
-                                           .prefetch_keys = kernel_prefetch_keys(x, p->k_type, p->head_dim)};
+                                           .prefetch_keys = pl->prefetch_k};
     ops->qk_dot(w->rb.rows, n, p->head_dim, w->q, w->ldq, k, p->ks.seq, w->s + jb, DECODE_CHUNK_KEYS, &kp);
 }
 
 /* acc += P[:, jb..jb+n) · V[j0+jb..j0+jb+n), keys of one run. */
-static void pv_keys(const struct sattn_exec *x, const struct sattn_attention_problem *p, const struct item_work *w,
-                    size_t jb, size_t n) {
+static void pv_keys(const struct sattn_exec *x, const struct sattn_attention_problem *p, const struct decode_plan *pl,
+                    const struct item_work *w, size_t jb, size_t n) {
     const size_t b = w->rb.b, j = w->j0 + jb;
     const struct sattn_decode_params vp = {.kv = sattn_kv_scales(p, p->v_scales, p->vss, p->v_group, b, w->g, j, 0),
-                                           .prefetch_keys = kernel_prefetch_keys(x, p->v_type, p->v_head_dim)};
+                                           .prefetch_keys = pl->prefetch_v};
     x->k->decode[p->v_type].pv_accumulate(w->rb.rows, n, p->v_head_dim, w->s + jb, DECODE_CHUNK_KEYS,
                                           sattn_elem_addr(p->v, p->v_type, sattn_kv_offset(p, p->vs, b, w->g, j)),
                                           p->vs.seq, w->st.acc, p->v_head_dim, &vp);
-}
-
-/* Keys per step of a tokens-major walk (see INTERLEAVED_KEYS*). */
-static size_t interleaved_step(const struct sattn_attention_problem *p, const struct decode_plan *pl) {
-    if (pl->rows >= 8) return INTERLEAVED_KEYS_MANY_ROWS;
-    if (pl->rows < 4) return INTERLEAVED_KEYS;
-    const size_t row_bytes = (p->head_dim * sattn_dtype_bits(p->k_type) + 7) / 8;
-    const size_t keys = INTERLEAVED_STEP_BYTES / (pl->heads_per_unit * row_bytes);
-    return keys < INTERLEAVED_KEYS ? INTERLEAVED_KEYS : keys > INTERLEAVED_KEYS_MANY_ROWS ? INTERLEAVED_KEYS_MANY_ROWS : keys;
 }
 
 /* Unit `unit`: one chunk of keys of its items (heads_per_unit consecutive ones of one batch), each
@@ -212,22 +197,20 @@ static void run_unit(const struct sattn_exec *x, const struct sattn_attention_pr
             it->q = qf, it->ldq = d;
         }
     }
-    /* Tokens-major: a few keys of every head at a time; otherwise a head's keys. Either way a step ends
-     * where a page does: a kernel call reads one run of rows s.seq apart. */
-    const size_t step = hpu > 1 && tokens_major(p) ? interleaved_step(p, pl) : nk;
+    /* Steps of pl->step keys, each ending where a page does. */
     for (size_t jb = 0, n; jb < nk; jb += n) {
-        n = sattn_min(sattn_min(step, nk - jb), sattn_kv_run(p, j0 + jb));
+        n = sattn_min(sattn_min(pl->step, nk - jb), sattn_kv_run(p, j0 + jb));
         for (size_t t = 0; t < hpu; t++) {
             prefetch_next_call(p, w, hpu, t, jb, n, nk, 0);
-            qk_keys(x, p, &w[t], jb, n);
+            qk_keys(x, p, pl, &w[t], jb, n);
         }
     }
     for (size_t t = 0; t < hpu; t++) sattn_rows_update(&x->k->row, p, &w[t].rb, j0, nk, w[t].s, DECODE_CHUNK_KEYS, w[t].st);
     for (size_t jb = 0, n; jb < nk; jb += n) {
-        n = sattn_min(sattn_min(step, nk - jb), sattn_kv_run(p, j0 + jb));
+        n = sattn_min(sattn_min(pl->step, nk - jb), sattn_kv_run(p, j0 + jb));
         for (size_t t = 0; t < hpu; t++) {
             prefetch_next_call(p, w, hpu, t, jb, n, nk, 1);
-            pv_keys(x, p, &w[t], jb, n);
+            pv_keys(x, p, pl, &w[t], jb, n);
         }
     }
 }
@@ -242,13 +225,33 @@ static void merge_item(const struct sattn_exec *x, const struct sattn_attention_
     sattn_rows_finish(x->k, p, &rb, merged);
 }
 
-static struct decode_plan plan_decode(const struct sattn_attention_problem *p) {
+/* Keys per step of a tokens-major walk (see INTERLEAVED_KEYS*). */
+static size_t interleaved_step(const struct sattn_attention_problem *p, const struct decode_plan *pl) {
+    if (pl->rows >= 8) return INTERLEAVED_KEYS_MANY_ROWS;
+    if (pl->rows < 4) return INTERLEAVED_KEYS;
+    const size_t keys = INTERLEAVED_STEP_BYTES / (pl->heads_per_unit * sattn_elem_bytes(p->head_dim, p->k_type));
+    return keys < INTERLEAVED_KEYS ? INTERLEAVED_KEYS : keys > INTERLEAVED_KEYS_MANY_ROWS ? INTERLEAVED_KEYS_MANY_ROWS : keys;
+}
+
+/* How many keys ahead the kernels prefetch rows of `cols` elements of type t: the blocking's distance in
+ * bytes, at least one key (none when the distance is 0). */
+static size_t kernel_prefetch_keys(const struct sattn_exec *x, sattn_dtype t, size_t cols) {
+    const size_t bytes = x->blk->decode_prefetch_bytes;
+    return bytes ? sattn_max(1, bytes / sattn_elem_bytes(cols, t)) : 0;
+}
+
+static struct decode_plan plan_decode(const struct sattn_exec *x, const struct sattn_attention_problem *p) {
     struct decode_plan pl;
     pl.group = p->heads / p->kv_heads;
     pl.rows = pl.group * p->q_len;
     pl.chunks = p->kv_len ? sattn_div_up(p->kv_len, DECODE_CHUNK_KEYS) : 1;
     pl.items = p->batch * p->kv_heads;
     pl.heads_per_unit = heads_per_unit(p);
+    /* Tokens-major: a few keys of every head at a time; otherwise a head's keys. Either way run_unit ends a
+     * kernel call where a page does: a call reads one run of rows s.seq apart. */
+    pl.step = pl.heads_per_unit > 1 && tokens_major(p) ? interleaved_step(p, &pl) : DECODE_CHUNK_KEYS;
+    pl.prefetch_k = kernel_prefetch_keys(x, p->k_type, p->head_dim);
+    pl.prefetch_v = kernel_prefetch_keys(x, p->v_type, p->v_head_dim);
     return pl;
 }
 
@@ -262,7 +265,7 @@ static size_t wave_items(const struct sattn_attention_problem *p, const struct d
 
 struct sattn_scratch sattn_attention_decode_scratch(const struct sattn_exec *x, const struct sattn_attention_problem *p,
                                                     size_t partial_floats_max, size_t *workers) {
-    const struct decode_plan pl = plan_decode(p);
+    const struct decode_plan pl = plan_decode(x, p);
     const size_t wave = wave_items(p, &pl, partial_floats_max), stride = partial_floats(p, &pl);
     const size_t unit_floats = pl.heads_per_unit * head_scratch_floats(p, &pl);
     *workers = sattn_min((size_t)x->threads, sattn_div_up(wave, pl.heads_per_unit) * pl.chunks);
@@ -299,7 +302,7 @@ static void unit_task(void *arg, size_t u, size_t worker) {
 
 sattn_status sattn_attention_decode_run(const struct sattn_exec *x, const struct sattn_attention_problem *p,
                                         size_t partial_floats_max, void *workspace, size_t workspace_size) {
-    const struct decode_plan pl = plan_decode(p);
+    const struct decode_plan pl = plan_decode(x, p);
     if (pl.items == 0) return SATTN_OK;
     const size_t hpu = pl.heads_per_unit, wave = wave_items(p, &pl, partial_floats_max);
     size_t workers;

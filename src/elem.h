@@ -17,6 +17,8 @@ static inline size_t sattn_dtype_bits(sattn_dtype t) {
     static const unsigned char bits[SATTN_DTYPE_COUNT] = {32, 16, 16, 8, 4};
     return bits[t];
 }
+/* Bytes of n elements (rounded up: an odd count of I4 elements ends in half a byte). */
+static inline size_t sattn_elem_bytes(size_t n, sattn_dtype t) { return (n * sattn_dtype_bits(t) + 7) / 8; }
 static inline int sattn_dtype_quantized(sattn_dtype t) { return t == SATTN_DTYPE_I8 || t == SATTN_DTYPE_I4; }
 /* The address of element `off` of a tensor (off even for I4). */
 static inline const void *sattn_elem_addr(const void *base, sattn_dtype t, size_t off) {

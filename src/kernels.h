@@ -211,13 +211,16 @@ struct sattn_kernels {
  * microkernel always reads MR valid rows (the extra ones are computed and never stored). */
 #define SATTN_TILE_ROW(a, rs, i, mr) ((a) + ((size_t)(i) < (mr) ? (size_t)(i) : (mr)-1) * (rs))
 
-/* Prefetches the four rows a decode kernel streams next, row_bytes each, ld_bytes apart, one
- * prefetch per 64-byte line of each row: in a tokens-major cache the other heads lie between
- * them, and those lines are not fetched. */
-static inline void sattn_prefetch_rows(const void *x, size_t ld_bytes, size_t row_bytes) {
+/* Prefetches n rows of row_bytes each, ld_bytes apart, one prefetch per 64-byte line of each row: in a
+ * tokens-major cache the other heads lie between them, and those lines are not fetched. */
+static inline void sattn_prefetch_row_run(const void *x, size_t n, size_t ld_bytes, size_t row_bytes) {
     const char *p = (const char *)x;
-    for (size_t r = 0; r < 4; r++, p += ld_bytes)
+    for (size_t r = 0; r < n; r++, p += ld_bytes)
         for (size_t t = 0; t < row_bytes; t += 64) __builtin_prefetch(p + t);
+}
+/* The four rows a decode kernel streams next. */
+static inline void sattn_prefetch_rows(const void *x, size_t ld_bytes, size_t row_bytes) {
+    sattn_prefetch_row_run(x, 4, ld_bytes, row_bytes);
 }
 
 /* Per-ISA initialisers: each overrides the bundles and slots its ISA provides (dav1d's cascade). */

@@ -158,8 +158,9 @@ static void qk_many_rows(size_t rows, size_t n, size_t d, const float *q, size_t
         nj = n - j == 4 ? 2 : n - j < 3 ? n - j : 3; /* 4 keys left: two pairs, not a triple and a single */
         const sattn_elem_t *const kr[3] = {KEY_ROW(k, 0), KEY_ROW(k, 1), KEY_ROW(k, 2)};
         const float *const ks[3] = {KEY_SCALES(0), KEY_SCALES(1), KEY_SCALES(2)};
-        for (size_t t = j + pf; pf && t < j + pf + nj && t < n; t++)
-            for (size_t b = 0; b < ROW_BYTES(d); b += 64) __builtin_prefetch((const char *)SATTN_TMPL_ROW(k, t, ldk) + b);
+        if (pf && j + pf < n) /* the rows pf keys ahead of this step's */
+            sattn_prefetch_row_run(SATTN_TMPL_ROW(k, j + pf, ldk), n - (j + pf) < nj ? n - (j + pf) : nj, ROW_BYTES(ldk),
+                                   ROW_BYTES(d));
         if (nj == 3)
             qk_triple(3, rows, d, q, ldq, kr, ks, g, vscale, s + j, lds);
         else if (nj == 2)

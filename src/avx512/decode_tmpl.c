@@ -8,7 +8,6 @@
 #include "../tmpl.h"
 #include "avx512.h"
 
-
 /* The lanes of m of sixteen elements, as floats (zero elsewhere). */
 static inline __m512 load_elems(__mmask16 m, const sattn_elem_t *x) {
 #if SATTN_TMPL_IS_F32
@@ -61,7 +60,6 @@ SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_dot, avx512)) {
 
 SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_accumulate, avx512)) {
     const size_t pf = params->prefetch_keys;
-    (void)params;
     const sattn_elem_t *values = v;
     for (size_t r = 0; r < rows; r += 2) {
         const int two = r + 1 < rows;
