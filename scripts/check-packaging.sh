@@ -66,7 +66,8 @@ case $cpu in
     aarch64) have_neon=1 isa_dir=neon isa_flags=(-fno-schedule-insns) ;;
 esac
 sed -e "s/@SATTN_HAVE_AVX2@/$have_avx2/" -e "s/@SATTN_HAVE_NEON@/$have_neon/" -e "s/@SATTN_HAVE_AVX512@/0/" \
-    -e "s/@SATTN_HAVE_HWLOC@/0/" "$root/src/sattn_config.h.in" >"$work/vendor/config/sattn_config.h"
+    -e "s/@SATTN_HAVE_HWLOC@/0/" -e "s/@SATTN_HAVE_[A-Z0-9_]*@/0/" \
+    "$root/src/sattn_config.h.in" >"$work/vendor/config/sattn_config.h" # folders not compiled in: 0
 inc=(-I "$root/include" -I "$work/vendor/config")
 # folder, flags...: its plain sources once, its templates once per type, each in an output folder of its own.
 compile_folder() {

@@ -11,6 +11,10 @@
  * The row algebra (masks, bias, running max and sum, output) is attention_rows.c's; problems with
  * only a few rows per K/V head (decode) are routed to attention_decode.c by attention.c.
  *
+ * Reduced precision: on a level with a bf16 or fp16 unit (kernels.h: lowp), when q and k have its type, Q·Kᵀ
+ * runs on 16-bit operands (Q rows and Kᵀ panels copied, not widened); when v has it too, P is rounded to the
+ * type and P·V runs likewise. Sums are fp32 either way, and the online softmax is the same fp32 code.
+ *
  * Determinism: key blocks start at multiples of the block size whatever the item, and every
  * output element depends only on its own row, so neither the worker that runs an item nor how
  * rows are grouped into items changes a bit: the grouping may follow the call's worker count. */
@@ -90,11 +94,28 @@ static void block_of(const struct sattn_attention_problem *p, const struct item_
     *qblock = count - 1 - (t - first);
 }
 
+/* The table's reduced-precision tile for this problem's Q·Kᵀ (q and k of one type that has one), or NULL. */
+static const struct sattn_lowp_gemm_config *lowp_qk(const struct sattn_kernels *k,
+                                                    const struct sattn_attention_problem *p) {
+    if (p->q_type != p->k_type) return NULL;
+    const struct sattn_lowp_gemm_config *c = &k->lowp[p->k_type];
+    return c->ukernel ? c : NULL;
+}
+/* P·V on it too: v has the same type. */
+static int lowp_pv(const struct sattn_kernels *k, const struct sattn_attention_problem *p) {
+    return lowp_qk(k, p) && p->v_type == p->k_type;
+}
+
+static size_t even(size_t n) { return n + (n & 1); }
+
 /* Per-thread scratch, carved from one allocation made before any output is written. */
 struct scratch {
     float *q_rows, *k_packed, *v_packed, *s, *acc, *m, *l;
     float *k_run; /* paged: one Kᵀ panel of a run of keys */
     size_t ld_s;
+    /* Reduced precision (16-bit elements): Q rows (d rounded up to even), Kᵀ panels, V panels, P rows, and
+     * paged K rows of one panel and V rows of one block gathered into one run. NULL where unused. */
+    uint16_t *q16, *k16, *v16, *p16, *k_stage, *v_stage;
 };
 
 static size_t scratch_floats(const struct sattn_exec *x, const struct sattn_attention_problem *p,
@@ -103,17 +124,80 @@ static size_t scratch_floats(const struct sattn_exec *x, const struct sattn_atte
     const size_t rows = sattn_div_up(x->blk->attn_rows, MR) * MR;
     const size_t keys = sattn_div_up(x->blk->attn_keys, NR) * NR;
     const size_t d = p->head_dim, dv = p->v_head_dim, dv_pad = sattn_div_up(dv, NR) * NR;
-    const size_t sizes[] = {rows * d, keys * d, dv_pad * keys, rows * keys, rows * dv, rows, rows,
-                            p->block_table ? NR * d : 0};
+    const struct sattn_lowp_gemm_config *lq = lowp_qk(x->k, p);
+    const int lpv = lowp_pv(x->k, p), paged = p->block_table != NULL;
+    const size_t NRl = lq ? lq->nr : 1, keys_l = sattn_div_up(x->blk->attn_keys, NRl) * NRl;
+    const size_t keys2 = even(x->blk->attn_keys), dv_l = sattn_div_up(dv, NRl) * NRl;
+    /* The float operands a 16-bit path replaces take no room; 16-bit slots count halves, in whole floats. */
+    const size_t sizes[] = {lq ? 0 : rows * d, lq ? 0 : keys * d, lpv ? 0 : dv_pad * keys, rows * keys, rows * dv, rows,
+                            rows, paged && !lq ? NR * d : 0,
+                            lq ? (rows * even(d) + 1) / 2 : 0, lq ? (keys_l * even(d) + 1) / 2 : 0,
+                            lpv ? (dv_l * keys2 + 1) / 2 : 0, lpv ? (rows * keys2 + 1) / 2 : 0,
+                            lq && paged ? (NRl * d + 1) / 2 : 0, lpv && paged ? (keys2 * dv + 1) / 2 : 0};
     float **slots[] = {&layout->q_rows, &layout->k_packed, &layout->v_packed, &layout->s,
                        &layout->acc,    &layout->m,        &layout->l,        &layout->k_run};
+    uint16_t **slots16[] = {&layout->q16, &layout->k16, &layout->v16, &layout->p16, &layout->k_stage, &layout->v_stage};
+    const size_t n32 = sizeof slots / sizeof slots[0];
     size_t total = 0;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-        *slots[i] = base ? base + total : NULL;
+        float *at = base && sizes[i] ? base + total : NULL;
+        if (i < n32) *slots[i] = at;
+        else *slots16[i - n32] = (uint16_t *)at;
         total += sattn_round_floats(sizes[i]);
     }
     layout->ld_s = keys;
     return total;
+}
+
+/* Keys [j, j + n) of K/V head g of sequence b as 16-bit rows of `width` elements: in place (rows *ld apart)
+ * when they lie in one run of a page, else gathered into stage (*ld = width). */
+static const uint16_t *x16_rows(const struct sattn_attention_problem *p, const void *base, sattn_strides s,
+                                size_t width, size_t b, size_t g, size_t j, size_t n, uint16_t *stage, size_t *ld) {
+    const uint16_t *x = base;
+    if (sattn_kv_run(p, j) >= n) {
+        *ld = s.seq;
+        return x + sattn_kv_offset(p, s, b, g, j);
+    }
+    for (size_t a = 0; a < n; a++) memcpy(stage + a * width, x + sattn_kv_offset(p, s, b, g, j + a), width * sizeof *x);
+    *ld = width;
+    return stage;
+}
+
+/* Q·Kᵀ on the reduced-precision tile lq: S = scale * Q·Kᵀ for the item's rows against keys [j0, j0 + nk). */
+static void lowp_qk_block(const struct sattn_attention_problem *p, const struct sattn_lowp_gemm_config *lq, size_t b,
+                          size_t g, size_t rows, size_t j0, size_t nk, const struct scratch *w) {
+    const size_t d = p->head_dim, d2 = even(d), MR = lq->mr, NR = lq->nr;
+    const struct sattn_gemm_params qk_params = {p->scale, 0.0f};
+    for (size_t j = 0; j < nk; j += NR) {
+        const size_t n = sattn_min(NR, nk - j);
+        size_t ld;
+        const uint16_t *k = x16_rows(p, p->k, p->ks, d, b, g, j0 + j, n, w->k_stage, &ld);
+        lq->pack_b(NR, n, d, k, 1, ld, w->k16 + j * d2);
+    }
+    for (size_t r = 0; r < rows; r += MR)
+        for (size_t j = 0; j < nk; j += NR)
+            lq->ukernel(sattn_min(MR, rows - r), sattn_min(NR, nk - j), d2, w->q16 + r * d2, d2, w->k16 + j * d2,
+                        w->s + r * w->ld_s + j, w->ld_s, &qk_params);
+}
+
+/* acc += P·V on the reduced-precision tile lq, P (the rows of S from key j0 + v0 on, nv keys) rounded to the
+ * type first. */
+static void lowp_pv_block(const struct sattn_exec *x, const struct sattn_attention_problem *p,
+                          const struct sattn_lowp_gemm_config *lq, size_t b, size_t g, size_t rows, size_t j0, size_t v0,
+                          size_t nv, const struct scratch *w) {
+    const size_t dv = p->v_head_dim, nv2 = even(nv), MR = lq->mr, NR = lq->nr;
+    const struct sattn_gemm_params pv_params = {1.0f, 1.0f};
+    size_t ld;
+    const uint16_t *v = x16_rows(p, p->v, p->vs, dv, b, g, j0 + v0, nv, w->v_stage, &ld);
+    for (size_t c = 0; c < dv; c += NR) lq->pack_b(NR, sattn_min(NR, dv - c), nv, v + c, ld, 1, w->v16 + c * nv2);
+    for (size_t r = 0; r < rows; r++) {
+        x->k->convert[p->v_type].from_f32(nv, w->s + r * w->ld_s + v0, w->p16 + r * nv2, 0, NULL);
+        if (nv & 1) w->p16[r * nv2 + nv] = 0;
+    }
+    for (size_t r = 0; r < rows; r += MR)
+        for (size_t c = 0; c < dv; c += NR)
+            lq->ukernel(sattn_min(MR, rows - r), sattn_min(NR, dv - c), nv2, w->p16 + r * nv2, nv2, w->v16 + c * nv2,
+                        w->acc + r * dv + c, dv, &pv_params);
 }
 
 /* Keys [j, j + n) of K/V head g of sequence b (n <= NR) as one NR-wide panel of Kᵀ. Keys that cross a
@@ -184,31 +268,46 @@ static void run_item(const struct sattn_exec *x, const struct sattn_attention_pr
     const struct row_state st = {w->m, w->l, w->acc};
     sattn_rows_start(st, rows, dv);
 
-    /* The item's query rows, gathered once (they may come from several heads) and made float: the
-     * A operand of Q·Kᵀ. */
+    /* The item's query rows, gathered once (they may come from several heads): the A operand of Q·Kᵀ, made
+     * float, or copied as they are for a reduced-precision tile (d padded to even with a zero). */
+    const struct sattn_lowp_gemm_config *lq = lowp_qk(x->k, p);
+    const int lpv = lowp_pv(x->k, p);
     if (any_key)
         for (size_t r = 0; r < rows; r++) {
             const size_t h = rb.h0 + r / rb.qn, i = rb.i0 + r % rb.qn;
-            x->k->convert[p->q_type].to_f32(d, sattn_elem_addr(p->q, p->q_type, sattn_q_offset(p, p->qs, b, h, i)),
-                                            NULL, 0, w->q_rows + r * d);
+            const void *q = sattn_elem_addr(p->q, p->q_type, sattn_q_offset(p, p->qs, b, h, i));
+            if (!lq) {
+                x->k->convert[p->q_type].to_f32(d, q, NULL, 0, w->q_rows + r * d);
+                continue;
+            }
+            memcpy(w->q16 + r * even(d), q, d * sizeof *w->q16);
+            if (d & 1) w->q16[r * even(d) + d] = 0;
         }
 
     for (size_t j0 = j_lo; keys.lo < keys.hi && j0 < j_hi; j0 += BN) {
         const size_t nk = sattn_min(BN, j_hi - j0);
-        /* Kᵀ as the B operand: element (c, j) = K[j0 + j][c]. V as B: element (j, c) = V[j0 + j][c]. */
-        for (size_t j = 0; j < nk; j += NR) pack_k_panel(x, p, b, g, j0 + j, sattn_min(NR, nk - j), w, w->k_packed + j * d);
         /* V rows before the item's first visible key are neither packed nor multiplied (by zero). */
         const size_t v0 = (size_t)keys.lo > j0 ? (size_t)keys.lo - j0 : 0, nv = nk - v0;
-        pack_v_rows(x, p, b, g, j0 + v0, nv, w->v_packed);
-
-        for (size_t r = 0; r < rows; r += MR)
+        /* Kᵀ as the B operand: element (c, j) = K[j0 + j][c]. V as B: element (j, c) = V[j0 + j][c]. */
+        if (lq) {
+            lowp_qk_block(p, lq, b, g, rows, j0, nk, w);
+        } else {
             for (size_t j = 0; j < nk; j += NR)
-                tile->ukernel(sattn_min(MR, rows - r), sattn_min(NR, nk - j), d, w->q_rows + r * d, d, 1,
-                              w->k_packed + j * d, w->s + r * w->ld_s + j, w->ld_s, &qk_params);
+                pack_k_panel(x, p, b, g, j0 + j, sattn_min(NR, nk - j), w, w->k_packed + j * d);
+            for (size_t r = 0; r < rows; r += MR)
+                for (size_t j = 0; j < nk; j += NR)
+                    tile->ukernel(sattn_min(MR, rows - r), sattn_min(NR, nk - j), d, w->q_rows + r * d, d, 1,
+                                  w->k_packed + j * d, w->s + r * w->ld_s + j, w->ld_s, &qk_params);
+        }
 
         sattn_rows_update(&x->k->row, p, &rb, j0, nk, w->s, w->ld_s, st);
 
         /* acc += P·V, P read in place from the rows of S. */
+        if (lpv) {
+            lowp_pv_block(x, p, lq, b, g, rows, j0, v0, nv, w);
+            continue;
+        }
+        pack_v_rows(x, p, b, g, j0 + v0, nv, w->v_packed);
         for (size_t r = 0; r < rows; r += MR)
             for (size_t c = 0; c < dv; c += NR)
                 tile->ukernel(sattn_min(MR, rows - r), sattn_min(NR, dv - c), nv, w->s + r * w->ld_s + v0, w->ld_s,

@@ -26,14 +26,26 @@ struct sattn_cpu_features sattn_cpu_detect(void) {
     f.avx2_fma = avx2 && fma && ymm_saved;
     f.f16c = f16c && ymm_saved;
     f.avx512 = f.avx2_fma && avx512f && avx512dq && avx512bw && avx512vl && zmm_saved;
+    if (a >= 1) { /* subleaf 1: AVX512_BF16 in EAX bit 5 */
+        unsigned a1, b1, c1, d1;
+        __cpuid_count(7, 1, a1, b1, c1, d1);
+        f.avx512_bf16 = f.avx512 && ((a1 >> 5) & 1);
+    }
     return f;
 }
 
 #elif defined(__aarch64__)
+#include <sys/auxv.h>
+
+/* Linux's hwcap bits (asm/hwcap.h), spelled out for C libraries whose headers predate them. */
+enum { HWCAP_ASIMDHP_BIT = 1u << 10, HWCAP_ASIMDFHM_BIT = 1u << 23, HWCAP2_BF16_BIT = 1u << 14 };
 
 struct sattn_cpu_features sattn_cpu_detect(void) {
     struct sattn_cpu_features f = {0};
     f.neon = 1; /* Advanced SIMD is part of the AArch64 baseline */
+    const unsigned long hwcap = getauxval(AT_HWCAP), hwcap2 = getauxval(AT_HWCAP2);
+    f.neon_fp16 = (hwcap & HWCAP_ASIMDHP_BIT) && (hwcap & HWCAP_ASIMDFHM_BIT);
+    f.neon_bf16 = (hwcap2 & HWCAP2_BF16_BIT) != 0;
     return f;
 }
 

@@ -8,7 +8,7 @@
 
 #include "internal.h"
 
-#define ISA_COUNT (SATTN_ISA_NEON + 1)
+#define ISA_COUNT (SATTN_ISA_LAST + 1)
 
 static struct sattn_kernels tables[ISA_COUNT];
 static struct sattn_blocking blocking[ISA_COUNT];
@@ -73,6 +73,17 @@ static void init_tables(void) {
 #if SATTN_HAVE_NEON
     add_isa(SATTN_ISA_NEON, SATTN_ISA_SCALAR, sattn_kernels_init_neon, &cpu, cpu.neon);
 #endif
+#if SATTN_HAVE_AVX512_BF16
+    add_isa(SATTN_ISA_AVX512_BF16, SATTN_ISA_AVX512, sattn_kernels_init_avx512_bf16, &cpu, cpu.avx512_bf16);
+#endif
+#if SATTN_HAVE_NEON_FP16
+    add_isa(SATTN_ISA_NEON_FP16, SATTN_ISA_NEON, sattn_kernels_init_neon_fp16, &cpu, cpu.neon_fp16);
+#endif
+#if SATTN_HAVE_NEON_BF16
+    /* BF16 cores have had FP16 too; one without it still gets BF16, on plain NEON. */
+    add_isa(SATTN_ISA_NEON_BF16, available[SATTN_ISA_NEON_FP16] ? SATTN_ISA_NEON_FP16 : SATTN_ISA_NEON,
+            sattn_kernels_init_neon_bf16, &cpu, cpu.neon_bf16);
+#endif
     const struct sattn_topology *topo = sattn_topology_get();
     for (int isa = SATTN_ISA_SCALAR; isa < ISA_COUNT; isa++)
         if (available[isa]) blocking[isa] = sattn_blocking_fit(&tables[isa], topo->l1d_bytes, topo->l2_bytes);
@@ -106,6 +117,9 @@ const char *sattn_isa_name(sattn_isa isa) {
     case SATTN_ISA_AVX2: return "avx2";
     case SATTN_ISA_AVX512: return "avx512";
     case SATTN_ISA_NEON: return "neon";
+    case SATTN_ISA_NEON_FP16: return "neon_fp16";
+    case SATTN_ISA_NEON_BF16: return "neon_bf16";
+    case SATTN_ISA_AVX512_BF16: return "avx512_bf16";
     }
     return "unknown";
 }

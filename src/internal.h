@@ -70,6 +70,9 @@ struct sattn_cpu_features {
     int f16c;      /* F16C: binary16 <-> binary32 conversions (AVX2's f16 kernels) */
     int avx512;    /* AVX-512 F/BW/DQ/VL + OS saves opmask/ZMM */
     int neon;      /* AArch64 Advanced SIMD */
+    int neon_fp16; /* Armv8.2 half-precision arithmetic and FMLAL (FEAT_FP16 + FEAT_FHM) */
+    int neon_bf16; /* Armv8.6 BFDOT (FEAT_BF16) */
+    int avx512_bf16; /* AVX-512 as above + AVX512_BF16 (VDPBF16PS) */
 };
 struct sattn_cpu_features sattn_cpu_detect(void);
 
@@ -168,8 +171,8 @@ struct sattn_attention_problem {
     const float *sinks;        /* NULL or [heads] */
     float *lse;                /* NULL or [batch, heads, q_len] through ls */
     sattn_strides qs, ks, vs, os, bs, ls;
-    /* Element types. The drivers see q and out as F32 only: sattn_attention_run converts other types
-     * around them. k and v are read in their own type by the kernels. */
+    /* Element types: the drivers read q, k and v and write out in their own types (through the table's
+     * convert slots, the packers and the decode kernels). */
     sattn_dtype q_type, k_type, v_type, o_type;
     const float *k_scales, *v_scales; /* I8/I4: scales through kss/vss, k_group/v_group elements each */
     size_t k_group, v_group;

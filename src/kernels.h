@@ -48,6 +48,20 @@ struct sattn_gemm_params {
     void fn(size_t NR, size_t nr, size_t kc, const void *src, size_t rs, size_t cs, const struct sattn_scales *sc,  \
             float *dst)
 
+/* Reduced-precision products (bf16 and fp16 units): A and B hold 16-bit elements of one type (BF16 or F16),
+ * products are summed in fp32. C[0..mr)[0..nr) = alpha * A·B + beta * C, mr <= MR and nr <= NR. A: row i at
+ * a + i*lda elements, kc of them, rows mr..MR never read. kc is even: the driver pads both operands to an even
+ * depth with zeros (the pair units take two elements of k at a time). B: a kc x NR panel that the config's
+ * pack_b laid out. beta == 0 never reads C. */
+#define SATTN_LOWP_GEMM_UKERNEL(fn)                                                                                 \
+    void fn(size_t mr, size_t nr, size_t kc, const uint16_t *restrict a, size_t lda, const uint16_t *restrict b,    \
+            float *restrict c, size_t ldc, const struct sattn_gemm_params *params)
+/* Packs element (p, j) = src[p*rs + j*cs] (16-bit elements), p < kc, j < nr, into the layout of the config's
+ * ukernel, which fills sattn_lowp_panel_elems(kc, NR) elements: zero past kc (up to even) and past nr. */
+#define SATTN_LOWP_PACK_B(fn)                                                                                       \
+    void fn(size_t NR, size_t nr, size_t kc, const uint16_t *src, size_t rs, size_t cs, uint16_t *dst)
+static inline size_t sattn_lowp_panel_elems(size_t kc, size_t NR) { return (kc + (kc & 1)) * NR; }
+
 /* max(x[0..n)), n >= 1. A NaN may or may not win; callers do not rely on it. */
 #define SATTN_RMAX_UKERNEL(fn) float fn(size_t n, const float *x)
 /* y[i] = exp(x[i] - max), returns the sum of y. y may equal x. */
@@ -91,6 +105,8 @@ struct sattn_decode_params {
 typedef SATTN_GEMM_UKERNEL((*sattn_gemm_ukernel_fn));
 typedef SATTN_PACK_A((*sattn_pack_a_fn));
 typedef SATTN_PACK_B((*sattn_pack_b_fn));
+typedef SATTN_LOWP_GEMM_UKERNEL((*sattn_lowp_gemm_ukernel_fn));
+typedef SATTN_LOWP_PACK_B((*sattn_lowp_pack_b_fn));
 typedef SATTN_RMAX_UKERNEL((*sattn_rmax_fn));
 typedef SATTN_RADDSTOREEXPMINUSMAX_UKERNEL((*sattn_raddstoreexpminusmax_fn));
 typedef SATTN_VSCALE_UKERNEL((*sattn_vscale_fn));
@@ -109,6 +125,14 @@ struct sattn_gemm_config {
     sattn_gemm_ukernel_fn ukernel;
     sattn_pack_a_fn pack_a;
     sattn_pack_b_fn pack_b[SATTN_DTYPE_COUNT]; /* B (Kᵀ, V in prefill) from each element type into float panels */
+};
+
+/* A reduced-precision tile for one element type and its B packer. ukernel NULL: the type has no such
+ * arithmetic in this table (its operands are widened to fp32 for the gemm config instead). */
+struct sattn_lowp_gemm_config {
+    size_t mr, nr;
+    sattn_lowp_gemm_ukernel_fn ukernel;
+    sattn_lowp_pack_b_fn pack_b;
 };
 
 struct sattn_row_ops {
@@ -146,6 +170,9 @@ struct sattn_kernels {
     struct sattn_row_ops row;
     struct sattn_decode_ops decode[SATTN_DTYPE_COUNT];
     struct sattn_convert_ops convert[SATTN_DTYPE_COUNT];
+    /* Prefill's Q·Kᵀ when q and k have the slot's type, and P·V when v has it too (P rounded to the type):
+     * set by the levels with bf16 or fp16 units only. */
+    struct sattn_lowp_gemm_config lowp[SATTN_DTYPE_COUNT];
     struct sattn_blocking tuned;
     /* Query rows per K/V head up to which the split-KV decode driver beats prefill with this table's
      * decode kernels (a measured crossover, at most SATTN_DECODE_MAX_ROWS; each init.c says its figure). */
@@ -234,6 +261,15 @@ void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_f
 #endif
 #if SATTN_HAVE_NEON
 void sattn_kernels_init_neon(struct sattn_kernels *k, const struct sattn_cpu_features *cpu);
+#endif
+#if SATTN_HAVE_AVX512_BF16
+void sattn_kernels_init_avx512_bf16(struct sattn_kernels *k, const struct sattn_cpu_features *cpu);
+#endif
+#if SATTN_HAVE_NEON_FP16
+void sattn_kernels_init_neon_fp16(struct sattn_kernels *k, const struct sattn_cpu_features *cpu);
+#endif
+#if SATTN_HAVE_NEON_BF16
+void sattn_kernels_init_neon_bf16(struct sattn_kernels *k, const struct sattn_cpu_features *cpu);
 #endif
 
 /* The default context's table (tables are filled once, on first use). Never NULL. */

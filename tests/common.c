@@ -23,7 +23,7 @@ void fill_uniform(rng_t *r, float *x, size_t n, float lo, float hi) {
 size_t test_isas(sattn_isa out[8]) {
     const char *env = getenv("SATTN_ISA");
     size_t n = 0;
-    for (int isa = SATTN_ISA_SCALAR; isa <= SATTN_ISA_NEON; isa++) {
+    for (int isa = SATTN_ISA_SCALAR; isa <= SATTN_ISA_LAST; isa++) {
         if (env && *env && strcmp(env, "auto") && strcmp(env, sattn_isa_name((sattn_isa)isa))) continue;
         if (sattn_isa_available((sattn_isa)isa)) out[n++] = (sattn_isa)isa;
     }

@@ -19,6 +19,9 @@ static void test_strings_and_version(void **state) {
     assert_string_equal(sattn_isa_name(SATTN_ISA_AVX2), "avx2");
     assert_string_equal(sattn_isa_name(SATTN_ISA_AVX512), "avx512");
     assert_string_equal(sattn_isa_name(SATTN_ISA_NEON), "neon");
+    assert_string_equal(sattn_isa_name(SATTN_ISA_NEON_FP16), "neon_fp16");
+    assert_string_equal(sattn_isa_name(SATTN_ISA_NEON_BF16), "neon_bf16");
+    assert_string_equal(sattn_isa_name(SATTN_ISA_AVX512_BF16), "avx512_bf16");
     assert_string_equal(sattn_isa_name((sattn_isa)99), "unknown");
 }
 
@@ -29,7 +32,7 @@ static void test_isa_controls(void **state) {
     assert_false(sattn_isa_available((sattn_isa)99));
     const sattn_isa before = sattn_get_isa();
     assert_int_not_equal(before, SATTN_ISA_AUTO);
-    for (int isa = SATTN_ISA_SCALAR; isa <= SATTN_ISA_NEON; isa++) {
+    for (int isa = SATTN_ISA_SCALAR; isa <= SATTN_ISA_LAST; isa++) {
         if (sattn_isa_available((sattn_isa)isa)) {
             assert_int_equal(sattn_set_isa((sattn_isa)isa), SATTN_OK);
             assert_int_equal(sattn_get_isa(), isa);
@@ -51,6 +54,15 @@ static void test_isa_controls(void **state) {
 #endif
 #if !SATTN_HAVE_AVX512
     assert_false(sattn_isa_available(SATTN_ISA_AVX512));
+#endif
+#if !SATTN_HAVE_AVX512_BF16
+    assert_false(sattn_isa_available(SATTN_ISA_AVX512_BF16));
+#endif
+#if !SATTN_HAVE_NEON_FP16
+    assert_false(sattn_isa_available(SATTN_ISA_NEON_FP16));
+#endif
+#if !SATTN_HAVE_NEON_BF16
+    assert_false(sattn_isa_available(SATTN_ISA_NEON_BF16));
 #endif
 }
 

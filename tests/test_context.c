@@ -357,7 +357,7 @@ static void test_bad_arguments(void **state) {
     assert_int_equal(sattn_context_set_allocator(ctx, NULL, count_free, NULL), SATTN_E_NULL);
     assert_int_equal(sattn_context_set_allocator(ctx, NULL, NULL, NULL), SATTN_OK);
     const sattn_isa before = sattn_context_get_isa(ctx);
-    for (int isa = SATTN_ISA_SCALAR; isa <= SATTN_ISA_NEON; isa++)
+    for (int isa = SATTN_ISA_SCALAR; isa <= SATTN_ISA_LAST; isa++)
         if (!sattn_isa_available((sattn_isa)isa)) {
             assert_int_equal(sattn_context_set_isa(ctx, (sattn_isa)isa), SATTN_E_ISA);
             assert_int_equal(sattn_context_get_isa(ctx), before);

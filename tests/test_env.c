@@ -38,7 +38,7 @@ static void test_env_decode_prefetch(void **state) {
     const int valid = *env && !*end;
     assert_int_equal(lines, valid ? 0 : 1);
     if (!valid) assert_non_null(strstr(text, "SATTN_DECODE_PREFETCH"));
-    for (int isa = SATTN_ISA_SCALAR; isa <= SATTN_ISA_NEON; isa++) {
+    for (int isa = SATTN_ISA_SCALAR; isa <= SATTN_ISA_LAST; isa++) {
         const struct sattn_kernels *k = sattn_kernels_for((sattn_isa)isa);
         if (!k) continue;
         assert_int_equal(sattn_blocking_for((sattn_isa)isa)->decode_prefetch_bytes,
@@ -55,10 +55,10 @@ static void test_env_fallback(void **state) {
     const sattn_isa got = sattn_get_isa();
 
     sattn_isa best = SATTN_ISA_SCALAR;
-    for (int isa = SATTN_ISA_SCALAR; isa <= SATTN_ISA_NEON; isa++)
+    for (int isa = SATTN_ISA_SCALAR; isa <= SATTN_ISA_LAST; isa++)
         if (sattn_isa_available((sattn_isa)isa)) best = (sattn_isa)isa;
     int named_available = 0;
-    for (int isa = SATTN_ISA_SCALAR; isa <= SATTN_ISA_NEON; isa++)
+    for (int isa = SATTN_ISA_SCALAR; isa <= SATTN_ISA_LAST; isa++)
         named_available |= !strcmp(want_isa, sattn_isa_name((sattn_isa)isa)) && sattn_isa_available((sattn_isa)isa);
     assert_false(named_available); /* meson passes an unavailable name */
     assert_int_equal(got, best);

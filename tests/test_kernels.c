@@ -5,6 +5,8 @@
  * skipped (their own ISA tests them). The gemm microkernel, whose tile differs per ISA, is
  * checked against a double-precision product instead.
  *
+ * test_kernels_emulated adds src/avx512_bf16's tile compiled against plain-C stand-ins of its intrinsics.
+ *
  *   test_kernels            the checks; SATTN_TEST_SEED=N reseeds (the seed is printed on failure)
  *   test_kernels --bench    nanoseconds per call of each slot, per ISA */
 #define _POSIX_C_SOURCE 200809L
@@ -16,6 +18,7 @@
 
 #include "common.h"
 #include "internal.h"
+#include "scalar/scalar.h"
 
 enum { GUARD = 16 };
 static uint64_t seed = 1;
@@ -109,6 +112,109 @@ static void check_gemm(const struct isa_pair *t, rng_t *rng) {
                 }
     release(c);
     free(a), free(b), free(c0);
+}
+
+/* 16-bit element of type t (BF16 or F16) nearest x, and its value. */
+static uint16_t to_x16(sattn_dtype t, float x) { return t == SATTN_DTYPE_BF16 ? sattn_f32_to_bf16(x) : sattn_f32_to_f16(x); }
+static double x16_value(sattn_dtype t, uint16_t h) { return t == SATTN_DTYPE_BF16 ? sattn_bf16_to_f32(h) : sattn_f16_to_f32(h); }
+
+/* A reduced-precision tile and its packer (kernels.h: lowp) against a double product of the 16-bit values:
+ * every corner, depths odd and even (both operands padded to even with zeros, as the driver does), B in both
+ * orientations, beta 0 (C unread) and not, the panel written to its documented size and no further. */
+static void check_lowp_config(const char *name, const struct sattn_lowp_gemm_config *g, sattn_dtype type, rng_t *rng) {
+    const size_t MR = g->mr, NR = g->nr, depths[] = {1, 2, 7, 8, 9, 33, 130};
+    enum { LD = 140 };
+    const size_t ldc = NR + 5, lda = LD + 4;
+    uint16_t *a = malloc(MR * lda * sizeof *a), *src = malloc(LD * LD * sizeof *src);
+    const size_t panel_max = sattn_lowp_panel_elems(130, NR);
+    uint16_t *panel = malloc((panel_max + 2 * GUARD) * sizeof *panel);
+    float *c0 = malloc(MR * ldc * sizeof *c0), *c = guarded(MR * ldc);
+    fill_uniform(rng, c0, MR * ldc, -1, 1);
+    for (size_t i = 0; i < LD * LD; i++) src[i] = to_x16(type, rng_uniform(rng, -1, 1));
+    for (size_t di = 0; di < sizeof depths / sizeof depths[0]; di++) {
+        for (size_t i = 0; i < MR * lda; i++) /* rows zero from kc on, as the driver pads them */
+            a[i] = i % lda < depths[di] ? to_x16(type, rng_uniform(rng, -1, 1)) : 0;
+        for (size_t mr = 1; mr <= MR; mr++)
+            for (size_t nr = 1; nr <= NR; nr++)
+                for (int variant = 0; variant < 3; variant++) { /* beta 0, beta 0.5, B transposed */
+                    const size_t kc = depths[di], kc2 = kc + (kc & 1);
+                    const size_t rs = variant == 2 ? 1 : LD, cs = variant == 2 ? LD : 1;
+                    for (size_t i = 0; i < panel_max + 2 * GUARD; i++) panel[i] = 0xABCD;
+                    g->pack_b(NR, nr, kc, src, rs, cs, panel + GUARD);
+                    const size_t filled = sattn_lowp_panel_elems(kc, NR);
+                    for (size_t i = 0; i < GUARD; i++)
+                        CHECK(panel[i] == 0xABCD && panel[GUARD + filled + i] == 0xABCD,
+                              "%s lowp pack_b NR %zu nr %zu kc %zu wrote outside its panel", name, NR, nr, kc);
+                    const struct sattn_gemm_params params = {0.75f, variant == 1 ? 0.5f : 0.0f};
+                    for (size_t i = 0; i < MR * ldc; i++) c[i] = variant == 1 ? c0[i] : NAN;
+                    g->ukernel(mr, nr, kc2, a, lda, panel + GUARD, c, ldc, &params);
+                    check_guards(c, MR * ldc, name, "lowp gemm", mr * 1000 + nr);
+                    for (size_t i = 0; i < MR; i++)
+                        for (size_t j = 0; j < ldc; j++) {
+                            const float got = c[i * ldc + j];
+                            if (i >= mr || j >= nr) {
+                                CHECK(variant == 1 ? same_bits(&got, &c0[i * ldc + j], 1) : isnan(got),
+                                      "%s lowp gemm %zux%zu kc %zu wrote (%zu, %zu) outside its corner", name, mr, nr,
+                                      kc, i, j);
+                                continue;
+                            }
+                            double want = 0, mag = 0;
+                            for (size_t p = 0; p < kc; p++) {
+                                const double ab = x16_value(type, a[i * lda + p]) * x16_value(type, src[p * rs + j * cs]);
+                                want += ab, mag += fabs(ab);
+                            }
+                            want = params.alpha * want + (variant == 1 ? params.beta * (double)c0[i * ldc + j] : 0);
+                            CHECK(fabs(got - want) <= 1e-6 * (mag + 1) * (double)kc, "%s lowp gemm (type %d) %zux%zu kc %zu "
+                                  "variant %d: (%zu, %zu) is %.9g, want %.9g", name, (int)type, mr, nr, kc, variant, i, j,
+                                  got, want);
+                        }
+                }
+    }
+    release(c);
+    free(a), free(src), free(panel), free(c0);
+}
+
+/* The row layout's packer: (p, j) at p*NR + j, zero past nr and in the padding row of an odd depth. */
+static void check_lowp_rows_packer(void) {
+    enum { NR = 16, LD = 40 };
+    uint16_t src[LD * LD], dst[40 * NR];
+    for (size_t i = 0; i < LD * LD; i++) src[i] = (uint16_t)(i + 1);
+    for (size_t kc = 1; kc <= 9; kc++)
+        for (size_t nr = 1; nr <= NR; nr++) {
+            memset(dst, 0xEE, sizeof dst);
+            sattn_x16_pack_b_rows__scalar(NR, nr, kc, src, 1, LD, dst);
+            for (size_t p = 0; p < kc + (kc & 1); p++)
+                for (size_t j = 0; j < NR; j++)
+                    CHECK(dst[p * NR + j] == (p < kc && j < nr ? src[p + j * LD] : 0), "rows packer kc %zu nr %zu: (%zu, %zu)",
+                          kc, nr, p, j);
+            CHECK(dst[(kc + (kc & 1)) * NR] == 0xEEEE, "rows packer kc %zu wrote past its panel", kc);
+        }
+}
+
+#if SATTN_TEST_EMULATED_AVX512_BF16
+/* src/avx512_bf16's tile compiled against tests/emulated/immintrin.h (tests/meson.build). */
+SATTN_LOWP_GEMM_UKERNEL(sattn_bf16_lowp_gemm_ukernel_12x32__emulated);
+#endif
+
+/* Every reduced-precision tile a table provides; with the scalar table, the portable reference tiles (in no
+ * table: test_types runs the driver with them). */
+static void check_lowp(const struct isa_pair *t, rng_t *rng) {
+    for (int e = SATTN_DTYPE_F16; e <= SATTN_DTYPE_BF16; e++) {
+        if (!t->k->lowp[e].ukernel || INHERITED(t, lowp[e].ukernel)) continue;
+        check_lowp_config(t->name, &t->k->lowp[e], (sattn_dtype)e, rng);
+    }
+    if (t->k->isa != SATTN_ISA_SCALAR) return;
+    const struct sattn_lowp_gemm_config bf16 = {4, 8, sattn_bf16_lowp_gemm_ukernel_4x8__scalar, sattn_x16_pack_b_pairs__scalar};
+    const struct sattn_lowp_gemm_config f16 = {4, 8, sattn_f16_lowp_gemm_ukernel_4x8__scalar, sattn_x16_pack_b_pairs__scalar};
+    check_lowp_config("scalar (portable bf16 tile)", &bf16, SATTN_DTYPE_BF16, rng);
+    check_lowp_config("scalar (portable f16 tile)", &f16, SATTN_DTYPE_F16, rng);
+    check_lowp_rows_packer();
+#if SATTN_TEST_EMULATED_AVX512_BF16
+    const struct sattn_lowp_gemm_config emulated = {12, 32, sattn_bf16_lowp_gemm_ukernel_12x32__emulated,
+                                                    sattn_x16_pack_b_pairs__scalar};
+    check_lowp_config("avx512_bf16's tile (emulated intrinsics)", &emulated, SATTN_DTYPE_BF16, rng);
+    printf("avx512_bf16's tile, through plain-C stand-ins of its intrinsics: agrees with a double product\n");
+#endif
 }
 
 /* Packers against the portable ones, bit for bit, over every width they serve (1..32) and the
@@ -276,6 +382,10 @@ static size_t pairs(struct isa_pair out[8]) {
     for (size_t a = 0; a < ni; a++) {
         if (isas[a] == SATTN_ISA_SCALAR) {
             printf("scalar: the reference every other table is checked against\n");
+            /* its portable reduced-precision tiles, in no table, against a double product */
+            rng_t rng = rng_seed(seed);
+            const struct isa_pair scalar = {sattn_kernels_for(SATTN_ISA_SCALAR), NULL, NULL, "scalar"};
+            check_lowp(&scalar, &rng);
             continue;
         }
         const struct sattn_kernels *k = sattn_kernels_for(isas[a]);
@@ -295,6 +405,7 @@ static void test_every_slot(void **state) {
         check_packers(&t[i], &rng);
         check_row_ops(&t[i], &rng);
         check_decode_ops(&t[i], &rng);
+        check_lowp(&t[i], &rng);
         printf("%s: every slot it provides agrees with scalar (seed %llu)\n", t[i].name, (unsigned long long)seed);
     }
 }
@@ -316,6 +427,10 @@ static void test_tables_complete(void **state) {
         assert_non_null(k->row.rmax), assert_non_null(k->row.raddstoreexpminusmax), assert_non_null(k->row.vscale);
         assert_non_null(k->row.vadd), assert_non_null(k->row.vexp), assert_non_null(k->row.softcap);
         assert_non_null(k->row.vaddramp);
+        for (int e = 0; e < SATTN_DTYPE_COUNT; e++) /* reduced precision: none, or a whole config */
+            if (k->lowp[e].ukernel)
+                assert_true(k->lowp[e].pack_b && k->lowp[e].mr >= 1 && k->lowp[e].mr <= 16 && k->lowp[e].nr >= 1 &&
+                            k->lowp[e].nr <= 32);
         assert_true(k->tuned.gemm_mc && k->tuned.gemm_kc && k->tuned.gemm_nc && k->tuned.attn_rows && k->tuned.attn_keys);
         if (k->isa == SATTN_ISA_SCALAR)
             assert_int_equal(k->parent, SATTN_ISA_AUTO);

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "common.h"
+#include "internal.h"
+#include "scalar/scalar.h"
 
 static uint32_t bits_of(float f) {
     uint32_t x;
@@ -319,6 +321,137 @@ static void test_attention_types(void **state) {
     }
 }
 
+/* Reduced-precision attention: q, k and v all BF16 or all F16. On a level with a unit for the type, prefill runs
+ * Q·Kᵀ and P·V on it (P rounded to the type); so does the driver on any table when the portable tile is put in
+ * its slot, which is how every CPU tests the driver's path. The documented bound (README): on top of fp32's
+ * tolerance, |out - exact| <= (u + n * 2^-25 for F16) * max|v|, u the type's unit roundoff (2^-9 for BF16,
+ * 2^-11 for F16) and n the keys (P below F16's subnormals flushes to 0): rounding each weight by at most u
+ * moves a weighted mean of v by at most u * max|v|. Checked: every layout (dense, tokens-major, paged) gives
+ * the same bits, 1 and 3 threads too, the level and the portable tile within the bound of the double
+ * reference and of each other. */
+typedef struct {
+    size_t heads, kv_heads, q_len, kv_len, d;
+    int causal;
+    sattn_dtype t;
+} lcase;
+
+static sattn_status run_with_table(const struct sattn_kernels *table, const sattn_attention_desc *d, const void *q,
+                                   const void *k, const void *v, float *out) {
+    struct sattn_attention_problem prob;
+    const sattn_status st = sattn_attention_check(d, sizeof *d, q, k, v, out, &prob);
+    if (st != SATTN_OK) return st;
+    struct sattn_exec x = sattn_exec_for(NULL);
+    x.k = table;
+    return sattn_attention_run(&x, &prob, NULL, 0);
+}
+
+static void run_lowp_case(const lcase *c, uint64_t seed) {
+    rng_t rng = rng_seed(seed);
+    const size_t H = c->heads, G = c->kv_heads, S = c->q_len, KV = c->kv_len, D = c->d, P = 16;
+    const size_t pages = (KV + P - 1) / P, nq = H * S * D, nkv = G * KV * D, no = nq;
+    float *q = malloc(nq * 4), *k = malloc(nkv * 4), *v = malloc(nkv * 4), *qd = malloc(nq * 4), *kd = malloc(nkv * 4),
+          *vd = malloc(nkv * 4);
+    fill_uniform(&rng, q, nq, -2, 2), fill_uniform(&rng, k, nkv, -2, 2), fill_uniform(&rng, v, nkv, -1, 1);
+    uint16_t *qs = malloc(nq * 2), *ks = malloc(nkv * 2), *vs = malloc(nkv * 2), *kt = malloc(nkv * 2),
+             *vt = malloc(nkv * 2), *kp = calloc(pages * G * P * D, 2), *vp = calloc(pages * G * P * D, 2);
+    store_as(c->t, H * S, D, 0, q, qs, NULL, qd);
+    store_as(c->t, G * KV, D, 0, k, ks, NULL, kd);
+    store_as(c->t, G * KV, D, 0, v, vs, NULL, vd);
+    /* tokens-major [KV, G, D]; paged [pages, G, P, D] with the pages in reverse order */
+    int32_t *table = malloc(pages * sizeof *table);
+    for (size_t pg = 0; pg < pages; pg++) table[pg] = (int32_t)(pages - 1 - pg);
+    for (size_t g = 0; g < G; g++)
+        for (size_t j = 0; j < KV; j++) {
+            const size_t from = (g * KV + j) * D, tok = (j * G + g) * D;
+            const size_t pag = (((size_t)table[j / P] * G + g) * P + j % P) * D;
+            memcpy(kt + tok, ks + from, D * 2), memcpy(vt + tok, vs + from, D * 2);
+            memcpy(kp + pag, ks + from, D * 2), memcpy(vp + pag, vs + from, D * 2);
+        }
+    const sattn_attention_desc desc = {.batch = 1, .heads = H, .kv_heads = G, .q_len = S, .kv_len = KV, .head_dim = D,
+                                       .causal = c->causal, .q_type = c->t, .k_type = c->t, .v_type = c->t};
+    sattn_attention_desc tok = desc, pag = desc;
+    tok.k_strides = tok.v_strides = (sattn_strides){KV * G * D, D, G * D};
+    pag.block_table = table, pag.block_table_stride = pages, pag.page_size = P, pag.page_count = pages;
+    char what[200];
+    const sattn_isa isa = sattn_get_isa();
+    snprintf(what, sizeof what, "%s: %s attention h%zu/%zu q%zu kv%zu d%zu causal%d seed %llu", sattn_isa_name(isa),
+             type_names[c->t], H, G, S, KV, D, c->causal, (unsigned long long)seed);
+
+    float *o_level = malloc(no * 4), *o_other = malloc(no * 4), *o_tile = malloc(no * 4);
+    assert_int_equal(sattn_attention(&desc, qs, ks, vs, o_level), SATTN_OK);
+    const int before = sattn_get_num_threads();
+    for (int th = 1; th <= 3; th += 2) {
+        assert_int_equal(sattn_set_num_threads(th), SATTN_OK);
+        memset(o_other, 0, no * 4);
+        assert_int_equal(sattn_attention(&tok, qs, kt, vt, o_other), SATTN_OK);
+        if (memcmp(o_level, o_other, no * 4)) fail_msg("%s: tokens-major (%d threads) differs from dense", what, th);
+        memset(o_other, 0, no * 4);
+        assert_int_equal(sattn_attention(&pag, qs, kp, vp, o_other), SATTN_OK);
+        if (memcmp(o_level, o_other, no * 4)) fail_msg("%s: paged (%d threads) differs from dense", what, th);
+    }
+    assert_int_equal(sattn_set_num_threads(before), SATTN_OK);
+
+    /* The current table with the portable tile in the type's slot: the driver's reduced-precision path. */
+    struct sattn_kernels with_tile = *sattn_kernels_for(isa);
+    with_tile.lowp[c->t] = (struct sattn_lowp_gemm_config){
+        4, 8, c->t == SATTN_DTYPE_BF16 ? sattn_bf16_lowp_gemm_ukernel_4x8__scalar : sattn_f16_lowp_gemm_ukernel_4x8__scalar,
+        sattn_x16_pack_b_pairs__scalar};
+    assert_int_equal(run_with_table(&with_tile, &desc, qs, ks, vs, o_tile), SATTN_OK);
+    assert_int_equal(run_with_table(&with_tile, &pag, qs, kp, vp, o_other), SATTN_OK);
+    if (memcmp(o_tile, o_other, no * 4)) fail_msg("%s: portable tile, paged differs from dense", what);
+
+    double *ref = malloc(no * sizeof *ref), *tol = malloc(no * sizeof *tol), *tol_lowp = malloc(no * sizeof *tol);
+    sattn_attention_desc rd = {.batch = 1, .heads = H, .kv_heads = G, .q_len = S, .kv_len = KV, .head_dim = D,
+                               .causal = c->causal};
+    resolve_dense_strides(&rd);
+    ref_attention(&rd, qd, kd, vd, ref);
+    double vmax = 0;
+    for (size_t i = 0; i < nkv; i++)
+        if (fabs(vd[i]) > vmax) vmax = fabs(vd[i]);
+    const double u = c->t == SATTN_DTYPE_BF16 ? 0x1p-9 : 0x1p-11 + (double)KV * 0x1p-25;
+    const int level_lowp = sattn_kernels_for(isa)->lowp[c->t].ukernel != NULL;
+    for (size_t i = 0; i < no; i++) {
+        tol[i] = 2e-5 * sqrt((double)D) + 1e-5 * fabs(ref[i]);
+        tol_lowp[i] = tol[i] + u * vmax;
+    }
+    assert_true(close_enough(what, o_tile, ref, tol_lowp, no));
+    /* BF16's rounded P shows (F16's is within fp32's tolerance on these shapes): the path ran as documented. */
+    if (c->t == SATTN_DTYPE_BF16) {
+        size_t past = 0;
+        for (size_t i = 0; i < no; i++)
+            if (fabs(o_tile[i] - ref[i]) > tol[i]) past++;
+        if (!past) fail_msg("%s: the portable tile's output is within fp32's tolerance: was P rounded?", what);
+    }
+    assert_true(close_enough(what, o_level, ref, level_lowp ? tol_lowp : tol, no));
+    for (size_t i = 0; i < no; i++) tol_lowp[i] = 2 * tol_lowp[i];
+    double *tile_d = malloc(no * sizeof *tile_d);
+    for (size_t i = 0; i < no; i++) tile_d[i] = o_tile[i];
+    assert_true(close_enough(what, o_level, tile_d, tol_lowp, no));
+    free(q), free(k), free(v), free(qd), free(kd), free(vd), free(qs), free(ks), free(vs), free(kt), free(vt), free(kp),
+        free(vp), free(table), free(o_level), free(o_other), free(o_tile), free(ref), free(tol), free(tol_lowp),
+        free(tile_d);
+}
+
+static void test_lowp_attention(void **state) {
+    (void)state;
+    sattn_isa isas[8];
+    const size_t ni = test_isas(isas);
+    const size_t dims[] = {64, 80, 128, 256, 33, 7};
+    uint64_t seed = 5000;
+    for (size_t a = 0; a < ni; a++) {
+        assert_int_equal(sattn_set_isa(isas[a]), SATTN_OK);
+        for (int t = SATTN_DTYPE_F16; t <= SATTN_DTYPE_BF16; t++)
+            for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++) {
+                /* prefill shapes (more rows per K/V head than decode takes), odd lengths, GQA */
+                const lcase c = {.heads = 4, .kv_heads = di % 2 ? 2 : 4, .q_len = 37 + 20 * (di % 3), .kv_len = 301 + 40 * di,
+                                 .d = dims[di], .causal = (int)(di % 2), .t = (sattn_dtype)t};
+                run_lowp_case(&c, seed++);
+            }
+        const lcase longer = {8, 2, 64, 1500, 128, 1, SATTN_DTYPE_BF16};
+        run_lowp_case(&longer, seed++);
+    }
+}
+
 /* Bad type fields return a clear status and leave the output untouched. */
 static void test_bad_types(void **state) {
     (void)state;
@@ -383,7 +516,7 @@ int main(void) {
     if (skip) return skip;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_convert_bits), cmocka_unit_test(test_quantize_bits),
-        cmocka_unit_test(test_attention_types), cmocka_unit_test(test_bad_types),
+        cmocka_unit_test(test_attention_types), cmocka_unit_test(test_lowp_attention), cmocka_unit_test(test_bad_types),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

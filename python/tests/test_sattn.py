@@ -46,6 +46,18 @@ def test_library_found():
     assert sattn.get_num_threads() >= 1
 
 
+def test_isa_names_match_the_library():
+    """Every name the binding maps is the library's name for that value (new levels included)."""
+    before = sattn.get_isa()
+    try:
+        for name in sattn.ISAS:
+            if name != "auto" and sattn.isa_available(name):
+                sattn.set_isa(name)
+                assert sattn.get_isa() == name
+    finally:
+        sattn.set_isa(before)
+
+
 @pytest.mark.parametrize("causal", [False, True])
 @pytest.mark.parametrize("heads,kv_heads", [(4, 4), (4, 2), (4, 1)])
 def test_attention_dense(causal, heads, kv_heads):

@@ -8,15 +8,11 @@
 
 #include "../exp.h"
 #include "../kernels.h"
+#include "tile.h"
 
 SATTN_GEMM_UKERNEL(sattn_f32_gemm_ukernel_12x32__avx512);
 SATTN_DECLARE_ROW_OPS(avx512, avx512_p6);
 SATTN_DECLARE_DECODE_OPS(f32, avx512);
-
-/* Lanes [0, n) of 16, n clamped to [0, 16]. */
-static inline __mmask16 sattn_avx512_tail_mask(size_t n) {
-    return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1u);
-}
 
 /* exp(x) for x <= 0 (softmax: x - max) with exp.h's reduction and polynomial; 2^n is applied by
  * vscalefps, which scales exactly, so the result equals the AVX2 form's s*(1 + r*p(r)) bit for bit.

@@ -7,18 +7,6 @@
 #define MR 12
 #define NR 32
 
-static inline void store_row(float *c, __m512 lo, __m512 hi, __mmask16 m_lo, __mmask16 m_hi, __m512 alpha,
-                             float beta) {
-    __m512 v_lo = _mm512_mul_ps(alpha, lo), v_hi = _mm512_mul_ps(alpha, hi);
-    if (beta != 0.0f) {
-        const __m512 vb = _mm512_set1_ps(beta);
-        v_lo = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m_lo, c), v_lo);
-        v_hi = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m_hi, c + 16), v_hi);
-    }
-    _mm512_mask_storeu_ps(c, m_lo, v_lo);
-    _mm512_mask_storeu_ps(c + 16, m_hi, v_hi);
-}
-
 SATTN_GEMM_UKERNEL(sattn_f32_gemm_ukernel_12x32__avx512) {
     const float *a0 = SATTN_TILE_ROW(a, rs_a, 0, mr), *a1 = SATTN_TILE_ROW(a, rs_a, 1, mr);
     const float *a2 = SATTN_TILE_ROW(a, rs_a, 2, mr), *a3 = SATTN_TILE_ROW(a, rs_a, 3, mr);
@@ -62,16 +50,16 @@ SATTN_GEMM_UKERNEL(sattn_f32_gemm_ukernel_12x32__avx512) {
     const __mmask16 m_lo = sattn_avx512_tail_mask(nr), m_hi = sattn_avx512_tail_mask(nr > 16 ? nr - 16 : 0);
     const float beta = params->beta;
     const __m512 va = _mm512_set1_ps(params->alpha);
-    store_row(c, c00, c01, m_lo, m_hi, va, beta);
-    if (mr > 1) store_row(c + 1 * ldc, c10, c11, m_lo, m_hi, va, beta);
-    if (mr > 2) store_row(c + 2 * ldc, c20, c21, m_lo, m_hi, va, beta);
-    if (mr > 3) store_row(c + 3 * ldc, c30, c31, m_lo, m_hi, va, beta);
-    if (mr > 4) store_row(c + 4 * ldc, c40, c41, m_lo, m_hi, va, beta);
-    if (mr > 5) store_row(c + 5 * ldc, c50, c51, m_lo, m_hi, va, beta);
-    if (mr > 6) store_row(c + 6 * ldc, c60, c61, m_lo, m_hi, va, beta);
-    if (mr > 7) store_row(c + 7 * ldc, c70, c71, m_lo, m_hi, va, beta);
-    if (mr > 8) store_row(c + 8 * ldc, c80, c81, m_lo, m_hi, va, beta);
-    if (mr > 9) store_row(c + 9 * ldc, c90, c91, m_lo, m_hi, va, beta);
-    if (mr > 10) store_row(c + 10 * ldc, c100, c101, m_lo, m_hi, va, beta);
-    if (mr > 11) store_row(c + 11 * ldc, c110, c111, m_lo, m_hi, va, beta);
+    sattn_avx512_store_tile_row(c, c00, c01, m_lo, m_hi, va, beta);
+    if (mr > 1) sattn_avx512_store_tile_row(c + 1 * ldc, c10, c11, m_lo, m_hi, va, beta);
+    if (mr > 2) sattn_avx512_store_tile_row(c + 2 * ldc, c20, c21, m_lo, m_hi, va, beta);
+    if (mr > 3) sattn_avx512_store_tile_row(c + 3 * ldc, c30, c31, m_lo, m_hi, va, beta);
+    if (mr > 4) sattn_avx512_store_tile_row(c + 4 * ldc, c40, c41, m_lo, m_hi, va, beta);
+    if (mr > 5) sattn_avx512_store_tile_row(c + 5 * ldc, c50, c51, m_lo, m_hi, va, beta);
+    if (mr > 6) sattn_avx512_store_tile_row(c + 6 * ldc, c60, c61, m_lo, m_hi, va, beta);
+    if (mr > 7) sattn_avx512_store_tile_row(c + 7 * ldc, c70, c71, m_lo, m_hi, va, beta);
+    if (mr > 8) sattn_avx512_store_tile_row(c + 8 * ldc, c80, c81, m_lo, m_hi, va, beta);
+    if (mr > 9) sattn_avx512_store_tile_row(c + 9 * ldc, c90, c91, m_lo, m_hi, va, beta);
+    if (mr > 10) sattn_avx512_store_tile_row(c + 10 * ldc, c100, c101, m_lo, m_hi, va, beta);
+    if (mr > 11) sattn_avx512_store_tile_row(c + 11 * ldc, c110, c111, m_lo, m_hi, va, beta);
 }

@@ -7,24 +7,6 @@
 #define MR 6
 #define NR 16
 
-/* Stores one tile row. The accumulators come as four values, not an array: indexing an array
- * of accumulators with a variable would keep all 24 in memory (measured in the disassembly). */
-static inline void store_row(float *c, float32x4_t v0, float32x4_t v1, float32x4_t v2, float32x4_t v3, size_t nr,
-                             float alpha, float beta) {
-    float32x4_t out[4] = {vmulq_n_f32(v0, alpha), vmulq_n_f32(v1, alpha), vmulq_n_f32(v2, alpha),
-                          vmulq_n_f32(v3, alpha)};
-    for (size_t v = 0; v < 4 && 4 * v < nr; v++) {
-        const size_t lanes = nr - 4 * v < 4 ? nr - 4 * v : 4;
-        if (lanes == 4) {
-            if (beta != 0.0f) out[v] = vfmaq_n_f32(out[v], vld1q_f32(c + 4 * v), beta);
-            vst1q_f32(c + 4 * v, out[v]);
-        } else {
-            if (beta != 0.0f) out[v] = vfmaq_n_f32(out[v], sattn_neon_load_tail(c + 4 * v, lanes, 0.0f), beta);
-            sattn_neon_store_tail(c + 4 * v, lanes, out[v]);
-        }
-    }
-}
-
 /* One row of the tile: broadcast one element of A, four FMAs against the B vectors. */
 #define ROW_UPDATE(r, x)                                                                                           \
     do {                                                                                                           \
@@ -55,10 +37,10 @@ SATTN_GEMM_UKERNEL(sattn_f32_gemm_ukernel_6x16__neon) {
         ROW_UPDATE(c5, a5 + o);
     }
     const float alpha = params->alpha, beta = params->beta;
-    store_row(c, c00, c01, c02, c03, nr, alpha, beta);
-    if (mr > 1) store_row(c + ldc, c10, c11, c12, c13, nr, alpha, beta);
-    if (mr > 2) store_row(c + 2 * ldc, c20, c21, c22, c23, nr, alpha, beta);
-    if (mr > 3) store_row(c + 3 * ldc, c30, c31, c32, c33, nr, alpha, beta);
-    if (mr > 4) store_row(c + 4 * ldc, c40, c41, c42, c43, nr, alpha, beta);
-    if (mr > 5) store_row(c + 5 * ldc, c50, c51, c52, c53, nr, alpha, beta);
+    sattn_neon_store_tile_row(c, c00, c01, c02, c03, nr, alpha, beta);
+    if (mr > 1) sattn_neon_store_tile_row(c + ldc, c10, c11, c12, c13, nr, alpha, beta);
+    if (mr > 2) sattn_neon_store_tile_row(c + 2 * ldc, c20, c21, c22, c23, nr, alpha, beta);
+    if (mr > 3) sattn_neon_store_tile_row(c + 3 * ldc, c30, c31, c32, c33, nr, alpha, beta);
+    if (mr > 4) sattn_neon_store_tile_row(c + 4 * ldc, c40, c41, c42, c43, nr, alpha, beta);
+    if (mr > 5) sattn_neon_store_tile_row(c + 5 * ldc, c50, c51, c52, c53, nr, alpha, beta);
 }

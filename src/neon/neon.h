@@ -27,6 +27,25 @@ static inline void sattn_neon_store_tail(float *y, size_t n, float32x4_t v) {
     memcpy(y, buf, n * sizeof *y);
 }
 
+/* Stores one 16-column tile row, alpha * acc + beta * c (beta 0: c unread), whole vectors then at most 3 lanes.
+ * The accumulators come as four values, not an array: indexing an array of accumulators with a variable would
+ * keep all of a tile's in memory (measured in the disassembly). */
+static inline void sattn_neon_store_tile_row(float *c, float32x4_t v0, float32x4_t v1, float32x4_t v2, float32x4_t v3,
+                                             size_t nr, float alpha, float beta) {
+    float32x4_t out[4] = {vmulq_n_f32(v0, alpha), vmulq_n_f32(v1, alpha), vmulq_n_f32(v2, alpha),
+                          vmulq_n_f32(v3, alpha)};
+    for (size_t v = 0; v < 4 && 4 * v < nr; v++) {
+        const size_t lanes = nr - 4 * v < 4 ? nr - 4 * v : 4;
+        if (lanes == 4) {
+            if (beta != 0.0f) out[v] = vfmaq_n_f32(out[v], vld1q_f32(c + 4 * v), beta);
+            vst1q_f32(c + 4 * v, out[v]);
+        } else {
+            if (beta != 0.0f) out[v] = vfmaq_n_f32(out[v], sattn_neon_load_tail(c + 4 * v, lanes, 0.0f), beta);
+            sattn_neon_store_tail(c + 4 * v, lanes, out[v]);
+        }
+    }
+}
+
 /* exp.h's range reduction and polynomial with FMA; returns r*p(r) and n as a float. */
 static inline float32x4_t sattn_neon_exp_poly(float32x4_t x, float32x4_t magic, float32x4_t *t, float32x4_t *n) {
     *t = vfmaq_f32(magic, x, vdupq_n_f32(SATTN_EXP_LOG2E));

@@ -1,0 +1,12 @@
+/* AVX512-BF16 kernels (compiled with the AVX-512 flags and -mavx512bf16; dispatch runs them where CPUID
+ * leaf 7 subleaf 1 reports AVX512_BF16 on top of the AVX-512 level). */
+#ifndef SATTN_AVX512_BF16_H
+#define SATTN_AVX512_BF16_H
+
+#include <immintrin.h>
+
+#include "../kernels.h"
+
+SATTN_LOWP_GEMM_UKERNEL(sattn_bf16_lowp_gemm_ukernel_12x32__avx512_bf16);
+
+#endif
