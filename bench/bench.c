@@ -1,7 +1,7 @@
 /* sattn's benchmark: fused attention, decode, sgemm and softmax for every ISA the CPU has, on one
  * thread and on all cores, with OpenBLAS and oneDNN timed on the same inputs when built in.
  *
- *   sattn_bench [--sattn_sweep=smoke|default|full|scaling|logits|types|calls] [--benchmark_* flags]
+ *   sattn_bench [--sattn_sweep=smoke|default|full|scaling|logits|types|calls|varlen|lowp] [--benchmark_* flags]
  *
  * scaling: the best ISA from 1 thread to all cores (powers of two, then all) on prefill, one-head
  * prefill, decode and sgemm, for the scaling curve.
@@ -14,6 +14,7 @@
  * a decode of 8 heads x 256 keys at d 128) through each threading (OpenMP, the built-in pool, an
  * engine's pool through sattn_context_set_parallel_for), 1 and 2 threads, with and without a workspace.
  * The default sweep has them too.
+ * lowp: BF16 and F16 attention (q, k, v of the type) on the best level beside f32, and oneDNN's bf16 peer.
  *
  * Case names are key:value paths (kernel/impl/isa/threads/shape...), which bench/report.py reads. */
 #define _POSIX_C_SOURCE 200809L
@@ -33,7 +34,8 @@
 enum impl { IMPL_SATTN, IMPL_OPENBLAS, IMPL_ONEDNN, IMPL_PLAIN };
 static const char *const impl_names[] = {"sattn", "openblas", "onednn", "plain"};
 
-enum sweep { SWEEP_SMOKE, SWEEP_DEFAULT, SWEEP_FULL, SWEEP_SCALING, SWEEP_LOGITS, SWEEP_TYPES, SWEEP_CALLS, SWEEP_VARLEN };
+enum sweep { SWEEP_SMOKE, SWEEP_DEFAULT, SWEEP_FULL, SWEEP_SCALING, SWEEP_LOGITS, SWEEP_TYPES, SWEEP_CALLS, SWEEP_VARLEN,
+             SWEEP_LOWP };
 
 /* K/V cache types a case stores (the types sweep): the type and elements per scale (0 = per row). */
 typedef struct {
@@ -101,6 +103,7 @@ typedef struct {
     int tokens_major; /* q, k, v, o as [seq, heads, d] (engines' caches) instead of [heads, seq, d] */
     cache_type cache; /* K and V stored in this type; named in the case only in the types sweep */
     int named_cache;
+    int act; /* q too in the cache type (F16/BF16 attention: the lowp sweep, named act:<type>) */
 } attention_case;
 
 /* K or V (rows of d floats, in storage order) stored as a cache type; scales in the same row order. */
@@ -135,19 +138,24 @@ static struct inputs {
     size_t nq, nkv, d;
     cache_type cache;
     float *q, *k, *v, *k_scales, *v_scales;
-    void *k_store, *v_store;
+    void *q_store, *k_store, *v_store; /* q_store: F16/BF16 caches only */
 } kept;
 
 static const struct inputs *inputs_for(size_t nq, size_t nkv, size_t d, cache_type cache) {
     if (kept.q && kept.nq == nq && kept.nkv == nkv && kept.d == d && kept.cache.type == cache.type &&
         kept.cache.group == cache.group)
         return &kept;
-    free(kept.q), free(kept.k), free(kept.v), free(kept.k_scales), free(kept.v_scales), free(kept.k_store), free(kept.v_store);
+    free(kept.q), free(kept.k), free(kept.v), free(kept.k_scales), free(kept.v_scales), free(kept.q_store),
+        free(kept.k_store), free(kept.v_store);
     kept = (struct inputs){.nq = nq, .nkv = nkv, .d = d, .cache = cache};
     kept.q = random_floats(nq, 1), kept.k = random_floats(nkv, 2), kept.v = random_floats(nkv, 3);
     /* Another cache type: K and V converted once, before timing (an engine's cache holds them so). */
     kept.k_store = store_cache(cache, nkv / d, d, kept.k, &kept.k_scales);
     kept.v_store = store_cache(cache, nkv / d, d, kept.v, &kept.v_scales);
+    if (cache.type == SATTN_DTYPE_F16 || cache.type == SATTN_DTYPE_BF16) {
+        float *none;
+        kept.q_store = store_cache(cache, nq / d, d, kept.q, &none);
+    }
     return &kept;
 }
 
@@ -166,6 +174,8 @@ static void bench_attention(bench_state *st, const void *arg) {
     const void *k_in = in_data->k_store ? in_data->k_store : (const void *)k;
     const void *v_in = in_data->v_store ? in_data->v_store : (const void *)v;
     desc.k_type = desc.v_type = c->cache.type;
+    const void *q_in = q;
+    if (c->act) desc.q_type = c->cache.type, q_in = in_data->q_store;
     desc.k_scales = in_data->k_scales, desc.v_scales = in_data->v_scales, desc.kv_group = c->cache.group;
     if (c->tokens_major && in_data->k_scales) {
         const size_t groups = c->d / (c->cache.group ? c->cache.group : c->d);
@@ -184,37 +194,41 @@ static void bench_attention(bench_state *st, const void *arg) {
     default: break;
     }
 
-    /* Peers are checked against sattn (auto ISA) on the same inputs before they are timed. */
+    /* Peers are checked against sattn (auto ISA) on the same inputs before they are timed; with bf16 inputs
+     * within bf16's bound (P rounded to bf16 on both sides: README, "bf16 and fp16 arithmetic"). */
     float *expected = NULL;
     if (c->impl != IMPL_SATTN) {
         expected = random_floats(nq, 5);
         sattn_set_isa(SATTN_ISA_AUTO);
-        if (sattn_attention(&desc, q, k, v, expected) != SATTN_OK) error = "sattn failed on the reference run";
+        if (sattn_attention(&desc, q_in, k_in, v_in, expected) != SATTN_OK) error = "sattn failed on the reference run";
     }
     use_threads(c->impl, c->isa, c->threads);
     if (c->impl == IMPL_OPENBLAS) {
         if (kvh != c->heads) error = "the unfused baseline has no GQA";
+        else if (c->act) error = "the unfused baseline is f32 only";
         else s = random_floats((size_t)c->threads * c->q_len * c->kv_len, 6);
     } else if (c->impl == IMPL_ONEDNN) {
         if (kvh != c->heads) error = "the oneDNN graph has no GQA";
-        else if (!(dnn = peer_onednn_attention_create(c->heads, c->q_len, c->kv_len, c->d, scale, c->causal)))
-            error = "oneDNN could not create the primitives";
+        else if (c->act && c->cache.type != SATTN_DTYPE_BF16) error = "the oneDNN peer takes f32 or bf16";
+        else if (!(dnn = peer_onednn_attention_create(c->heads, c->q_len, c->kv_len, c->d, scale, c->causal,
+                                                      c->act)))
+            error = peer_onednn_why_not();
     }
-    const float *in[3] = {q, k, v};
+    const void *in[3] = {q_in, k_in, v_in};
     if (!error && c->impl != IMPL_SATTN) {
         if (c->impl == IMPL_OPENBLAS)
             peer_openblas_attention(c->heads, c->q_len, c->kv_len, c->d, scale, c->causal, q, k, v, out, s);
         else if (peer_onednn_run(dnn, in, out))
             error = "oneDNN failed";
-        const double diff = max_abs_diff(out, expected, nq);
-        if (!error && !(diff < 1e-3)) error = "disagrees with sattn by more than 1e-3";
+        const double diff = max_abs_diff(out, expected, nq), bound = c->act ? 1e-2 : 1e-3;
+        if (!error && !(diff < bound)) error = c->act ? "disagrees with sattn by more than 1e-2" : "disagrees with sattn by more than 1e-3";
         bench_counter(st, "max_abs_diff", diff, BENCH_AVERAGE);
     }
     if (error) {
         bench_error(st, error);
     } else {
         while (bench_keep_running(st)) switch (c->impl) {
-            case IMPL_SATTN: sattn_attention(&desc, q, k_in, v_in, out); break;
+            case IMPL_SATTN: sattn_attention(&desc, q_in, k_in, v_in, out); break;
             case IMPL_OPENBLAS:
                 peer_openblas_attention(c->heads, c->q_len, c->kv_len, c->d, scale, c->causal, q, k, v, out, s);
                 break;
@@ -231,7 +245,11 @@ static void add_attention(attention_case c) {
     char name[256];
     char cache[16];
     cache_name(c.cache, cache, sizeof cache);
-    if (c.named_cache)
+    if (c.act)
+        snprintf(name, sizeof name, "attention/impl:%s/isa:%s/threads:%d/S:%zu/d:%zu/causal:%d/H:%zu/KVH:%zu/act:%s",
+                 impl_names[c.impl], c.impl == IMPL_SATTN ? sattn_isa_name(c.isa) : "native", c.threads, c.q_len, c.d,
+                 c.causal, c.heads, c.kv_heads, cache);
+    else if (c.named_cache)
         snprintf(name, sizeof name, "%s/impl:sattn/isa:%s/threads:%d/%s:%zu/d:%zu/H:%zu/KVH:%zu/%s%s/cache:%s",
                  c.decode ? "decode" : "attention", sattn_isa_name(c.isa), c.threads, c.decode ? "kv" : "S",
                  c.decode ? c.kv_len : c.q_len, c.d, c.heads, c.kv_heads, c.decode ? "layout:" : "causal:",
@@ -308,9 +326,9 @@ static void bench_softmax(bench_state *st, const void *arg) {
     peer_onednn *dnn = NULL;
     use_threads(c->impl, c->isa, c->threads);
     if (c->impl == IMPL_ONEDNN && !(dnn = peer_onednn_softmax_create(c->rows, c->cols))) {
-        bench_error(st, "oneDNN could not create the softmax");
+        bench_error(st, peer_onednn_why_not());
     } else {
-        const float *in[1] = {x};
+        const void *in[1] = {x};
         if (c->impl != IMPL_SATTN) {
             float *expected = random_floats(n, 3);
             sattn_set_isa(SATTN_ISA_AUTO);
@@ -453,6 +471,39 @@ static void register_types(sattn_isa best, int all) {
                                    {best, threads[ti], SATTN_DTYPE_F32, SATTN_DTYPE_I4, 32, n}};
         for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++) add_convert(cs[i]);
     }
+}
+
+/* Levels that add only reduced-precision arithmetic (sattn.h): their fp32 kernels are their parent's, so the
+ * fp32 sweeps skip them and the lowp sweep measures what they add. */
+static int reduced_precision_level(sattn_isa isa) {
+    return isa == SATTN_ISA_NEON_FP16 || isa == SATTN_ISA_NEON_BF16 || isa == SATTN_ISA_AVX512_BF16;
+}
+
+/* BF16 and F16 attention (q, k and v of the type) beside f32 on the best level, and oneDNN's bf16 matmul +
+ * softmax + matmul on the same bf16 inputs: S 1024..8192 (heads shrinking with S so a case stays near 4-9
+ * GFLOP at d 128), d 64 and 128, causal and not, 1 thread and all. */
+static void register_lowp(sattn_isa best, int all) {
+    const cache_type f32 = {SATTN_DTYPE_F32, 0}, acts[] = {{SATTN_DTYPE_BF16, 0}, {SATTN_DTYPE_F16, 0}};
+    const int threads[2] = {1, all};
+    for (int ti = 0; ti < (all > 1 ? 2 : 1); ti++)
+        for (size_t s = 1024; s <= 8192; s *= 2)
+            for (size_t d = 64; d <= 128; d *= 2)
+                for (int causal = 0; causal < 2; causal++) {
+                    const size_t heads = s == 1024 ? 8 : s == 2048 ? 2 : 1;
+                    const attention_case base = {.impl = IMPL_SATTN, .isa = best, .threads = threads[ti], .heads = heads,
+                                                 .kv_heads = heads, .q_len = s, .kv_len = s, .d = d, .causal = causal,
+                                                 .cache = f32};
+                    add_attention(base);
+                    for (size_t a = 0; a < 2; a++) {
+                        attention_case c = base;
+                        c.cache = acts[a], c.act = 1;
+                        add_attention(c);
+                        if (acts[a].type == SATTN_DTYPE_BF16 && peer_onednn_available()) {
+                            c.impl = IMPL_ONEDNN;
+                            add_attention(c);
+                        }
+                    }
+                }
 }
 
 /* ---------------------------------------------------------------- the fixed cost of a call */
@@ -668,9 +719,12 @@ static void register_cases(enum sweep sweep) {
     static const size_t seq_full[] = {128, 256, 512, 1024, 2048, 4096, 8192, 16384};
     static const size_t dim_full[] = {32, 64, 80, 96, 128, 256};
     static const size_t decode_full[] = {512, 1024, 2048, 4096, 8192, 16384, 32768};
-    sattn_isa best = SATTN_ISA_SCALAR;
-    for (int isa = SATTN_ISA_SCALAR; isa <= SATTN_ISA_NEON; isa++)
-        if (sattn_isa_available((sattn_isa)isa)) best = (sattn_isa)isa;
+    sattn_isa best = SATTN_ISA_SCALAR, best_lowp = SATTN_ISA_SCALAR; /* fp32's best; any level's */
+    for (int isa = SATTN_ISA_SCALAR; isa <= SATTN_ISA_LAST; isa++)
+        if (sattn_isa_available((sattn_isa)isa)) {
+            best_lowp = (sattn_isa)isa;
+            if (!reduced_precision_level((sattn_isa)isa)) best = (sattn_isa)isa;
+        }
     const int all = sattn_get_num_threads();
     const int thread_counts[2] = {1, all};
     if (sweep == SWEEP_SCALING) {
@@ -685,6 +739,10 @@ static void register_cases(enum sweep sweep) {
         register_types(best, all);
         return;
     }
+    if (sweep == SWEEP_LOWP) {
+        register_lowp(best_lowp, all);
+        return;
+    }
     if (sweep == SWEEP_CALLS) {
         register_calls(best, all);
         return;
@@ -695,9 +753,9 @@ static void register_cases(enum sweep sweep) {
     }
 
     if (sweep == SWEEP_DEFAULT) register_calls(best, all);
-    for (int isa_i = SATTN_ISA_SCALAR; isa_i <= SATTN_ISA_NEON; isa_i++) {
+    for (int isa_i = SATTN_ISA_SCALAR; isa_i <= SATTN_ISA_LAST; isa_i++) {
         const sattn_isa isa = (sattn_isa)isa_i;
-        if (!sattn_isa_available(isa)) continue;
+        if (!sattn_isa_available(isa) || reduced_precision_level(isa)) continue;
         const int is_best = isa == best;
         /* The portable path is a reference, not a product: a short sweep keeps the default fast. */
         const size_t max_seq = sweep == SWEEP_SMOKE ? 64 : sweep == SWEEP_FULL ? 16384 : is_best ? 4096 : 1024;
@@ -808,8 +866,9 @@ int main(int argc, char **argv) {
             else if (!strcmp(v, "types")) sweep = SWEEP_TYPES;
             else if (!strcmp(v, "calls")) sweep = SWEEP_CALLS;
             else if (!strcmp(v, "varlen")) sweep = SWEEP_VARLEN;
+            else if (!strcmp(v, "lowp")) sweep = SWEEP_LOWP;
             else {
-                fprintf(stderr, "sattn_bench: --sattn_sweep takes smoke, default, full, scaling, logits, types, calls or varlen\n");
+                fprintf(stderr, "sattn_bench: --sattn_sweep takes smoke, default, full, scaling, logits, types, calls, varlen or lowp\n");
                 return 2;
             }
             continue;
@@ -818,7 +877,7 @@ int main(int argc, char **argv) {
     }
     argc = kept;
     bench_describe_machine();
-    static const char *const sweep_names[] = {"smoke", "default", "full", "scaling", "logits", "types", "calls", "varlen"};
+    static const char *const sweep_names[] = {"smoke", "default", "full", "scaling", "logits", "types", "calls", "varlen", "lowp"};
     bench_context("sweep", sweep_names[sweep]);
     register_cases(sweep);
     return bench_main(argc, argv);

@@ -76,7 +76,7 @@ void bench_describe_machine(void) {
     topology();
     bench_context("sattn_version", sattn_version());
     text[0] = 0;
-    for (int isa = SATTN_ISA_SCALAR; isa <= SATTN_ISA_NEON; isa++)
+    for (int isa = SATTN_ISA_SCALAR; isa <= SATTN_ISA_LAST; isa++)
         if (sattn_isa_available((sattn_isa)isa))
             snprintf(text + strlen(text), sizeof text - strlen(text), "%s%s", text[0] ? " " : "", sattn_isa_name((sattn_isa)isa));
     bench_context("sattn_isas", text);
@@ -87,7 +87,7 @@ void bench_describe_machine(void) {
 #elif defined(__GNUC__)
     bench_context("compiler", "gcc " __VERSION__);
 #endif
-    for (int isa = SATTN_ISA_SCALAR; isa <= SATTN_ISA_NEON; isa++) {
+    for (int isa = SATTN_ISA_SCALAR; isa <= SATTN_ISA_LAST; isa++) {
         if (!sattn_isa_available((sattn_isa)isa)) continue;
         bench_peak_gflops((sattn_isa)isa); /* warm-up: let the clock settle before the measured run */
         const double peak = bench_peak_gflops((sattn_isa)isa);

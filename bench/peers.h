@@ -46,29 +46,34 @@ static inline void peer_openblas_sgemm(size_t m, size_t n, size_t k, const float
 }
 #endif
 
-/* oneDNN 2.x: matmul (output scale) -> causal mask by a binary add -> softmax -> matmul. */
+/* oneDNN 2.x: matmul (output scale) -> causal mask by a binary add -> softmax -> matmul; bf16: q, k, v in bf16,
+ * S and softmax in f32, P reordered to bf16 for the second matmul, out f32. A create returns NULL when a
+ * primitive would run oneDNN's reference code (or cannot be made); peer_onednn_why_not says which. */
 typedef struct peer_onednn peer_onednn;
 #if SATTN_BENCH_HAVE_ONEDNN
 static inline int peer_onednn_available(void) { return 1; }
 const char *peer_onednn_version(void);
-peer_onednn *peer_onednn_attention_create(size_t bh, size_t q_len, size_t kv_len, size_t d, float scale, int causal);
+peer_onednn *peer_onednn_attention_create(size_t bh, size_t q_len, size_t kv_len, size_t d, float scale, int causal,
+                                          int bf16);
 peer_onednn *peer_onednn_softmax_create(size_t rows, size_t cols);
-/* attention: in = {q, k, v}; softmax: in = {x}. Threads through OpenMP (omp_set_num_threads). */
-int peer_onednn_run(peer_onednn *p, const float *const *in, float *out);
+const char *peer_onednn_why_not(void);
+/* attention: in = {q, k, v} (float, or bf16 bits); softmax: in = {x}. Threads through OpenMP. */
+int peer_onednn_run(peer_onednn *p, const void *const *in, float *out);
 void peer_onednn_destroy(peer_onednn *p);
 #else
 static inline int peer_onednn_available(void) { return 0; }
 static inline const char *peer_onednn_version(void) { return "not built in"; }
 static inline peer_onednn *peer_onednn_attention_create(size_t bh, size_t q_len, size_t kv_len, size_t d, float scale,
-                                                        int causal) {
-    (void)bh, (void)q_len, (void)kv_len, (void)d, (void)scale, (void)causal;
-    return NULL; /* callers report "could not create" */
+                                                        int causal, int bf16) {
+    (void)bh, (void)q_len, (void)kv_len, (void)d, (void)scale, (void)causal, (void)bf16;
+    return NULL; /* callers report peer_onednn_why_not() */
 }
+static inline const char *peer_onednn_why_not(void) { return "oneDNN is not built in"; }
 static inline peer_onednn *peer_onednn_softmax_create(size_t rows, size_t cols) {
     (void)rows, (void)cols;
     return NULL;
 }
-static inline int peer_onednn_run(peer_onednn *p, const float *const *in, float *out) {
+static inline int peer_onednn_run(peer_onednn *p, const void *const *in, float *out) {
     (void)p, (void)in, (void)out;
     peer_missing("oneDNN");
     return -1;
