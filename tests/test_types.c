@@ -333,6 +333,7 @@ typedef struct {
     size_t heads, kv_heads, q_len, kv_len, d;
     int causal;
     sattn_dtype t;
+    size_t window; /* a sliding window: key blocks start past their first key (P·V from an odd key) */
 } lcase;
 
 static sattn_status run_with_table(const struct sattn_kernels *table, const sattn_attention_desc *d, const void *q,
@@ -368,14 +369,15 @@ static void run_lowp_case(const lcase *c, uint64_t seed) {
             memcpy(kp + pag, ks + from, D * 2), memcpy(vp + pag, vs + from, D * 2);
         }
     const sattn_attention_desc desc = {.batch = 1, .heads = H, .kv_heads = G, .q_len = S, .kv_len = KV, .head_dim = D,
-                                       .causal = c->causal, .q_type = c->t, .k_type = c->t, .v_type = c->t};
+                                       .causal = c->causal, .window = c->window, .q_type = c->t, .k_type = c->t,
+                                       .v_type = c->t};
     sattn_attention_desc tok = desc, pag = desc;
     tok.k_strides = tok.v_strides = (sattn_strides){KV * G * D, D, G * D};
     pag.block_table = table, pag.block_table_stride = pages, pag.page_size = P, pag.page_count = pages;
     char what[200];
     const sattn_isa isa = sattn_get_isa();
-    snprintf(what, sizeof what, "%s: %s attention h%zu/%zu q%zu kv%zu d%zu causal%d seed %llu", sattn_isa_name(isa),
-             type_names[c->t], H, G, S, KV, D, c->causal, (unsigned long long)seed);
+    snprintf(what, sizeof what, "%s: %s attention h%zu/%zu q%zu kv%zu d%zu causal%d window %zu seed %llu",
+             sattn_isa_name(isa), type_names[c->t], H, G, S, KV, D, c->causal, c->window, (unsigned long long)seed);
 
     float *o_level = malloc(no * 4), *o_other = malloc(no * 4), *o_tile = malloc(no * 4);
     assert_int_equal(sattn_attention(&desc, qs, ks, vs, o_level), SATTN_OK);
@@ -402,7 +404,7 @@ static void run_lowp_case(const lcase *c, uint64_t seed) {
 
     double *ref = malloc(no * sizeof *ref), *tol = malloc(no * sizeof *tol), *tol_lowp = malloc(no * sizeof *tol);
     sattn_attention_desc rd = {.batch = 1, .heads = H, .kv_heads = G, .q_len = S, .kv_len = KV, .head_dim = D,
-                               .causal = c->causal};
+                               .causal = c->causal, .window = c->window};
     resolve_dense_strides(&rd);
     ref_attention(&rd, qd, kd, vd, ref);
     double vmax = 0;
@@ -447,8 +449,11 @@ static void test_lowp_attention(void **state) {
                                  .d = dims[di], .causal = (int)(di % 2), .t = (sattn_dtype)t};
                 run_lowp_case(&c, seed++);
             }
-        const lcase longer = {8, 2, 64, 1500, 128, 1, SATTN_DTYPE_BF16};
-        run_lowp_case(&longer, seed++);
+        const lcase more[] = {{8, 2, 64, 1500, 128, 1, SATTN_DTYPE_BF16, 0},
+                              /* windows of odd width: blocks whose P·V starts at an odd key, odd lengths */
+                              {4, 2, 300, 777, 64, 1, SATTN_DTYPE_BF16, 301},
+                              {4, 4, 200, 613, 80, 1, SATTN_DTYPE_F16, 45}};
+        for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) run_lowp_case(&more[i], seed++);
     }
 }
 
