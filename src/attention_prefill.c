@@ -286,8 +286,12 @@ static void run_item(const struct sattn_exec *x, const struct sattn_attention_pr
 
     for (size_t j0 = j_lo; keys.lo < keys.hi && j0 < j_hi; j0 += BN) {
         const size_t nk = sattn_min(BN, j_hi - j0);
-        /* V rows before the item's first visible key are neither packed nor multiplied (by zero). */
-        const size_t v0 = (size_t)keys.lo > j0 ? (size_t)keys.lo - j0 : 0, nv = nk - v0;
+        /* V rows before the item's first visible key are neither packed nor multiplied (by zero). A dot-product
+         * unit sums keys in pairs: its pairs start at even keys whatever the item (a masked key's P is 0), so a
+         * row's bits do not depend on the item's first key, nor on the thread count that shaped the items. */
+        size_t v0 = (size_t)keys.lo > j0 ? (size_t)keys.lo - j0 : 0;
+        if (lpv) v0 &= ~(size_t)1;
+        const size_t nv = nk - v0;
         /* Kᵀ as the B operand: element (c, j) = K[j0 + j][c]. V as B: element (j, c) = V[j0 + j][c]. */
         if (lq) {
             lowp_qk_block(p, lq, b, g, rows, j0, nk, w);

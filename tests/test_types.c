@@ -398,9 +398,12 @@ static void run_lowp_case(const lcase *c, uint64_t seed) {
     with_tile.lowp[c->t] = (struct sattn_lowp_gemm_config){
         4, 8, c->t == SATTN_DTYPE_BF16 ? sattn_bf16_lowp_gemm_ukernel_4x8__scalar : sattn_f16_lowp_gemm_ukernel_4x8__scalar,
         sattn_x16_pack_b_pairs__scalar};
+    assert_int_equal(sattn_set_num_threads(1), SATTN_OK);
     assert_int_equal(run_with_table(&with_tile, &desc, qs, ks, vs, o_tile), SATTN_OK);
+    assert_int_equal(sattn_set_num_threads(3), SATTN_OK);
     assert_int_equal(run_with_table(&with_tile, &pag, qs, kp, vp, o_other), SATTN_OK);
-    if (memcmp(o_tile, o_other, no * 4)) fail_msg("%s: portable tile, paged differs from dense", what);
+    assert_int_equal(sattn_set_num_threads(before), SATTN_OK);
+    if (memcmp(o_tile, o_other, no * 4)) fail_msg("%s: portable tile, paged on 3 threads differs from dense on 1", what);
 
     double *ref = malloc(no * sizeof *ref), *tol = malloc(no * sizeof *tol), *tol_lowp = malloc(no * sizeof *tol);
     sattn_attention_desc rd = {.batch = 1, .heads = H, .kv_heads = G, .q_len = S, .kv_len = KV, .head_dim = D,

@@ -29,7 +29,9 @@ SATTN_LOWP_PACK_B(sattn_x16_pack_b_rows__scalar) {
 }
 
 /* The pair tile, 4x8, per type. Each product of two 16-bit floats is exact in fp32 (8 or 11 significant bits
- * each), so a lane's sum (even element, then odd, in order of k) rounds only at the additions. */
+ * each); as in the dot-product units, a pair's two products are summed (one rounding) before the lane's sum
+ * takes them (another), so the results depend on which elements of k form pairs, as the units' do: the
+ * drivers that use it must fix the pairs (attention_prefill.c), and the tests see it when they do not. */
 #define LOWP_GEMM_4x8(type, to_f32)                                                                                 \
     SATTN_LOWP_GEMM_UKERNEL(sattn_##type##_lowp_gemm_ukernel_4x8__scalar) {                                        \
         enum { MR = 4, NR = 8 };                                                                                    \
@@ -38,10 +40,8 @@ SATTN_LOWP_PACK_B(sattn_x16_pack_b_rows__scalar) {
             const uint16_t *bp = b + p * NR;                                                                        \
             for (size_t i = 0; i < mr; i++) {                                                                       \
                 const float a0 = to_f32(a[i * lda + p]), a1 = to_f32(a[i * lda + p + 1]);                          \
-                for (size_t j = 0; j < NR; j++) {                                                                   \
-                    acc[i][j] += a0 * to_f32(bp[2 * j]);                                                            \
-                    acc[i][j] += a1 * to_f32(bp[2 * j + 1]);                                                        \
-                }                                                                                                   \
+                for (size_t j = 0; j < NR; j++)                                                                     \
+                    acc[i][j] += a0 * to_f32(bp[2 * j]) + a1 * to_f32(bp[2 * j + 1]);                               \
             }                                                                                                       \
         }                                                                                                           \
         const float alpha = params->alpha, beta = params->beta;                                                     \
