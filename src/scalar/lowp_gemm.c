@@ -5,16 +5,51 @@
  * The pair layout is what dot-product units read (x86 VDPBF16PS and AMX, Arm BFDOT): each lane of a panel row
  * holds two elements of k, (p, j) and (p + 1, j) side by side. The row layout (p, j) at p*NR + j is what
  * widening multiply-adds read (Arm FMLAL). Both fill (kc rounded up to even) x NR elements. */
+#include <string.h>
+
 #include "scalar.h"
+
+typedef uint32_t u32x4 __attribute__((vector_size(16)));
+
+/* Words [t, t + 4) of rows j..j+3 (cs elements apart) into panel rows t..t+3 at lane pairs j..j+3: a 4x4
+ * transpose of 32-bit words in four registers (GNU C vectors: SSE2 or NEON shuffles). */
+static inline void transpose_words_4x4(const uint16_t *src, size_t cs, uint16_t *dst, size_t NR) {
+    u32x4 r0, r1, r2, r3;
+    memcpy(&r0, src, sizeof r0), memcpy(&r1, src + cs, sizeof r1);
+    memcpy(&r2, src + 2 * cs, sizeof r2), memcpy(&r3, src + 3 * cs, sizeof r3);
+    const u32x4 a = __builtin_shuffle(r0, r1, (u32x4){0, 4, 1, 5}), b = __builtin_shuffle(r0, r1, (u32x4){2, 6, 3, 7});
+    const u32x4 c = __builtin_shuffle(r2, r3, (u32x4){0, 4, 1, 5}), d = __builtin_shuffle(r2, r3, (u32x4){2, 6, 3, 7});
+    const u32x4 o0 = __builtin_shuffle(a, c, (u32x4){0, 1, 4, 5}), o1 = __builtin_shuffle(a, c, (u32x4){2, 3, 6, 7});
+    const u32x4 o2 = __builtin_shuffle(b, d, (u32x4){0, 1, 4, 5}), o3 = __builtin_shuffle(b, d, (u32x4){2, 3, 6, 7});
+    memcpy(dst, &o0, sizeof o0), memcpy(dst + 2 * NR, &o1, sizeof o1);
+    memcpy(dst + 4 * NR, &o2, sizeof o2), memcpy(dst + 6 * NR, &o3, sizeof o3);
+}
 
 SATTN_LOWP_PACK_B(sattn_x16_pack_b_pairs__scalar) {
     const size_t pairs = (kc + 1) / 2;
-    for (size_t t = 0; t < pairs; t++) {
-        uint16_t *d = dst + t * 2 * NR;
-        for (size_t j = 0; j < nr; j++) {
-            d[2 * j] = src[2 * t * rs + j * cs];
-            d[2 * j + 1] = 2 * t + 1 < kc ? src[(2 * t + 1) * rs + j * cs] : 0;
+    size_t t0 = 0;
+    /* Kᵀ: pair t of key j is word t of its row; 4 x 4 words at a time, four keys at a time (about 10x faster than
+     * word by word: 2.1-2.9 vs 25 us for 256 keys of d 128, tokens-major, on this project's Zen 3 VM). */
+    if (rs == 1) {
+        t0 = kc / 2 / 4 * 4;
+        const size_t j4 = nr / 4 * 4;
+        for (size_t j = 0; j < j4; j += 4)
+            for (size_t t = 0; t < t0; t += 4) transpose_words_4x4(src + j * cs + 2 * t, cs, dst + t * 2 * NR + 2 * j, NR);
+        for (size_t t = 0; t < t0 && j4 < NR; t++) { /* the panel's edge: the last keys, then zeros */
+            uint16_t *d = dst + t * 2 * NR;
+            for (size_t j = j4; j < nr; j++) memcpy(d + 2 * j, src + j * cs + 2 * t, 2 * sizeof *d);
+            memset(d + 2 * nr, 0, 2 * (NR - nr) * sizeof *d);
         }
+    }
+    for (size_t t = t0; t < pairs; t++) {
+        uint16_t *d = dst + t * 2 * NR;
+        const uint16_t *p0 = src + 2 * t * rs;
+        if (2 * t + 1 == kc) /* an odd depth's last element, paired with a zero */
+            for (size_t j = 0; j < nr; j++) d[2 * j] = p0[j * cs], d[2 * j + 1] = 0;
+        else if (rs == 1) /* Kᵀ: a pair is one 32-bit word of a key's row, copied whole */
+            for (size_t j = 0; j < nr; j++) memcpy(d + 2 * j, p0 + j * cs, 2 * sizeof *d);
+        else /* V: two rows interleaved (a loop the compiler vectorises when cs is 1) */
+            for (size_t j = 0; j < nr; j++) d[2 * j] = p0[j * cs], d[2 * j + 1] = p0[rs + j * cs];
         for (size_t j = 2 * nr; j < 2 * NR; j++) d[j] = 0;
     }
 }
