@@ -44,8 +44,10 @@ SATTN_LOWP_GEMM_UKERNEL(sattn_f16_lowp_gemm_ukernel_4x16__neon_fp16) {
         STEP(7);
     }
     for (; p < kc; p++) { /* the last steps, one element of each row broadcast */
-        const float16x8_t x0 = vreinterpretq_f16_u16(vdupq_n_u16(a0[p])), x1 = vreinterpretq_f16_u16(vdupq_n_u16(a1[p]));
-        const float16x8_t x2 = vreinterpretq_f16_u16(vdupq_n_u16(a2[p])), x3 = vreinterpretq_f16_u16(vdupq_n_u16(a3[p]));
+        const float16x8_t x0 = vreinterpretq_f16_u16(vdupq_n_u16(a0[p]));
+        const float16x8_t x1 = vreinterpretq_f16_u16(vdupq_n_u16(a1[p]));
+        const float16x8_t x2 = vreinterpretq_f16_u16(vdupq_n_u16(a2[p]));
+        const float16x8_t x3 = vreinterpretq_f16_u16(vdupq_n_u16(a3[p]));
         STEP(0);
     }
     const float alpha = params->alpha, beta = params->beta;

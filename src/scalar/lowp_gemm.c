@@ -34,7 +34,8 @@ SATTN_LOWP_PACK_B(sattn_x16_pack_b_pairs__scalar) {
         t0 = kc / 2 / 4 * 4;
         const size_t j4 = nr / 4 * 4;
         for (size_t j = 0; j < j4; j += 4)
-            for (size_t t = 0; t < t0; t += 4) transpose_words_4x4(src + j * cs + 2 * t, cs, dst + t * 2 * NR + 2 * j, NR);
+            for (size_t t = 0; t < t0; t += 4)
+                transpose_words_4x4(src + j * cs + 2 * t, cs, dst + t * 2 * NR + 2 * j, NR);
         for (size_t t = 0; t < t0 && j4 < NR; t++) { /* the panel's edge: the last keys, then zeros */
             uint16_t *d = dst + t * 2 * NR;
             for (size_t j = j4; j < nr; j++) memcpy(d + 2 * j, src + j * cs + 2 * t, 2 * sizeof *d);
