@@ -20,7 +20,7 @@ import sys
 from collections import defaultdict
 
 SHAPE_KEYS = {
-    "attention": ["S", "d", "causal", "H", "KVH"],
+    "attention": ["S", "d", "causal", "H", "KVH", "cache", "act"],
     "decode": ["kv", "d", "H", "KVH", "q", "layout", "cache"],
     "convert": ["from", "to", "n"],
     "call": ["H", "kv", "d", "pool", "workspace"],
@@ -218,6 +218,30 @@ def varlen_table(context, rows):
     return lines + [""]
 
 
+def lowp_table(rows):
+    """Issue 18's comparison from the lowp sweep: bf16 and f16 attention (q, k, v of the type) against f32 on
+    the same level in the same run, and against oneDNN's bf16 matmul + softmax + matmul where it ran."""
+    med = {}
+    for c in rows:
+        f = c["fields"]
+        med[(f.get("impl"), f.get("threads"), f.get("S"), f.get("d"), f.get("causal"), f.get("act", "f32"))] = c
+    shapes = sorted({k[1:5] for k in med if k[0] == "sattn" and k[5] != "f32"}, key=lambda k: tuple(map(int, k)))
+    if not shapes:
+        return []
+    lines = ["## bf16 and f16 attention (GFLOP/s; ratios within this run)", "",
+             "| threads | S | d | causal | f32 | bf16 | f16 | bf16 / f32 | f16 / f32 | bf16 / oneDNN bf16 |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for t, s, d, causal in shapes:
+        get = lambda impl, act: med.get((impl, t, s, d, causal, act))
+        g = {a: throughput(get("sattn", a))[0] if get("sattn", a) else None for a in ("f32", "bf16", "f16")}
+        dnn = get("onednn", "bf16")
+        g_dnn = throughput(dnn)[0] if dnn else None
+        ratio = lambda x, y: f"{x / y:.2f}x" if x and y else "-"
+        lines.append(f"| {t} | {s} | {d} | {causal} | {fmt(g['f32'])} | {fmt(g['bf16'])} | {fmt(g['f16'])} | "
+                     f"{ratio(g['bf16'], g['f32'])} | {ratio(g['f16'], g['f32'])} | {ratio(g['bf16'], g_dnn)} |")
+    return lines + [""]
+
+
 def write_markdown(context, cases, errors, path):
     lines = ["# sattn benchmark report", ""]
     keys = ["cpu_model", "cpu_flags", "physical_cores", "l1d_kib", "l2_kib", "l3_kib", "threads_all", "sattn_version",
@@ -310,6 +334,8 @@ def write_markdown(context, cases, errors, path):
             lines.append(f"| {kernel} | {shape_text} | {threads} | {ours} | {peer} | {ratio:.2f}x |")
         lines.append("")
     lines += varlen_table(context, by_kernel.get("varlen", []))
+    lines += lowp_table([c for c in by_kernel.get("attention", []) if c["fields"].get("act")
+                         or (c["fields"].get("impl") == "sattn" and not c["fields"].get("cache"))])
     lines += onnxruntime_table(cases)
     lines += scaling_table(cases)
     if errors:
