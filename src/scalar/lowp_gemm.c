@@ -10,6 +10,12 @@
 #include "scalar.h"
 
 typedef uint32_t u32x4 __attribute__((vector_size(16)));
+/* Lanes i0..i3 of a:b (0-3 from a, 4-7 from b): clang's builtin, which GCC has from 12 on, else GCC's own. */
+#if defined(__clang__) || __GNUC__ >= 12
+#define SHUFFLE4(a, b, i0, i1, i2, i3) __builtin_shufflevector(a, b, i0, i1, i2, i3)
+#else
+#define SHUFFLE4(a, b, i0, i1, i2, i3) __builtin_shuffle(a, b, (u32x4){i0, i1, i2, i3})
+#endif
 
 /* Words [t, t + 4) of rows j..j+3 (cs elements apart) into panel rows t..t+3 at lane pairs j..j+3: a 4x4
  * transpose of 32-bit words in four registers (GNU C vectors: SSE2 or NEON shuffles). */
@@ -17,10 +23,10 @@ static inline void transpose_words_4x4(const uint16_t *src, size_t cs, uint16_t 
     u32x4 r0, r1, r2, r3;
     memcpy(&r0, src, sizeof r0), memcpy(&r1, src + cs, sizeof r1);
     memcpy(&r2, src + 2 * cs, sizeof r2), memcpy(&r3, src + 3 * cs, sizeof r3);
-    const u32x4 a = __builtin_shuffle(r0, r1, (u32x4){0, 4, 1, 5}), b = __builtin_shuffle(r0, r1, (u32x4){2, 6, 3, 7});
-    const u32x4 c = __builtin_shuffle(r2, r3, (u32x4){0, 4, 1, 5}), d = __builtin_shuffle(r2, r3, (u32x4){2, 6, 3, 7});
-    const u32x4 o0 = __builtin_shuffle(a, c, (u32x4){0, 1, 4, 5}), o1 = __builtin_shuffle(a, c, (u32x4){2, 3, 6, 7});
-    const u32x4 o2 = __builtin_shuffle(b, d, (u32x4){0, 1, 4, 5}), o3 = __builtin_shuffle(b, d, (u32x4){2, 3, 6, 7});
+    const u32x4 a = SHUFFLE4(r0, r1, 0, 4, 1, 5), b = SHUFFLE4(r0, r1, 2, 6, 3, 7);
+    const u32x4 c = SHUFFLE4(r2, r3, 0, 4, 1, 5), d = SHUFFLE4(r2, r3, 2, 6, 3, 7);
+    const u32x4 o0 = SHUFFLE4(a, c, 0, 1, 4, 5), o1 = SHUFFLE4(a, c, 2, 3, 6, 7);
+    const u32x4 o2 = SHUFFLE4(b, d, 0, 1, 4, 5), o3 = SHUFFLE4(b, d, 2, 3, 6, 7);
     memcpy(dst, &o0, sizeof o0), memcpy(dst + 2 * NR, &o1, sizeof o1);
     memcpy(dst + 4 * NR, &o2, sizeof o2), memcpy(dst + 6 * NR, &o3, sizeof o3);
 }
