@@ -168,6 +168,24 @@ static void check_lowp_config(const char *name, const struct sattn_lowp_gemm_con
                                   "variant %d: (%zu, %zu) is %.9g, want %.9g", name, (int)type, mr, nr, kc, variant, i, j,
                                   got, want);
                         }
+                    if (variant) continue;
+                    /* The panel's padding is zero: its columns past nr give 0 in a full-width product, and with an
+                     * odd depth, a one in A's padding changes nothing (a garbage pad times a zero could be NaN). */
+                    float *full = guarded(MR * ldc);
+                    g->ukernel(mr, NR, kc2, a, lda, panel + GUARD, full, ldc, &params);
+                    for (size_t i = 0; i < mr; i++)
+                        for (size_t j = nr; j < NR; j++)
+                            CHECK(full[i * ldc + j] == 0.0f, "%s lowp pack_b nr %zu kc %zu: column %zu is not zero", name,
+                                  nr, kc, j);
+                    if (kc & 1) {
+                        for (size_t i = 0; i < MR; i++) a[i * lda + kc] = to_x16(type, 1.0f);
+                        g->ukernel(mr, nr, kc2, a, lda, panel + GUARD, full, ldc, &params);
+                        for (size_t i = 0; i < MR; i++) a[i * lda + kc] = 0;
+                        for (size_t i = 0; i < mr; i++)
+                            CHECK(same_bits(full + i * ldc, c + i * ldc, nr), "%s lowp pack_b kc %zu: the padding row of "
+                                  "an odd depth is not zero", name, kc);
+                    }
+                    release(full);
                 }
     }
     release(c);
