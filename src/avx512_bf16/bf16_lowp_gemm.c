@@ -52,19 +52,5 @@ SATTN_LOWP_GEMM_UKERNEL(sattn_bf16_lowp_gemm_ukernel_12x32__avx512_bf16) {
         ROW_PAIR(c10, a10 + p);
         ROW_PAIR(c11, a11 + p);
     }
-    const __mmask16 m_lo = sattn_avx512_tail_mask(nr), m_hi = sattn_avx512_tail_mask(nr > 16 ? nr - 16 : 0);
-    const float beta = params->beta;
-    const __m512 va = _mm512_set1_ps(params->alpha);
-    sattn_avx512_store_tile_row(c, c00, c01, m_lo, m_hi, va, beta);
-    if (mr > 1) sattn_avx512_store_tile_row(c + 1 * ldc, c10, c11, m_lo, m_hi, va, beta);
-    if (mr > 2) sattn_avx512_store_tile_row(c + 2 * ldc, c20, c21, m_lo, m_hi, va, beta);
-    if (mr > 3) sattn_avx512_store_tile_row(c + 3 * ldc, c30, c31, m_lo, m_hi, va, beta);
-    if (mr > 4) sattn_avx512_store_tile_row(c + 4 * ldc, c40, c41, m_lo, m_hi, va, beta);
-    if (mr > 5) sattn_avx512_store_tile_row(c + 5 * ldc, c50, c51, m_lo, m_hi, va, beta);
-    if (mr > 6) sattn_avx512_store_tile_row(c + 6 * ldc, c60, c61, m_lo, m_hi, va, beta);
-    if (mr > 7) sattn_avx512_store_tile_row(c + 7 * ldc, c70, c71, m_lo, m_hi, va, beta);
-    if (mr > 8) sattn_avx512_store_tile_row(c + 8 * ldc, c80, c81, m_lo, m_hi, va, beta);
-    if (mr > 9) sattn_avx512_store_tile_row(c + 9 * ldc, c90, c91, m_lo, m_hi, va, beta);
-    if (mr > 10) sattn_avx512_store_tile_row(c + 10 * ldc, c100, c101, m_lo, m_hi, va, beta);
-    if (mr > 11) sattn_avx512_store_tile_row(c + 11 * ldc, c110, c111, m_lo, m_hi, va, beta);
+    SATTN_AVX512_STORE_TILE_12x32(c, ldc, mr, nr, params);
 }
