@@ -336,6 +336,13 @@ typedef struct {
     size_t window; /* a sliding window: key blocks start past their first key (P·V from an odd key) */
 } lcase;
 
+/* The portable reference tile of a 16-bit type (src/scalar/lowp_gemm.c), as a table slot. */
+static struct sattn_lowp_gemm_config portable_tile(sattn_dtype t) {
+    return (struct sattn_lowp_gemm_config){
+        4, 8, t == SATTN_DTYPE_BF16 ? sattn_bf16_lowp_gemm_ukernel_4x8__scalar : sattn_f16_lowp_gemm_ukernel_4x8__scalar,
+        sattn_x16_pack_b_pairs__scalar};
+}
+
 static sattn_status run_with_table(const struct sattn_kernels *table, const sattn_attention_desc *d, const void *q,
                                    const void *k, const void *v, float *out) {
     struct sattn_attention_problem prob;
@@ -395,9 +402,7 @@ static void run_lowp_case(const lcase *c, uint64_t seed) {
 
     /* The current table with the portable tile in the type's slot: the driver's reduced-precision path. */
     struct sattn_kernels with_tile = *sattn_kernels_for(isa);
-    with_tile.lowp[c->t] = (struct sattn_lowp_gemm_config){
-        4, 8, c->t == SATTN_DTYPE_BF16 ? sattn_bf16_lowp_gemm_ukernel_4x8__scalar : sattn_f16_lowp_gemm_ukernel_4x8__scalar,
-        sattn_x16_pack_b_pairs__scalar};
+    with_tile.lowp[c->t] = portable_tile(c->t);
     assert_int_equal(sattn_set_num_threads(1), SATTN_OK);
     assert_int_equal(run_with_table(&with_tile, &desc, qs, ks, vs, o_tile), SATTN_OK);
     assert_int_equal(sattn_set_num_threads(3), SATTN_OK);
@@ -541,11 +546,7 @@ static void print_lowp_table(void) {
                 sattn_attention_desc d = rd;
                 d.q_type = d.k_type = d.v_type = (sattn_dtype)t;
                 struct sattn_kernels table = *sattn_kernels_for(SATTN_ISA_AUTO);
-                table.lowp[t] = (struct sattn_lowp_gemm_config){0};
-                if (tile)
-                    table.lowp[t] = (struct sattn_lowp_gemm_config){
-                        4, 8, t == SATTN_DTYPE_BF16 ? sattn_bf16_lowp_gemm_ukernel_4x8__scalar : sattn_f16_lowp_gemm_ukernel_4x8__scalar,
-                        sattn_x16_pack_b_pairs__scalar};
+                table.lowp[t] = tile ? portable_tile((sattn_dtype)t) : (struct sattn_lowp_gemm_config){0};
                 const void *in[3] = {q, k, v};
                 if (t != SATTN_DTYPE_F32) {
                     sattn_convert(SATTN_DTYPE_F32, (sattn_dtype)t, n, q, q16), sattn_convert(SATTN_DTYPE_F32, (sattn_dtype)t, n, k, k16);
