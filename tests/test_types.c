@@ -149,6 +149,60 @@ static void test_quantize_bits(void **state) {
     assert_int_equal(sattn_quantize(SATTN_DTYPE_I8, 1, 4, 0, w, 4, q8, 4, sc), SATTN_OK);
     assert_true(isnan(sc[0]) && q8[0] == 0 && q8[2] == 0);
 
+    /* Near ties on every ISA: every 4 values start with qmax (each group's scale is exactly 1), then y = k + 0.5
+     * and its neighbour floats for every k with |k + 0.5| < qmax, and the floats either side of +-0.5. */
+    for (size_t t = 0; t < 2; t++) {
+        const sattn_dtype type = t ? SATTN_DTYPE_I4 : SATTN_DTYPE_I8;
+        const int qmin = t ? -8 : -128, qmax = t ? 7 : 127;
+        enum { NEAR_ROWS = 34 };
+        float near[NEAR_ROWS * 32];
+        size_t m = 0;
+        for (int k = -qmax; k < qmax; k++) {
+            const float tie = (float)k + 0.5f;
+            near[m++] = (float)qmax, near[m++] = nextafterf(tie, -INFINITY), near[m++] = tie;
+            near[m++] = nextafterf(tie, INFINITY);
+        }
+        const float small[] = {0.49999997f, -0.49999997f, 0.5f, -0.5f, 0.25f, -0.24999999f, 1.0f, -1.0f};
+        for (size_t i = 0; i < sizeof small / sizeof small[0]; i += 3) {
+            near[m++] = (float)qmax;
+            for (size_t u = i; u < i + 3; u++) near[m++] = u < sizeof small / sizeof small[0] ? small[u] : 0.0f;
+        }
+        while (m % 32) near[m++] = 0.0f;
+        const size_t rows = m / 32, groups_near[] = {32, 0, 16, 8, 4};
+        sattn_isa isa_list[8];
+        const size_t nisa = test_isas(isa_list);
+        for (size_t g = 0; g < 5; g++)
+            for (size_t a = 0; a < nisa; a++) {
+                uint8_t qn[NEAR_ROWS * 32];
+                float sn[NEAR_ROWS * 8];
+                assert_int_equal(sattn_set_isa(isa_list[a]), SATTN_OK);
+                assert_int_equal(sattn_quantize(type, rows, 32, groups_near[g], near, 32, qn, 32, sn), SATTN_OK);
+                for (size_t i = 0; i < m; i++) {
+                    const double yv = near[i];
+                    const double rq = fmin(fmax(yv < 0 ? -floor(-yv + 0.5) : floor(yv + 0.5), qmin), qmax);
+                    if (q_at(type, qn, i) != (int)rq)
+                        fail_msg("%s: %s q(%.9g) = %d, want %d (group %zu)", sattn_isa_name(isa_list[a]), t ? "i4" : "i8",
+                                 yv, q_at(type, qn, i), (int)rq, groups_near[g]);
+                }
+            }
+        /* A subnormal scale rounds down to 2^-149, so |y| passes qmax and is clamped: 190 and 10 steps of 2^-149. */
+        const float tiny = ldexpf(1.0f, -149), big = t ? 10.0f : 190.0f;
+        const float sub[8] = {big * tiny, -big * tiny, 3 * tiny, -3 * tiny, 0, tiny, 2 * tiny, -tiny};
+        const int want_sub[8] = {qmax, qmin, 3, -3, 0, 1, 2, -1};
+        for (size_t a = 0; a < nisa; a++) {
+            uint8_t qs[8];
+            float ss;
+            assert_int_equal(sattn_set_isa(isa_list[a]), SATTN_OK);
+            assert_int_equal(sattn_quantize(type, 1, 8, 8, sub, 8, qs, 8, &ss), SATTN_OK);
+            assert_true(ss == tiny);
+            for (size_t i = 0; i < 8; i++)
+                if (q_at(type, qs, i) != want_sub[i])
+                    fail_msg("%s: %s q(%a) = %d, want %d", sattn_isa_name(isa_list[a]), t ? "i4" : "i8", (double)sub[i],
+                             q_at(type, qs, i), want_sub[i]);
+        }
+    }
+    assert_int_equal(sattn_set_isa(SATTN_ISA_SCALAR), SATTN_OK);
+
     /* Random rows with outliers, groups that split vectors and ones that do not, on every ISA. */
     enum { ROWS = 9, COLS = 96 };
     rng_t rng = rng_seed(77);

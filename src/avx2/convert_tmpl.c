@@ -1,7 +1,7 @@
 /* Row conversions, 8 lanes, compiled once per element type (tmpl.h): sattn_convert,
  * sattn_quantize and the Q/O conversions. Every result is bit-identical to the scalar reference
  * (elem.h): F16 rounds in F16C's converter, BF16 rounds with integer adds, quantisation divides
- * by the same scale with IEEE division and rounds ties away by comparing the exact remainder. */
+ * by the same scale with IEEE division and rounds ties away by an exact addition (quantize8). */
 #include <string.h>
 
 #include "../scalar/scalar.h"
@@ -34,17 +34,20 @@ static inline float group_scale(size_t n, const float *x) {
 }
 
 /* q of 8 floats with the group's scale vs (usable: finite and > 0, else every q is 0), as int32 lanes:
- * x / scale rounded to nearest with ties away from zero, decided on the exact remainder y - trunc(y). */
+ * y = x / scale rounded to nearest with ties away from zero as trunc(y + copysign(0.5 - 2^-25, y)). That sum
+ * is exact or rounds onto the right integer for every float y: below 0.5 it stays under 1 (0.5 - 2^-25 twice
+ * is 1 - 2^-24), a tie k + 0.5 reaches k + 1 - 2^-25, which rounds to k + 1 from |y| >= 0.5 on. Five
+ * operations where comparing the remainder took ten (the chain each group waits on, too). I8 needs no clamp:
+ * the saturating packs that follow clamp to [-128, 127]; I4 does (a subnormal scale can make |y| > 7.5). */
 static inline __m256i quantize8(__m256 x, __m256 vs, int usable) {
     if (!usable) return _mm256_setzero_si256();
-    const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
     const __m256 sign = _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u));
     const __m256 y = _mm256_div_ps(x, vs);
-    const __m256 t = _mm256_round_ps(y, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-    const __m256 away = _mm256_cmp_ps(_mm256_and_ps(_mm256_sub_ps(y, t), abs_mask), _mm256_set1_ps(0.5f), _CMP_GE_OQ);
-    const __m256 step = _mm256_and_ps(away, _mm256_or_ps(_mm256_set1_ps(1.0f), _mm256_and_ps(y, sign)));
-    const __m256 r = _mm256_max_ps(_mm256_add_ps(t, step), _mm256_set1_ps((float)SATTN_TMPL_QMIN));
-    return _mm256_cvttps_epi32(_mm256_min_ps(r, _mm256_set1_ps((float)SATTN_TMPL_QMAX)));
+    __m256 r = _mm256_add_ps(y, _mm256_or_ps(_mm256_and_ps(y, sign), _mm256_set1_ps(0x1.fffffep-2f)));
+#if !SATTN_TMPL_IS_I8
+    r = _mm256_min_ps(_mm256_max_ps(r, _mm256_set1_ps((float)SATTN_TMPL_QMIN)), _mm256_set1_ps((float)SATTN_TMPL_QMAX));
+#endif
+    return _mm256_cvttps_epi32(r);
 }
 
 static inline int scale_usable(float scale) { return scale > 0.0f && scale <= 3.40282347e38f; }
