@@ -1,6 +1,6 @@
 /* Row conversions, 4 lanes, compiled once per element type (tmpl.h), bit-identical to the scalar
  * reference (elem.h): fcvtn rounds F16 to nearest even (FPCR's default mode), BF16 rounds with
- * integer adds, quantisation divides by the same scale and rounds ties away on the exact remainder. */
+ * integer adds, quantisation divides by the same scale and rounds ties away in fcvtas. */
 #include <math.h>
 #include <string.h>
 
@@ -33,22 +33,21 @@ static float quantize_group(size_t n, const float *x, sattn_elem_t *out, size_t 
     }
     const float scale = vmaxvq_u32(bad) ? NAN : vmaxvq_f32(amax) / (float)SATTN_TMPL_QMAX;
     const int usable = scale > 0.0f && scale <= 3.40282347e38f;
-    const float32x4_t vs = vdupq_n_f32(scale), qmin = vdupq_n_f32((float)SATTN_TMPL_QMIN);
-    const float32x4_t qmax = vdupq_n_f32((float)SATTN_TMPL_QMAX), one = vdupq_n_f32(1.0f);
+    const float32x4_t vs = vdupq_n_f32(scale);
+    const int32x4_t qmin = vdupq_n_s32(SATTN_TMPL_QMIN), qmax = vdupq_n_s32(SATTN_TMPL_QMAX);
     for (size_t c = 0; c < n; c += 4) {
-        int32_t q[4] = {0, 0, 0, 0};
-        if (usable) {
-            const float32x4_t y = vdivq_f32(vld1q_f32(x + c), vs), t = vrndq_f32(y);
-            const uint32x4_t away = vcgeq_f32(vabsq_f32(vsubq_f32(y, t)), vdupq_n_f32(0.5f));
-            const float32x4_t step = vreinterpretq_f32_u32(vandq_u32(away, vreinterpretq_u32_f32(vbslq_f32(
-                vdupq_n_u32(0x80000000u), y, one))));
-            vst1q_s32(q, vcvtq_s32_f32(vminq_f32(vmaxq_f32(vaddq_f32(t, step), qmin), qmax)));
-        }
+        /* fcvtas rounds to nearest with ties away, the contract's rule, in one instruction. */
+        int32x4_t q = vdupq_n_s32(0);
+        if (usable) q = vminq_s32(vmaxq_s32(vcvtaq_s32_f32(vdivq_f32(vld1q_f32(x + c), vs)), qmin), qmax);
 #if SATTN_TMPL_IS_I8
-        for (size_t t = 0; t < 4; t++) out[e0 + c + t] = (int8_t)q[t];
+        const int16x4_t q16 = vmovn_s32(q);
+        const int32_t four = vget_lane_s32(vreinterpret_s32_s8(vmovn_s16(vcombine_s16(q16, q16))), 0);
+        memcpy(out + e0 + c, &four, sizeof four);
 #else
-        out[(e0 + c) / 2] = (uint8_t)((q[0] & 15) | (q[1] & 15) << 4);
-        out[(e0 + c) / 2 + 1] = (uint8_t)((q[2] & 15) | (q[3] & 15) << 4);
+        int32_t v[4];
+        vst1q_s32(v, q);
+        out[(e0 + c) / 2] = (uint8_t)((v[0] & 15) | (v[1] & 15) << 4);
+        out[(e0 + c) / 2 + 1] = (uint8_t)((v[2] & 15) | (v[3] & 15) << 4);
 #endif
     }
     return scale;
