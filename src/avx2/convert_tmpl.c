@@ -37,54 +37,71 @@ static inline float group_scale(size_t n, const float *x) {
  * y = x / scale rounded to nearest with ties away from zero as trunc(y + copysign(0.5 - 2^-25, y)). That sum
  * is exact or rounds onto the right integer for every float y: below 0.5 it stays under 1 (0.5 - 2^-25 twice
  * is 1 - 2^-24), a tie k + 0.5 reaches k + 1 - 2^-25, which rounds to k + 1 from |y| >= 0.5 on. Five
- * operations where comparing the remainder took ten (the chain each group waits on, too). I8 needs no clamp:
- * the saturating packs that follow clamp to [-128, 127]; I4 does (a subnormal scale can make |y| > 7.5). */
+ * operations where comparing the remainder took ten (the chain each group waits on, too). Not clamped: the
+ * callers' saturating packs clamp I8 to [-128, 127], and I4 is clamped in bytes after them (clamp_bytes; a
+ * subnormal scale can make |y| pass 7.5, never 128). */
 static inline __m256i quantize8(__m256 x, __m256 vs, int usable) {
     if (!usable) return _mm256_setzero_si256();
     const __m256 sign = _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u));
     const __m256 y = _mm256_div_ps(x, vs);
-    __m256 r = _mm256_add_ps(y, _mm256_or_ps(_mm256_and_ps(y, sign), _mm256_set1_ps(0x1.fffffep-2f)));
-#if !SATTN_TMPL_IS_I8
-    r = _mm256_min_ps(_mm256_max_ps(r, _mm256_set1_ps((float)SATTN_TMPL_QMIN)), _mm256_set1_ps((float)SATTN_TMPL_QMAX));
+    return _mm256_cvttps_epi32(_mm256_add_ps(y, _mm256_or_ps(_mm256_and_ps(y, sign), _mm256_set1_ps(0x1.fffffep-2f))));
+}
+
+/* Saturated int8 q clamped to the type's range (I4: [-8, 7]; I8: the packs did it). */
+static inline __m256i clamp_bytes(__m256i q) {
+#if SATTN_TMPL_IS_I8
+    return q;
+#else
+    return _mm256_min_epi8(_mm256_max_epi8(q, _mm256_set1_epi8(SATTN_TMPL_QMIN)), _mm256_set1_epi8(SATTN_TMPL_QMAX));
 #endif
-    return _mm256_cvttps_epi32(r);
 }
 
 static inline int scale_usable(float scale) { return scale > 0.0f && scale <= 3.40282347e38f; }
 
+/* The scale of a group of 32 floats (NaN when it holds a NaN or Inf). */
+static inline float scale32(const __m256 x[4]) {
+    const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF)), big = _mm256_set1_ps(3.40282347e38f);
+    const __m256 a0 = _mm256_and_ps(x[0], abs_mask), a1 = _mm256_and_ps(x[1], abs_mask);
+    const __m256 a2 = _mm256_and_ps(x[2], abs_mask), a3 = _mm256_and_ps(x[3], abs_mask);
+    const __m256 amax = _mm256_max_ps(_mm256_max_ps(a0, a1), _mm256_max_ps(a2, a3));
+    /* NaN or Inf: a NaN may lose in max, so each vector is tested */
+    const __m256 bad = _mm256_or_ps(_mm256_or_ps(_mm256_cmp_ps(a0, big, _CMP_NLE_UQ), _mm256_cmp_ps(a1, big, _CMP_NLE_UQ)),
+                                    _mm256_or_ps(_mm256_cmp_ps(a2, big, _CMP_NLE_UQ), _mm256_cmp_ps(a3, big, _CMP_NLE_UQ)));
+    return _mm256_movemask_ps(bad) ? NAN : sattn_avx2_hmax(amax) / (float)SATTN_TMPL_QMAX;
+}
+
 /* Groups of 32, one pass: a group's four vectors are loaded once, its scale found and applied in registers,
  * and its 32 q packed and stored at once (the two-pass loop below ran 5 instructions per element: callgrind,
- * 1 Mi elements in rows of 128). */
+ * 1 Mi elements in rows of 128). The next group's scale is found before this group's q, so its reduction
+ * and division overlap this group's divisions instead of waiting behind them. */
 static void quantize_groups32(size_t groups, const float *x, sattn_elem_t *out, float *scales) {
-    const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF)), big = _mm256_set1_ps(3.40282347e38f);
-    for (size_t g = 0; g < groups; g++, x += 32) {
-        const __m256 x0 = _mm256_loadu_ps(x), x1 = _mm256_loadu_ps(x + 8), x2 = _mm256_loadu_ps(x + 16),
-                     x3 = _mm256_loadu_ps(x + 24);
-        const __m256 a0 = _mm256_and_ps(x0, abs_mask), a1 = _mm256_and_ps(x1, abs_mask);
-        const __m256 a2 = _mm256_and_ps(x2, abs_mask), a3 = _mm256_and_ps(x3, abs_mask);
-        const __m256 amax = _mm256_max_ps(_mm256_max_ps(a0, a1), _mm256_max_ps(a2, a3));
-        /* NaN or Inf: a NaN may lose in max, so each vector is tested */
-        const __m256 bad = _mm256_or_ps(_mm256_or_ps(_mm256_cmp_ps(a0, big, _CMP_NLE_UQ), _mm256_cmp_ps(a1, big, _CMP_NLE_UQ)),
-                                        _mm256_or_ps(_mm256_cmp_ps(a2, big, _CMP_NLE_UQ), _mm256_cmp_ps(a3, big, _CMP_NLE_UQ)));
-        const float scale = _mm256_movemask_ps(bad) ? NAN : sattn_avx2_hmax(amax) / (float)SATTN_TMPL_QMAX;
+    __m256 cur[4], next[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int t = 0; t < 4; t++) cur[t] = _mm256_loadu_ps(x + 8 * t);
+    float scale = scale32(cur);
+    for (size_t g = 0; g < groups; g++) {
+        float next_scale = 0.0f;
+        if (g + 1 < groups) {
+            for (int t = 0; t < 4; t++) next[t] = _mm256_loadu_ps(x + 32 * (g + 1) + 8 * t);
+            next_scale = scale32(next);
+        }
         scales[g] = scale;
         const int usable = scale_usable(scale);
         const __m256 vs = _mm256_set1_ps(scale);
-        const __m256i q0 = quantize8(x0, vs, usable), q1 = quantize8(x1, vs, usable);
-        const __m256i q2 = quantize8(x2, vs, usable), q3 = quantize8(x3, vs, usable);
+        const __m256i q0 = quantize8(cur[0], vs, usable), q1 = quantize8(cur[1], vs, usable);
+        const __m256i q2 = quantize8(cur[2], vs, usable), q3 = quantize8(cur[3], vs, usable);
         /* int32 -> int8 with saturating packs (within 128-bit lanes), then the lanes' dwords back in order */
         const __m256i b = _mm256_packs_epi16(_mm256_packs_epi32(q0, q1), _mm256_packs_epi32(q2, q3));
-        const __m256i q8 = _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        const __m256i q8 = clamp_bytes(_mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
 #if SATTN_TMPL_IS_I8
         _mm256_storeu_si256((__m256i *)(out + 32 * g), q8);
 #else
-        /* Bytes 2t and 2t+1 become one: the even element's nibble low, the odd one's high. */
-        const __m256i lo = _mm256_and_si256(q8, _mm256_set1_epi16(0x0F));
-        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q8, 4), _mm256_set1_epi16(0xF0));
-        const __m256i w = _mm256_or_si256(lo, hi); /* one byte per 16-bit lane */
+        /* Bytes 2t and 2t+1 become one: the even element's nibble + 16 x the odd one's, per 16-bit lane. */
+        const __m256i w = _mm256_maddubs_epi16(_mm256_and_si256(q8, _mm256_set1_epi8(0x0F)), _mm256_set1_epi16(0x1001));
         const __m128i packed = _mm_packus_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
         _mm_storeu_si128((__m128i *)(out + 16 * g), packed);
 #endif
+        for (int t = 0; t < 4; t++) cur[t] = next[t];
+        scale = next_scale;
     }
 }
 
@@ -98,9 +115,10 @@ static inline void quantize_group(size_t n, const float *x, float scale, sattn_e
 #if SATTN_TMPL_IS_I8
         _mm_storel_epi64((__m128i *)(out + e0 + c), _mm_packs_epi16(q16, q16));
 #else
-        /* Pairs of 16-bit q become one byte: the even element's nibble low, the odd one's high. */
-        const __m128i lo = _mm_and_si128(q16, _mm_set1_epi32(0xF));
-        const __m128i hi = _mm_and_si128(_mm_srli_epi32(q16, 12), _mm_set1_epi32(0xF0));
+        /* Clamped, then pairs of 16-bit q become one byte: the even element's nibble low, the odd one's high. */
+        const __m128i c16 = _mm_min_epi16(_mm_max_epi16(q16, _mm_set1_epi16(SATTN_TMPL_QMIN)), _mm_set1_epi16(SATTN_TMPL_QMAX));
+        const __m128i lo = _mm_and_si128(c16, _mm_set1_epi32(0xF));
+        const __m128i hi = _mm_and_si128(_mm_srli_epi32(c16, 12), _mm_set1_epi32(0xF0));
         const __m128i b32 = _mm_or_si128(lo, hi);
         const __m128i b8 = _mm_packus_epi16(_mm_packus_epi32(b32, b32), _mm_setzero_si128());
         const int32_t word = _mm_cvtsi128_si32(b8);
