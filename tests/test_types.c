@@ -201,6 +201,29 @@ static void test_quantize_bits(void **state) {
                              q_at(type, qs, i), want_sub[i]);
         }
     }
+    /* Groups of 32 (AVX2's one-pass path) with an Inf, a NaN with its sign bit set, and their largest value
+     * in the last lane, on every ISA: the first two have scale NaN and q 0, the third the scalar bits. */
+    {
+        float bad[96];
+        for (size_t i = 0; i < 96; i++) bad[i] = (float)((int)(i % 7) - 3) * 0.25f;
+        bad[19] = -INFINITY, bad[63] = -NAN, bad[95] = -5.0f;
+        sattn_isa isa_list[8];
+        const size_t nisa = test_isas(isa_list);
+        for (size_t a = 0; a < nisa; a++)
+            for (size_t t = 0; t < 2; t++) {
+                const sattn_dtype type = t ? SATTN_DTYPE_I4 : SATTN_DTYPE_I8;
+                uint8_t qb[96];
+                float sb[3];
+                memset(qb, 0x55, sizeof qb);
+                assert_int_equal(sattn_set_isa(isa_list[a]), SATTN_OK);
+                assert_int_equal(sattn_quantize(type, 1, 96, 32, bad, 96, qb, 96, sb), SATTN_OK);
+                if (!isnan(sb[0]) || !isnan(sb[1]) || sb[2] != 5.0f / (t ? 7.0f : 127.0f))
+                    fail_msg("%s: %s scales %g %g %g", sattn_isa_name(isa_list[a]), t ? "i4" : "i8", (double)sb[0],
+                             (double)sb[1], (double)sb[2]);
+                for (size_t i = 0; i < 64; i++) assert_int_equal(q_at(type, qb, i), 0);
+                assert_int_equal(q_at(type, qb, 95), t ? -7 : -127);
+            }
+    }
     assert_int_equal(sattn_set_isa(SATTN_ISA_SCALAR), SATTN_OK);
 
     /* Random rows with outliers, groups that split vectors and ones that do not, on every ISA. */

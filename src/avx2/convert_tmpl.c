@@ -2,6 +2,7 @@
  * sattn_quantize and the Q/O conversions. Every result is bit-identical to the scalar reference
  * (elem.h): F16 rounds in F16C's converter, BF16 rounds with integer adds, quantisation divides
  * by the same scale with IEEE division and rounds ties away by an exact addition (quantize8). */
+#include <stdint.h>
 #include <string.h>
 
 #include "../scalar/scalar.h"
@@ -58,16 +59,25 @@ static inline __m256i clamp_bytes(__m256i q) {
 
 static inline int scale_usable(float scale) { return scale > 0.0f && scale <= 3.40282347e38f; }
 
-/* The scale of a group of 32 floats (NaN when it holds a NaN or Inf). */
+/* The scale of a group of 32 floats (NaN when it holds a NaN or Inf). Found on |x|'s bits: for floats without
+ * a sign the integer order is the float order, and Inf and every NaN lie above the largest finite value, so
+ * one integer max finds the maximum and the bad values alike (a float max may drop a NaN, so each vector was
+ * compared as well: ten instructions more per group). */
 static inline float scale32(const __m256 x[4]) {
-    const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF)), big = _mm256_set1_ps(3.40282347e38f);
-    const __m256 a0 = _mm256_and_ps(x[0], abs_mask), a1 = _mm256_and_ps(x[1], abs_mask);
-    const __m256 a2 = _mm256_and_ps(x[2], abs_mask), a3 = _mm256_and_ps(x[3], abs_mask);
-    const __m256 amax = _mm256_max_ps(_mm256_max_ps(a0, a1), _mm256_max_ps(a2, a3));
-    /* NaN or Inf: a NaN may lose in max, so each vector is tested */
-    const __m256 bad = _mm256_or_ps(_mm256_or_ps(_mm256_cmp_ps(a0, big, _CMP_NLE_UQ), _mm256_cmp_ps(a1, big, _CMP_NLE_UQ)),
-                                    _mm256_or_ps(_mm256_cmp_ps(a2, big, _CMP_NLE_UQ), _mm256_cmp_ps(a3, big, _CMP_NLE_UQ)));
-    return _mm256_movemask_ps(bad) ? NAN : sattn_avx2_hmax(amax) / (float)SATTN_TMPL_QMAX;
+    const __m256i abs_mask = _mm256_set1_epi32(0x7FFFFFFF);
+    const __m256i a0 = _mm256_and_si256(_mm256_castps_si256(x[0]), abs_mask);
+    const __m256i a1 = _mm256_and_si256(_mm256_castps_si256(x[1]), abs_mask);
+    const __m256i a2 = _mm256_and_si256(_mm256_castps_si256(x[2]), abs_mask);
+    const __m256i a3 = _mm256_and_si256(_mm256_castps_si256(x[3]), abs_mask);
+    const __m256i m = _mm256_max_epi32(_mm256_max_epi32(a0, a1), _mm256_max_epi32(a2, a3));
+    __m128i h = _mm_max_epi32(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
+    h = _mm_max_epi32(h, _mm_shuffle_epi32(h, 0x4E));
+    h = _mm_max_epi32(h, _mm_shuffle_epi32(h, 0xB1));
+    const uint32_t bits = (uint32_t)_mm_cvtsi128_si32(h);
+    if (bits >= 0x7F800000u) return NAN;
+    float amax;
+    memcpy(&amax, &bits, sizeof amax);
+    return amax / (float)SATTN_TMPL_QMAX;
 }
 
 /* Groups of 32, one pass: a group's four vectors are loaded once, its scale found and applied in registers,
