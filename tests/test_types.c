@@ -122,6 +122,8 @@ static void test_convert_bits(void **state) {
  * nibble past an odd row; then every ISA gives the scalar bits on random rows for several groups. */
 static void test_quantize_bits(void **state) {
     (void)state;
+    sattn_isa isas[8];
+    const size_t ni = test_isas(isas);
     const float x[8] = {127.0f, 2.5f, -2.5f, 0.5f, -0.5f, 1.4999999f, -127.0f, 63.5f};
     int8_t q8[8];
     float sc[2];
@@ -169,19 +171,17 @@ static void test_quantize_bits(void **state) {
         }
         while (m % 32) near[m++] = 0.0f;
         const size_t rows = m / 32, groups_near[] = {32, 0, 16, 8, 4};
-        sattn_isa isa_list[8];
-        const size_t nisa = test_isas(isa_list);
         for (size_t g = 0; g < 5; g++)
-            for (size_t a = 0; a < nisa; a++) {
+            for (size_t a = 0; a < ni; a++) {
                 uint8_t qn[NEAR_ROWS * 32];
                 float sn[NEAR_ROWS * 8];
-                assert_int_equal(sattn_set_isa(isa_list[a]), SATTN_OK);
+                assert_int_equal(sattn_set_isa(isas[a]), SATTN_OK);
                 assert_int_equal(sattn_quantize(type, rows, 32, groups_near[g], near, 32, qn, 32, sn), SATTN_OK);
                 for (size_t i = 0; i < m; i++) {
                     const double yv = near[i];
                     const double rq = fmin(fmax(yv < 0 ? -floor(-yv + 0.5) : floor(yv + 0.5), qmin), qmax);
                     if (q_at(type, qn, i) != (int)rq)
-                        fail_msg("%s: %s q(%.9g) = %d, want %d (group %zu)", sattn_isa_name(isa_list[a]), t ? "i4" : "i8",
+                        fail_msg("%s: %s q(%.9g) = %d, want %d (group %zu)", sattn_isa_name(isas[a]), t ? "i4" : "i8",
                                  yv, q_at(type, qn, i), (int)rq, groups_near[g]);
                 }
             }
@@ -189,15 +189,15 @@ static void test_quantize_bits(void **state) {
         const float tiny = ldexpf(1.0f, -149), big = t ? 10.0f : 190.0f;
         const float sub[8] = {big * tiny, -big * tiny, 3 * tiny, -3 * tiny, 0, tiny, 2 * tiny, -tiny};
         const int want_sub[8] = {qmax, qmin, 3, -3, 0, 1, 2, -1};
-        for (size_t a = 0; a < nisa; a++) {
+        for (size_t a = 0; a < ni; a++) {
             uint8_t qs[8];
             float ss;
-            assert_int_equal(sattn_set_isa(isa_list[a]), SATTN_OK);
+            assert_int_equal(sattn_set_isa(isas[a]), SATTN_OK);
             assert_int_equal(sattn_quantize(type, 1, 8, 8, sub, 8, qs, 8, &ss), SATTN_OK);
             assert_true(ss == tiny);
             for (size_t i = 0; i < 8; i++)
                 if (q_at(type, qs, i) != want_sub[i])
-                    fail_msg("%s: %s q(%a) = %d, want %d", sattn_isa_name(isa_list[a]), t ? "i4" : "i8", (double)sub[i],
+                    fail_msg("%s: %s q(%a) = %d, want %d", sattn_isa_name(isas[a]), t ? "i4" : "i8", (double)sub[i],
                              q_at(type, qs, i), want_sub[i]);
         }
     }
@@ -207,18 +207,16 @@ static void test_quantize_bits(void **state) {
         float bad[96];
         for (size_t i = 0; i < 96; i++) bad[i] = (float)((int)(i % 7) - 3) * 0.25f;
         bad[19] = -INFINITY, bad[63] = -NAN, bad[95] = -5.0f;
-        sattn_isa isa_list[8];
-        const size_t nisa = test_isas(isa_list);
-        for (size_t a = 0; a < nisa; a++)
+        for (size_t a = 0; a < ni; a++)
             for (size_t t = 0; t < 2; t++) {
                 const sattn_dtype type = t ? SATTN_DTYPE_I4 : SATTN_DTYPE_I8;
                 uint8_t qb[96];
                 float sb[3];
                 memset(qb, 0x55, sizeof qb);
-                assert_int_equal(sattn_set_isa(isa_list[a]), SATTN_OK);
+                assert_int_equal(sattn_set_isa(isas[a]), SATTN_OK);
                 assert_int_equal(sattn_quantize(type, 1, 96, 32, bad, 96, qb, 96, sb), SATTN_OK);
                 if (!isnan(sb[0]) || !isnan(sb[1]) || sb[2] != 5.0f / (t ? 7.0f : 127.0f))
-                    fail_msg("%s: %s scales %g %g %g", sattn_isa_name(isa_list[a]), t ? "i4" : "i8", (double)sb[0],
+                    fail_msg("%s: %s scales %g %g %g", sattn_isa_name(isas[a]), t ? "i4" : "i8", (double)sb[0],
                              (double)sb[1], (double)sb[2]);
                 for (size_t i = 0; i < 64; i++) assert_int_equal(q_at(type, qb, i), 0);
                 assert_int_equal(q_at(type, qb, 95), t ? -7 : -127);
@@ -236,8 +234,6 @@ static void test_quantize_bits(void **state) {
     const sattn_dtype types[] = {SATTN_DTYPE_I8, SATTN_DTYPE_I4};
     uint8_t want_q[ROWS * (COLS + 6)], got_q[ROWS * (COLS + 6)];
     float want_s[ROWS * COLS], got_s[ROWS * COLS];
-    sattn_isa isas[8];
-    const size_t ni = test_isas(isas);
     for (size_t t = 0; t < 2; t++)
         for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
             assert_int_equal(sattn_set_isa(SATTN_ISA_SCALAR), SATTN_OK);

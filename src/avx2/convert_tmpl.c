@@ -22,16 +22,28 @@ SATTN_TO_F32_UKERNEL(SATTN_TMPL_FN(to_f32, avx2)) {
 }
 
 #if SATTN_TMPL_QUANT
-/* The scale of one group of 8k floats (NaN when it holds a NaN or Inf). */
+/* A group's scale from the lane-wise maximum of its |x| bits (NaN when it held a NaN or Inf). On |x|'s bits
+ * the integer order is the float order, and Inf and every NaN lie above the largest finite value, so one
+ * integer max finds the maximum and the bad values alike (a float max may drop a NaN: each vector was
+ * compared as well, ten instructions more per group of 32). */
+static inline float scale_of_max_bits(__m256i m) {
+    __m128i h = _mm_max_epi32(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
+    h = _mm_max_epi32(h, _mm_shuffle_epi32(h, 0x4E));
+    h = _mm_max_epi32(h, _mm_shuffle_epi32(h, 0xB1));
+    const uint32_t bits = (uint32_t)_mm_cvtsi128_si32(h);
+    if (bits >= 0x7F800000u) return NAN;
+    float amax;
+    memcpy(&amax, &bits, sizeof amax);
+    return amax / (float)SATTN_TMPL_QMAX;
+}
+
+static inline __m256i abs_bits(__m256 x) { return _mm256_and_si256(_mm256_castps_si256(x), _mm256_set1_epi32(0x7FFFFFFF)); }
+
+/* The scale of one group of 8k floats. */
 static inline float group_scale(size_t n, const float *x) {
-    const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF)), big = _mm256_set1_ps(3.40282347e38f);
-    __m256 amax = _mm256_setzero_ps(), bad = _mm256_setzero_ps();
-    for (size_t c = 0; c < n; c += 8) {
-        const __m256 a = _mm256_and_ps(_mm256_loadu_ps(x + c), abs_mask);
-        bad = _mm256_or_ps(bad, _mm256_cmp_ps(a, big, _CMP_NLE_UQ)); /* NaN or Inf */
-        amax = _mm256_max_ps(amax, a);
-    }
-    return _mm256_movemask_ps(bad) ? NAN : sattn_avx2_hmax(amax) / (float)SATTN_TMPL_QMAX;
+    __m256i m = _mm256_setzero_si256();
+    for (size_t c = 0; c < n; c += 8) m = _mm256_max_epi32(m, abs_bits(_mm256_loadu_ps(x + c)));
+    return scale_of_max_bits(m);
 }
 
 /* q of 8 floats with the group's scale vs (usable: finite and > 0, else every q is 0), as int32 lanes:
@@ -59,25 +71,10 @@ static inline __m256i clamp_bytes(__m256i q) {
 
 static inline int scale_usable(float scale) { return scale > 0.0f && scale <= 3.40282347e38f; }
 
-/* The scale of a group of 32 floats (NaN when it holds a NaN or Inf). Found on |x|'s bits: for floats without
- * a sign the integer order is the float order, and Inf and every NaN lie above the largest finite value, so
- * one integer max finds the maximum and the bad values alike (a float max may drop a NaN, so each vector was
- * compared as well: ten instructions more per group). */
+/* The scale of a group of 32 floats already in registers. */
 static inline float scale32(const __m256 x[4]) {
-    const __m256i abs_mask = _mm256_set1_epi32(0x7FFFFFFF);
-    const __m256i a0 = _mm256_and_si256(_mm256_castps_si256(x[0]), abs_mask);
-    const __m256i a1 = _mm256_and_si256(_mm256_castps_si256(x[1]), abs_mask);
-    const __m256i a2 = _mm256_and_si256(_mm256_castps_si256(x[2]), abs_mask);
-    const __m256i a3 = _mm256_and_si256(_mm256_castps_si256(x[3]), abs_mask);
-    const __m256i m = _mm256_max_epi32(_mm256_max_epi32(a0, a1), _mm256_max_epi32(a2, a3));
-    __m128i h = _mm_max_epi32(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
-    h = _mm_max_epi32(h, _mm_shuffle_epi32(h, 0x4E));
-    h = _mm_max_epi32(h, _mm_shuffle_epi32(h, 0xB1));
-    const uint32_t bits = (uint32_t)_mm_cvtsi128_si32(h);
-    if (bits >= 0x7F800000u) return NAN;
-    float amax;
-    memcpy(&amax, &bits, sizeof amax);
-    return amax / (float)SATTN_TMPL_QMAX;
+    return scale_of_max_bits(_mm256_max_epi32(_mm256_max_epi32(abs_bits(x[0]), abs_bits(x[1])),
+                                              _mm256_max_epi32(abs_bits(x[2]), abs_bits(x[3]))));
 }
 
 /* Groups of 32, one pass: a group's four vectors are loaded once, its scale found and applied in registers,
