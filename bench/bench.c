@@ -60,8 +60,14 @@ static double cache_bytes(cache_type t, size_t n, size_t d) {
 enum logit_feature { LOGIT_NONE, LOGIT_SOFTCAP, LOGIT_ALIBI, LOGIT_SINKS, LOGIT_LSE, LOGIT_COUNT };
 static const char *const logit_names[] = {"none", "softcap", "alibi", "sinks", "lse"};
 
+/* Inputs start on a cache line, as engines allocate their tensors and caches (an int4 cache whose rows
+ * straddle lines decodes tokens-major on another path: src/attention_decode.c). */
+static void *alloc_lines(size_t bytes) {
+    return aligned_alloc(64, (bytes + 63) / 64 * 64);
+}
+
 static float *random_floats(size_t n, unsigned seed) {
-    float *x = malloc((n ? n : 1) * sizeof *x);
+    float *x = alloc_lines((n ? n : 1) * sizeof(float));
     if (!x) {
         fprintf(stderr, "sattn_bench: out of memory\n");
         exit(1);
@@ -110,7 +116,7 @@ typedef struct {
 static void *store_cache(cache_type t, size_t rows, size_t d, const float *x, float **scales) {
     *scales = NULL;
     if (t.type == SATTN_DTYPE_F32) return NULL;
-    void *store = malloc(rows * d * 2 + 8);
+    void *store = alloc_lines(rows * d * 2 + 8);
     if (t.type == SATTN_DTYPE_F16 || t.type == SATTN_DTYPE_BF16) {
         sattn_convert(SATTN_DTYPE_F32, t.type, rows * d, x, store);
         return store;

@@ -14,6 +14,7 @@
  * Determinism: chunk boundaries are multiples of DECODE_CHUNK_KEYS, fixed by the shape alone,
  * and the merge order is fixed, so the result is the same bits for any thread count and pool. */
 #include <stdatomic.h>
+#include <stdint.h>
 
 #include "attention_rows.h"
 
@@ -27,6 +28,19 @@
  * 0.31 of the read bandwidth walking one head at a time, 1.09 / 0.90 / 0.69 / 0.60 / 0.68 with
  * 4 / 8 / 16 / 64 / 128 keys per step. */
 #define INTERLEAVED_KEYS 4
+/* Int4 K and V with fewer than 4 rows, every row on its own cache lines: AVX2's one-row kernels put q and the
+ * accumulator in their column order once per call, which longer calls pay less often. Same VM, 32 heads, kv
+ * 8192, d 128, 1 thread, tokens-major, best of 5, three interleaved rounds: 4 keys 10.0-11.1 ms, 32 keys
+ * 7.2-8.1 (dense 5.2-5.5). With rows 16 bytes off a line, 32 keys ran at 14.4-18.4 ms against 9.4-13.5 at 4:
+ * each line then holds two heads' rows, and a head's 32 rows (on four L1 sets) push out the lines that the next
+ * head shares. Other types lose at 32 (f16 13.5-14.5 ms against 8.9-12.1 at 4, int8 24.9-29.0 against
+ * 8.2-12.2). */
+#define INTERLEAVED_KEYS_I4 32
+
+static int rows_own_lines(const void *x, sattn_dtype t, sattn_strides s) {
+    return (uintptr_t)x % 64 == 0 && sattn_elem_bytes(s.seq, t) % 64 == 0 && sattn_elem_bytes(s.head, t) % 64 == 0;
+}
+
 /* With 8 or more rows per K/V head the kernels' arithmetic, not the stream, sets the pace, and a step
  * of 4 keys leaves AVX2's many-row tiles (3 keys wide) mostly edges. Same VM, tokens-major, kv 8192,
  * 1 thread, K+V GB/s at steps of 4 / 12 / 24 keys: 16 rows 2.4-2.5 / 3.9-4.5 / 3.7-4.1, 8 rows
@@ -228,7 +242,11 @@ static void merge_item(const struct sattn_exec *x, const struct sattn_attention_
 /* Keys per step of a tokens-major walk (see INTERLEAVED_KEYS*). */
 static size_t interleaved_step(const struct sattn_attention_problem *p, const struct decode_plan *pl) {
     if (pl->rows >= 8) return INTERLEAVED_KEYS_MANY_ROWS;
-    if (pl->rows < 4) return INTERLEAVED_KEYS;
+    if (pl->rows < 4)
+        return p->k_type == SATTN_DTYPE_I4 && p->v_type == SATTN_DTYPE_I4 && rows_own_lines(p->k, p->k_type, p->ks) &&
+                       rows_own_lines(p->v, p->v_type, p->vs)
+                   ? INTERLEAVED_KEYS_I4
+                   : INTERLEAVED_KEYS;
     const size_t keys = INTERLEAVED_STEP_BYTES / (pl->heads_per_unit * sattn_elem_bytes(p->head_dim, p->k_type));
     return keys < INTERLEAVED_KEYS ? INTERLEAVED_KEYS : keys > INTERLEAVED_KEYS_MANY_ROWS ? INTERLEAVED_KEYS_MANY_ROWS : keys;
 }

@@ -322,6 +322,15 @@ static void run_type_case(const tcase *c, uint64_t seed, int check_threads) {
              sattn_isa_name(sattn_get_isa()), H, G, S, KV, D, c->causal, type_names[c->qt], type_names[c->kt],
              type_names[c->vt], type_names[c->ot], c->group, (unsigned long long)seed);
     if (memcmp(o_dense, o_tok, no * ob)) fail_msg("%s: dense and tokens-major K/V give different bits", what);
+    if (c->kt == SATTN_DTYPE_I4 && c->vt == SATTN_DTYPE_I4) { /* rows on cache lines: the walk's longer steps */
+        const size_t bytes = (nkv / 2 + 63) / 64 * 64;
+        void *ka = aligned_alloc(64, bytes), *va = aligned_alloc(64, bytes);
+        memcpy(ka, kt, nkv / 2), memcpy(va, vt, nkv / 2);
+        memset(o_tok, 0x22, no * 4);
+        assert_int_equal(sattn_attention(&tok, qs, ka, va, o_tok), SATTN_OK);
+        if (memcmp(o_dense, o_tok, no * ob)) fail_msg("%s: tokens-major K/V on cache lines give different bits", what);
+        free(ka), free(va);
+    }
     if (check_threads) { /* and any thread count */
         const int before = sattn_get_num_threads();
         for (int t = 1; t <= 3; t += 2) {
@@ -387,6 +396,11 @@ static void test_attention_types(void **state) {
             {8, 2, 5, 300, 64, 1, SATTN_DTYPE_F32, SATTN_DTYPE_I8, SATTN_DTYPE_I4, SATTN_DTYPE_F32, 32},
             {8, 1, 3, 700, 96, 1, SATTN_DTYPE_F32, SATTN_DTYPE_F32, SATTN_DTYPE_F32, SATTN_DTYPE_F32, 0},
             {16, 1, 2, 520, 128, 0, SATTN_DTYPE_F16, SATTN_DTYPE_F16, SATTN_DTYPE_BF16, SATTN_DTYPE_F32, 0},
+            /* one and three rows per K/V head on int4 K and V: AVX2's split-block kernels (whole and partial quads;
+             * groups of 32 and whole rows of 80 and 96), and the pair kernels next to them */
+            {8, 8, 1, 701, 128, 0, SATTN_DTYPE_F32, SATTN_DTYPE_I4, SATTN_DTYPE_I4, SATTN_DTYPE_F32, 32},
+            {4, 4, 1, 333, 80, 0, SATTN_DTYPE_F16, SATTN_DTYPE_I4, SATTN_DTYPE_I4, SATTN_DTYPE_F32, 0},
+            {6, 2, 1, 530, 96, 0, SATTN_DTYPE_F32, SATTN_DTYPE_I8, SATTN_DTYPE_I4, SATTN_DTYPE_F32, 0},
             /* more K/V heads than one decode unit walks together (96: units of 48) */
             {96, 96, 1, 40, 32, 0, SATTN_DTYPE_F32, SATTN_DTYPE_F16, SATTN_DTYPE_F16, SATTN_DTYPE_F32, 0},
         };
