@@ -482,8 +482,8 @@ ALWAYS_INLINE void pv_rows(const int TWO, size_t n, size_t dv, const float *p0, 
 
 /* Four rows (a GQA group) x two keys: each V vector is converted once for four rows' FMAs (two
  * passes of pv_rows would convert it twice); each row's accumulator takes its two keys in order. */
-static void pv_rows4(size_t n, size_t dv, const float *p, size_t ldp, const void *v, size_t ldv,
-                     const struct sattn_scales *sc, float *acc, size_t ldacc, size_t pf) {
+ALWAYS_INLINE void pv_rows4_whole(const int WHOLE, size_t n, size_t dv, const float *p, size_t ldp, const void *v,
+                                  size_t ldv, const struct sattn_scales *sc, float *acc, size_t ldacc, size_t pf) {
     const size_t g = SATTN_TMPL_QUANT ? sc->group : 0;
     for (size_t j = 0; j < n; j += 2) {
         const size_t nj = n - j < 2 ? n - j : 2;
@@ -497,7 +497,7 @@ static void pv_rows4(size_t n, size_t dv, const float *p, size_t ldp, const void
         if (pf && j % 4 == 0 && j + pf < n)
             sattn_prefetch_rows(SATTN_TMPL_ROW(v, j + pf, ldv), ROW_BYTES(ldv), ROW_BYTES(dv));
         for (size_t c = 0; c < dv; c += 8) {
-            const size_t wd = dv - c;
+            const size_t wd = WHOLE ? 8 : dv - c;
             const __m256 y0 = sattn_avx2_load_elems(v0, c, wd, e0, g), y1 = sattn_avx2_load_elems(v1, c, wd, e1, g);
             for (size_t r = 0; r < 4; r++) {
                 float *a = acc + r * ldacc + c;
@@ -507,6 +507,14 @@ static void pv_rows4(size_t n, size_t dv, const float *p, size_t ldp, const void
             }
         }
     }
+}
+
+static void pv_rows4(size_t n, size_t dv, const float *p, size_t ldp, const void *v, size_t ldv,
+                     const struct sattn_scales *sc, float *acc, size_t ldacc, size_t pf) {
+    if (dv % 8 == 0)
+        pv_rows4_whole(1, n, dv, p, ldp, v, ldv, sc, acc, ldacc, pf);
+    else
+        pv_rows4_whole(0, n, dv, p, ldp, v, ldv, sc, acc, ldacc, pf);
 }
 
 /* Many rows: a tile of R <= 4 rows x V <= 3 column vectors of acc stays in registers over a block of keys
