@@ -247,6 +247,11 @@ static size_t interleaved_step(const struct sattn_attention_problem *p, const st
                        rows_own_lines(p->v, p->v_type, p->vs)
                    ? INTERLEAVED_KEYS_I4
                    : INTERLEAVED_KEYS;
+    /* Integer K or V keep steps of 4 keys at 4 to 7 rows. GQA 32/8, one query, tokens-major, kv 8192, 1 thread,
+     * medians of 3 in three interleaved rounds (bench, this Zen 3 VM), steps of 12 against 4: f32 6.7-7.5 ms
+     * against 8.8-8.9, f16 5.8-6.7 against 7.5-8.5, but int8/32 11.0-11.6 against 7.6-9.4, int8/row 10.1-12.7
+     * against 7.1-9.0, int4 7.3-9.1 against 5.8-8.5. */
+    if (p->k_type >= SATTN_DTYPE_I8 || p->v_type >= SATTN_DTYPE_I8) return INTERLEAVED_KEYS;
     const size_t keys = INTERLEAVED_STEP_BYTES / (pl->heads_per_unit * sattn_elem_bytes(p->head_dim, p->k_type));
     return keys < INTERLEAVED_KEYS ? INTERLEAVED_KEYS : keys > INTERLEAVED_KEYS_MANY_ROWS ? INTERLEAVED_KEYS_MANY_ROWS : keys;
 }
