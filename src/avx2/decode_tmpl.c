@@ -378,8 +378,9 @@ ALWAYS_INLINE void pv_row_i4_keys(const size_t group, size_t n, size_t dv, const
     if (j < n) pv_row_i4_quad(group, n - j, dv, p0 + j, vr, rs, vsc, sld, c0);
 }
 
-/* Splitting and joining the accumulator costs about what two keys' conversions save: calls of fewer keys
- * (a tokens-major walk's short steps) keep pv_rows_quant, which gives the same bits. */
+/* Splitting and joining the accumulator take about 16 operations per 16 columns, what eight keys' conversions
+ * save (2 each; counted, not timed): calls of fewer than 16 keys (a tokens-major walk's short steps) keep
+ * pv_rows_quant, which gives the same bits. */
 #define I4_PV_SPLIT_MIN_KEYS 16
 
 static void pv_row_i4(size_t n, size_t dv, const float *p0, const void *v, size_t ldv, const struct sattn_scales *sc,
