@@ -482,7 +482,8 @@ static void register_types(sattn_isa best, int all) {
 /* Levels that add only reduced-precision arithmetic (sattn.h): their fp32 kernels are their parent's, so the
  * fp32 sweeps skip them and the lowp sweep measures what they add. */
 static int reduced_precision_level(sattn_isa isa) {
-    return isa == SATTN_ISA_NEON_FP16 || isa == SATTN_ISA_NEON_BF16 || isa == SATTN_ISA_AVX512_BF16;
+    return isa == SATTN_ISA_NEON_FP16 || isa == SATTN_ISA_NEON_BF16 || isa == SATTN_ISA_AVX512_BF16 ||
+           isa == SATTN_ISA_AMX_BF16;
 }
 
 /* BF16 and F16 attention (q, k and v of the type) beside f32 on the best level, and oneDNN's bf16 matmul +

@@ -28,8 +28,9 @@ static void cpu_model(char *out, size_t n) {
 
 /* The SIMD flags that matter here, from /proc/cpuinfo ("flags" on x86, "Features" on AArch64). */
 static void cpu_flags(char *out, size_t n) {
-    static const char *const wanted[] = {"sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512dq", "avx512bw",
-                                         "avx512vl", "avx512_bf16", "avx512_vnni", "asimd", "fphp", "sve", "sve2"};
+    static const char *const wanted[] = {"sse4_2",   "avx",      "avx2",     "fma",         "f16c",        "avx512f",
+                                         "avx512dq", "avx512bw", "avx512vl", "avx512_bf16", "avx512_vnni", "amx_tile",
+                                         "amx_bf16", "asimd",    "fphp",     "sve",         "sve2"};
     out[0] = 0;
     FILE *f = fopen("/proc/cpuinfo", "r");
     char line[4096];

@@ -55,10 +55,11 @@ typedef enum sattn_isa {
      * fp32 above all, runs the parent's kernels unchanged (README: "bf16 and fp16 arithmetic"). */
     SATTN_ISA_NEON_FP16, /* Armv8.2 FP16 + FHM (FMLAL): F16 attention */
     SATTN_ISA_NEON_BF16, /* Armv8.6 BF16 (BFDOT): BF16 attention, on top of NEON_FP16 where the CPU has it */
-    SATTN_ISA_AVX512_BF16 /* AVX-512 + AVX512_BF16 (VDPBF16PS): BF16 attention */
+    SATTN_ISA_AVX512_BF16, /* AVX-512 + AVX512_BF16 (VDPBF16PS): BF16 attention */
+    SATTN_ISA_AMX_BF16     /* AMX-TILE + AMX-BF16 (TDPBF16PS), on top of AVX512_BF16: BF16 attention on tiles */
 } sattn_isa;
 /* The highest sattn_isa value this header knows (new levels are appended). */
-#define SATTN_ISA_LAST SATTN_ISA_AVX512_BF16
+#define SATTN_ISA_LAST SATTN_ISA_AMX_BF16
 
 /* Non-zero when the ISA's kernels are built in AND this CPU/OS supports them (AUTO: always). */
 SATTN_API int sattn_isa_available(sattn_isa isa);
@@ -67,7 +68,7 @@ SATTN_API sattn_status sattn_set_isa(sattn_isa isa);
 /* The ISA in use, never AUTO. */
 SATTN_API sattn_isa sattn_get_isa(void);
 /* "auto", "scalar", "avx2", "avx512", "neon", "neon_fp16", "neon_bf16",
- * "avx512_bf16"; "unknown" for other values. */
+ * "avx512_bf16", "amx_bf16"; "unknown" for other values. */
 SATTN_API const char *sattn_isa_name(sattn_isa isa);
 
 /* n >= 1 threads; 0 restores the default (SATTN_NUM_THREADS, else the physical cores);

@@ -287,10 +287,11 @@ static void run_item(const struct sattn_exec *x, const struct sattn_attention_pr
     for (size_t j0 = j_lo; keys.lo < keys.hi && j0 < j_hi; j0 += BN) {
         const size_t nk = sattn_min(BN, j_hi - j0);
         /* V rows before the item's first visible key are neither packed nor multiplied (by zero). A dot-product
-         * unit sums keys in pairs: its pairs start at even keys whatever the item (a masked key's P is 0), so a
-         * row's bits do not depend on the item's first key, nor on the thread count that shaped the items. */
+         * unit sums keys in steps (pairs; 32 for AMX): its steps start at multiples of the step from the block's
+         * first key whatever the item (a masked key's P is 0), so a row's bits do not depend on the item's first
+         * key, nor on the thread count that shaped the items. */
         size_t v0 = (size_t)keys.lo > j0 ? (size_t)keys.lo - j0 : 0;
-        if (lpv) v0 &= ~(size_t)1;
+        if (lpv) v0 -= v0 % lq->k_step;
         const size_t nv = nk - v0;
         /* Kᵀ as the B operand: element (c, j) = K[j0 + j][c]. V as B: element (j, c) = V[j0 + j][c]. */
         if (lq) {

@@ -1,13 +1,30 @@
 /* CPU feature detection: what the CPU has AND what the OS saves across context switches. */
+#define _GNU_SOURCE /* syscall(), for arch_prctl: glibc has no wrapper */
 #include "internal.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
+#if defined(__linux__) && defined(__x86_64__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 static uint64_t read_xcr0(void) {
     uint32_t lo, hi;
     __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
     return ((uint64_t)hi << 32) | lo;
+}
+
+/* Linux keeps AMX's 8 KiB of tile data out of a process's saved state until the process asks for it
+ * (arch_prctl ARCH_REQ_XCOMP_PERM, Linux 5.16 on); a tile instruction without that permission faults. The
+ * request is made once, here (detection runs once per process), and a refusal leaves AMX unused. */
+static int amx_permitted(void) {
+#if defined(__linux__) && defined(__x86_64__)
+    enum { ARCH_REQ_XCOMP_PERM = 0x1023, XFEATURE_XTILEDATA = 18 };
+    return syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0;
+#else
+    return 0;
+#endif
 }
 
 struct sattn_cpu_features sattn_cpu_detect(void) {
@@ -26,6 +43,9 @@ struct sattn_cpu_features sattn_cpu_detect(void) {
     f.avx2_fma = avx2 && fma && ymm_saved;
     f.f16c = f16c && ymm_saved;
     f.avx512 = f.avx2_fma && avx512f && avx512dq && avx512bw && avx512vl && zmm_saved;
+    /* AMX-BF16 (EDX bit 22) and AMX-TILE (bit 24), the OS saving XTILECFG and XTILEDATA (XCR0 bits 17, 18) */
+    const int amx = ((d >> 22) & 1) && ((d >> 24) & 1) && (xcr0 & 0x60000) == 0x60000;
+    f.amx_bf16 = f.avx512 && amx && amx_permitted();
     if (a >= 1) { /* subleaf 1: AVX512_BF16 in EAX bit 5 */
         unsigned a1, b1, c1, d1;
         __cpuid_count(7, 1, a1, b1, c1, d1);

@@ -76,6 +76,11 @@ static void init_tables(void) {
 #if SATTN_HAVE_AVX512_BF16
     add_isa(SATTN_ISA_AVX512_BF16, SATTN_ISA_AVX512, sattn_kernels_init_avx512_bf16, &cpu, cpu.avx512_bf16);
 #endif
+#if SATTN_HAVE_AMX_BF16
+    /* AMX CPUs have had AVX512_BF16 too; one without it still gets the tiles, on plain AVX-512. */
+    add_isa(SATTN_ISA_AMX_BF16, available[SATTN_ISA_AVX512_BF16] ? SATTN_ISA_AVX512_BF16 : SATTN_ISA_AVX512,
+            sattn_kernels_init_amx_bf16, &cpu, cpu.amx_bf16);
+#endif
 #if SATTN_HAVE_NEON_FP16
     add_isa(SATTN_ISA_NEON_FP16, SATTN_ISA_NEON, sattn_kernels_init_neon_fp16, &cpu, cpu.neon_fp16);
 #endif
@@ -120,6 +125,7 @@ const char *sattn_isa_name(sattn_isa isa) {
     case SATTN_ISA_NEON_FP16: return "neon_fp16";
     case SATTN_ISA_NEON_BF16: return "neon_bf16";
     case SATTN_ISA_AVX512_BF16: return "avx512_bf16";
+    case SATTN_ISA_AMX_BF16: return "amx_bf16";
     }
     return "unknown";
 }

@@ -131,6 +131,10 @@ struct sattn_gemm_config {
  * arithmetic in this table (its operands are widened to fp32 for the gemm config instead). */
 struct sattn_lowp_gemm_config {
     size_t mr, nr;
+    /* The depth one instruction sums before adding to C: 2 for the pair units (VDPBF16PS, BFDOT; FMLAL's
+     * depth is padded to pairs too), 32 for AMX. A result depends on where these steps begin, so the driver
+     * starts every product at a multiple of it. */
+    size_t k_step;
     sattn_lowp_gemm_ukernel_fn ukernel;
     sattn_lowp_pack_b_fn pack_b;
 };
@@ -264,6 +268,9 @@ void sattn_kernels_init_neon(struct sattn_kernels *k, const struct sattn_cpu_fea
 #endif
 #if SATTN_HAVE_AVX512_BF16
 void sattn_kernels_init_avx512_bf16(struct sattn_kernels *k, const struct sattn_cpu_features *cpu);
+#endif
+#if SATTN_HAVE_AMX_BF16
+void sattn_kernels_init_amx_bf16(struct sattn_kernels *k, const struct sattn_cpu_features *cpu);
 #endif
 #if SATTN_HAVE_NEON_FP16
 void sattn_kernels_init_neon_fp16(struct sattn_kernels *k, const struct sattn_cpu_features *cpu);

@@ -22,6 +22,7 @@ static void test_strings_and_version(void **state) {
     assert_string_equal(sattn_isa_name(SATTN_ISA_NEON_FP16), "neon_fp16");
     assert_string_equal(sattn_isa_name(SATTN_ISA_NEON_BF16), "neon_bf16");
     assert_string_equal(sattn_isa_name(SATTN_ISA_AVX512_BF16), "avx512_bf16");
+    assert_string_equal(sattn_isa_name(SATTN_ISA_AMX_BF16), "amx_bf16");
     assert_string_equal(sattn_isa_name((sattn_isa)99), "unknown");
 }
 
@@ -57,6 +58,9 @@ static void test_isa_controls(void **state) {
 #endif
 #if !SATTN_HAVE_AVX512_BF16
     assert_false(sattn_isa_available(SATTN_ISA_AVX512_BF16));
+#endif
+#if !SATTN_HAVE_AMX_BF16
+    assert_false(sattn_isa_available(SATTN_ISA_AMX_BF16));
 #endif
 #if !SATTN_HAVE_NEON_FP16
     assert_false(sattn_isa_available(SATTN_ISA_NEON_FP16));

@@ -5,7 +5,8 @@
  * skipped (their own ISA tests them). The gemm microkernel, whose tile differs per ISA, is
  * checked against a double-precision product instead.
  *
- * test_kernels_emulated adds src/avx512_bf16's tile compiled against plain-C stand-ins of its intrinsics.
+ * test_kernels_emulated adds src/avx512_bf16's and src/amx_bf16's tiles compiled against plain-C stand-ins of
+ * their intrinsics.
  *
  *   test_kernels            the checks; SATTN_TEST_SEED=N reseeds (the seed is printed on failure)
  *   test_kernels --bench    nanoseconds per call of each slot, per ISA */
@@ -118,6 +119,16 @@ static void check_gemm(const struct isa_pair *t, rng_t *rng) {
 static uint16_t to_x16(sattn_dtype t, float x) { return t == SATTN_DTYPE_BF16 ? sattn_f32_to_bf16(x) : sattn_f32_to_f16(x); }
 static double x16_value(sattn_dtype t, uint16_t h) { return t == SATTN_DTYPE_BF16 ? sattn_bf16_to_f32(h) : sattn_f16_to_f32(h); }
 
+/* Every corner of a tile, or of a 32-row tile (AMX's two tiles of 16) those near its edges and halves: its code
+ * changes course only there, and each corner runs many tile instructions through the test's stand-ins. */
+static int corner_checked(size_t mr, size_t nr, size_t MR) {
+    if (MR < 32) return 1;
+    const size_t n[2] = {mr, nr};
+    for (int i = 0; i < 2; i++)
+        if (!(n[i] <= 3 || (n[i] >= 14 && n[i] <= 18) || n[i] + 3 >= 32)) return 0;
+    return 1;
+}
+
 /* A reduced-precision tile and its packer (kernels.h: lowp) against a double product of the 16-bit values:
  * every corner, depths odd and even (both operands padded to even with zeros, as the driver does), B in both
  * orientations, beta 0 (C unread) and not, the panel written to its documented size and no further. */
@@ -136,7 +147,8 @@ static void check_lowp_config(const char *name, const struct sattn_lowp_gemm_con
             a[i] = i % lda < depths[di] ? to_x16(type, rng_uniform(rng, -1, 1)) : 0;
         for (size_t mr = 1; mr <= MR; mr++)
             for (size_t nr = 1; nr <= NR; nr++)
-                for (int variant = 0; variant < 3; variant++) { /* beta 0, beta 0.5, B transposed */
+                for (int variant = 0; variant < 3 && corner_checked(mr, nr, MR); variant++) { /* beta 0, beta 0.5,
+                                                                                                B transposed */
                     const size_t kc = depths[di], kc2 = kc + (kc & 1);
                     const size_t rs = variant == 2 ? 1 : LD, cs = variant == 2 ? LD : 1;
                     for (size_t i = 0; i < panel_max + 2 * GUARD; i++) panel[i] = 0xABCD;
@@ -209,9 +221,10 @@ static void check_lowp_rows_packer(void) {
         }
 }
 
-#if SATTN_TEST_EMULATED_AVX512_BF16
-/* src/avx512_bf16's tile compiled against tests/emulated/immintrin.h (tests/meson.build). */
+#if SATTN_TEST_EMULATED_TILES
+/* src/avx512_bf16's and src/amx_bf16's tiles compiled against tests/emulated/immintrin.h (tests/meson.build). */
 SATTN_LOWP_GEMM_UKERNEL(sattn_bf16_lowp_gemm_ukernel_12x32__emulated);
+SATTN_LOWP_GEMM_UKERNEL(sattn_bf16_lowp_gemm_ukernel_32x32__emulated);
 #endif
 
 /* Every reduced-precision tile a table provides; with the scalar table, the portable reference tiles (in no
@@ -222,16 +235,20 @@ static void check_lowp(const struct isa_pair *t, rng_t *rng) {
         check_lowp_config(t->name, &t->k->lowp[e], (sattn_dtype)e, rng);
     }
     if (t->k->isa != SATTN_ISA_SCALAR) return;
-    const struct sattn_lowp_gemm_config bf16 = {4, 8, sattn_bf16_lowp_gemm_ukernel_4x8__scalar, sattn_x16_pack_b_pairs__scalar};
-    const struct sattn_lowp_gemm_config f16 = {4, 8, sattn_f16_lowp_gemm_ukernel_4x8__scalar, sattn_x16_pack_b_pairs__scalar};
+    const struct sattn_lowp_gemm_config bf16 = {4, 8, 2, sattn_bf16_lowp_gemm_ukernel_4x8__scalar, sattn_x16_pack_b_pairs__scalar};
+    const struct sattn_lowp_gemm_config f16 = {4, 8, 2, sattn_f16_lowp_gemm_ukernel_4x8__scalar, sattn_x16_pack_b_pairs__scalar};
     check_lowp_config("scalar (portable bf16 tile)", &bf16, SATTN_DTYPE_BF16, rng);
     check_lowp_config("scalar (portable f16 tile)", &f16, SATTN_DTYPE_F16, rng);
     check_lowp_rows_packer();
-#if SATTN_TEST_EMULATED_AVX512_BF16
-    const struct sattn_lowp_gemm_config emulated = {12, 32, sattn_bf16_lowp_gemm_ukernel_12x32__emulated,
+#if SATTN_TEST_EMULATED_TILES
+    const struct sattn_lowp_gemm_config emulated = {12, 32, 2, sattn_bf16_lowp_gemm_ukernel_12x32__emulated,
                                                     sattn_x16_pack_b_pairs__scalar};
     check_lowp_config("avx512_bf16's tile (emulated intrinsics)", &emulated, SATTN_DTYPE_BF16, rng);
     printf("avx512_bf16's tile, through plain-C stand-ins of its intrinsics: agrees with a double product\n");
+    const struct sattn_lowp_gemm_config amx = {32, 32, 32, sattn_bf16_lowp_gemm_ukernel_32x32__emulated,
+                                               sattn_x16_pack_b_pairs__scalar};
+    check_lowp_config("amx_bf16's tile (emulated intrinsics)", &amx, SATTN_DTYPE_BF16, rng);
+    printf("amx_bf16's tile, through plain-C stand-ins of its intrinsics: agrees with a double product\n");
 #endif
 }
 

@@ -423,10 +423,16 @@ typedef struct {
     size_t window; /* a sliding window: key blocks start past their first key (P·V from an odd key) */
 } lcase;
 
+/* src/amx_bf16's tile compiled against tests/emulated/immintrin.h (tests/meson.build): the driver's path with
+ * AMX's 32-key steps, on every CPU. */
+SATTN_LOWP_GEMM_UKERNEL(sattn_bf16_lowp_gemm_ukernel_32x32__emulated);
+static const struct sattn_lowp_gemm_config emulated_amx_tile = {32, 32, 32, sattn_bf16_lowp_gemm_ukernel_32x32__emulated,
+                                                                sattn_x16_pack_b_pairs__scalar};
+
 /* The portable reference tile of a 16-bit type (src/scalar/lowp_gemm.c), as a table slot. */
 static struct sattn_lowp_gemm_config portable_tile(sattn_dtype t) {
     return (struct sattn_lowp_gemm_config){
-        4, 8, t == SATTN_DTYPE_BF16 ? sattn_bf16_lowp_gemm_ukernel_4x8__scalar : sattn_f16_lowp_gemm_ukernel_4x8__scalar,
+        4, 8, 2, t == SATTN_DTYPE_BF16 ? sattn_bf16_lowp_gemm_ukernel_4x8__scalar : sattn_f16_lowp_gemm_ukernel_4x8__scalar,
         sattn_x16_pack_b_pairs__scalar};
 }
 
@@ -438,6 +444,23 @@ static sattn_status run_with_table(const struct sattn_kernels *table, const satt
     struct sattn_exec x = sattn_exec_for(NULL);
     x.k = table;
     return sattn_attention_run(&x, &prob, NULL, 0);
+}
+
+/* The driver with `tile` in slot t of the current table: dense on 1 thread into out, and paged on 3 (into
+ * other), which must give the same bits. */
+static void run_tile(const struct sattn_lowp_gemm_config *tile, const char *tile_name, sattn_dtype t,
+                     const sattn_attention_desc *dense, const sattn_attention_desc *paged, const void *q,
+                     const void *k, const void *v, const void *k_pages, const void *v_pages, float *out, float *other,
+                     size_t n, const char *what) {
+    struct sattn_kernels with_tile = *sattn_kernels_for(sattn_get_isa());
+    with_tile.lowp[t] = *tile;
+    const int before = sattn_get_num_threads();
+    assert_int_equal(sattn_set_num_threads(1), SATTN_OK);
+    assert_int_equal(run_with_table(&with_tile, dense, q, k, v, out), SATTN_OK);
+    assert_int_equal(sattn_set_num_threads(3), SATTN_OK);
+    assert_int_equal(run_with_table(&with_tile, paged, q, k_pages, v_pages, other), SATTN_OK);
+    assert_int_equal(sattn_set_num_threads(before), SATTN_OK);
+    if (memcmp(out, other, n * 4)) fail_msg("%s: %s, paged on 3 threads differs from dense on 1", what, tile_name);
 }
 
 static void run_lowp_case(const lcase *c, uint64_t seed) {
@@ -487,15 +510,15 @@ static void run_lowp_case(const lcase *c, uint64_t seed) {
     }
     assert_int_equal(sattn_set_num_threads(before), SATTN_OK);
 
-    /* The current table with the portable tile in the type's slot: the driver's reduced-precision path. */
-    struct sattn_kernels with_tile = *sattn_kernels_for(isa);
-    with_tile.lowp[c->t] = portable_tile(c->t);
-    assert_int_equal(sattn_set_num_threads(1), SATTN_OK);
-    assert_int_equal(run_with_table(&with_tile, &desc, qs, ks, vs, o_tile), SATTN_OK);
-    assert_int_equal(sattn_set_num_threads(3), SATTN_OK);
-    assert_int_equal(run_with_table(&with_tile, &pag, qs, kp, vp, o_other), SATTN_OK);
-    assert_int_equal(sattn_set_num_threads(before), SATTN_OK);
-    if (memcmp(o_tile, o_other, no * 4)) fail_msg("%s: portable tile, paged on 3 threads differs from dense on 1", what);
+    /* The current table with the portable tile in the type's slot: the driver's reduced-precision path; for
+     * BF16 the AMX tile's too (stand-ins of its instructions). */
+    const struct sattn_lowp_gemm_config portable = portable_tile(c->t);
+    run_tile(&portable, "portable tile", c->t, &desc, &pag, qs, ks, vs, kp, vp, o_tile, o_other, no, what);
+    float *o_amx = NULL;
+    if (c->t == SATTN_DTYPE_BF16) {
+        o_amx = malloc(no * 4);
+        run_tile(&emulated_amx_tile, "AMX tile", c->t, &desc, &pag, qs, ks, vs, kp, vp, o_amx, o_other, no, what);
+    }
 
     double *ref = malloc(no * sizeof *ref), *tol = malloc(no * sizeof *tol), *tol_lowp = malloc(no * sizeof *tol);
     sattn_attention_desc rd = {.batch = 1, .heads = H, .kv_heads = G, .q_len = S, .kv_len = KV, .head_dim = D,
@@ -512,6 +535,7 @@ static void run_lowp_case(const lcase *c, uint64_t seed) {
         tol_lowp[i] = tol[i] + u * vmax;
     }
     assert_true(close_enough(what, o_tile, ref, tol_lowp, no));
+    if (o_amx) assert_true(close_enough(what, o_amx, ref, tol_lowp, no));
     /* BF16's rounded P shows (F16's is within fp32's tolerance on these shapes): the path ran as documented. */
     if (c->t == SATTN_DTYPE_BF16) {
         size_t past = 0;
@@ -526,7 +550,7 @@ static void run_lowp_case(const lcase *c, uint64_t seed) {
     assert_true(close_enough(what, o_level, tile_d, tol_lowp, no));
     free(q), free(k), free(v), free(qd), free(kd), free(vd), free(qs), free(ks), free(vs), free(kt), free(vt), free(kp),
         free(vp), free(table), free(o_level), free(o_other), free(o_tile), free(ref), free(tol), free(tol_lowp),
-        free(tile_d);
+        free(tile_d), free(o_amx);
 }
 
 static void test_lowp_attention(void **state) {

@@ -21,7 +21,8 @@ __all__ = ["attention", "attention_packed", "attention_merge", "sgemm", "softmax
 F32, F16, BF16, I8, I4 = range(5)
 # sattn_status: SattnError.status is one of these.
 OK, E_NULL, E_SHAPE, E_STRIDE, E_OVERFLOW, E_NOMEM, E_ISA, E_ARG = range(8)
-ISAS = {"auto": 0, "scalar": 1, "avx2": 2, "avx512": 3, "neon": 4, "neon_fp16": 5, "neon_bf16": 6, "avx512_bf16": 7}
+ISAS = {"auto": 0, "scalar": 1, "avx2": 2, "avx512": 3, "neon": 4, "neon_fp16": 5, "neon_bf16": 6, "avx512_bf16": 7,
+        "amx_bf16": 8}
 _size_t, _p = ctypes.c_size_t, ctypes.c_void_p
 
 
@@ -433,7 +434,7 @@ def get_num_threads():
 
 def set_isa(name):
     """'auto', 'scalar', 'avx2', 'avx512', 'neon', or a level with bf16/fp16 arithmetic ('neon_fp16',
-    'neon_bf16', 'avx512_bf16'); one this CPU lacks raises SattnError."""
+    'neon_bf16', 'avx512_bf16', 'amx_bf16'); one this CPU lacks raises SattnError."""
     _check(_set_isa(ISAS[name]), "sattn_set_isa")
 
 

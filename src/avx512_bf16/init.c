@@ -9,6 +9,6 @@ void sattn_kernels_init_avx512_bf16(struct sattn_kernels *k, const struct sattn_
     k->parent = k->isa;
     k->isa = SATTN_ISA_AVX512_BF16;
     k->lowp[SATTN_DTYPE_BF16] = (struct sattn_lowp_gemm_config){
-        .mr = 12, .nr = 32, .ukernel = sattn_bf16_lowp_gemm_ukernel_12x32__avx512_bf16,
+        .mr = 12, .nr = 32, .k_step = 2, .ukernel = sattn_bf16_lowp_gemm_ukernel_12x32__avx512_bf16,
         .pack_b = sattn_x16_pack_b_pairs__scalar};
 }

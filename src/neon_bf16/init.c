@@ -7,7 +7,7 @@ void sattn_kernels_init_neon_bf16(struct sattn_kernels *k, const struct sattn_cp
     (void)cpu;
     k->parent = k->isa;
     k->isa = SATTN_ISA_NEON_BF16;
-    k->lowp[SATTN_DTYPE_BF16] = (struct sattn_lowp_gemm_config){.mr = 4, .nr = 16,
+    k->lowp[SATTN_DTYPE_BF16] = (struct sattn_lowp_gemm_config){.mr = 4, .nr = 16, .k_step = 2,
                                                                 .ukernel = sattn_bf16_lowp_gemm_ukernel_4x16__neon_bf16,
                                                                 .pack_b = sattn_x16_pack_b_pairs__scalar};
 }
