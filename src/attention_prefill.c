@@ -133,7 +133,7 @@ static size_t scratch_floats(const struct sattn_exec *x, const struct sattn_atte
                             rows, paged && !lq ? NR * d : 0,
                             lq ? (rows * even(d) + 1) / 2 : 0, lq ? (keys_l * even(d) + 1) / 2 : 0,
                             lpv ? (dv_l * keys2 + 1) / 2 : 0, lpv ? (rows * keys2 + 1) / 2 : 0,
-                            lq && paged ? (NRl * d + 1) / 2 : 0, lpv && paged ? (keys2 * dv + 1) / 2 : 0};
+                            lq && paged ? (NRl * d + 1) / 2 : 0, lpv ? (keys2 * dv + 1) / 2 : 0};
     float **slots[] = {&layout->q_rows, &layout->k_packed, &layout->v_packed, &layout->s,
                        &layout->acc,    &layout->m,        &layout->l,        &layout->k_run};
     uint16_t **slots16[] = {&layout->q16, &layout->k16, &layout->v16, &layout->p16, &layout->k_stage, &layout->v_stage};
@@ -149,16 +149,20 @@ static size_t scratch_floats(const struct sattn_exec *x, const struct sattn_atte
     return total;
 }
 
-/* Keys [j, j + n) of K/V head g of sequence b as 16-bit rows of `width` elements: in place (rows *ld apart)
- * when they lie in one run of a page, else gathered into stage (*ld = width). */
+/* Keys [j, j + n) of K/V head g of sequence b as 16-bit rows of `width` elements, the first `zeros` of them
+ * zero: in place (rows *ld apart) when they lie in one run of a page and none is zeroed, else gathered into
+ * stage (*ld = width). */
 static const uint16_t *x16_rows(const struct sattn_attention_problem *p, const void *base, sattn_strides s,
-                                size_t width, size_t b, size_t g, size_t j, size_t n, uint16_t *stage, size_t *ld) {
+                                size_t width, size_t b, size_t g, size_t j, size_t n, size_t zeros, uint16_t *stage,
+                                size_t *ld) {
     const uint16_t *x = base;
-    if (sattn_kv_run(p, j) >= n) {
+    if (!zeros && sattn_kv_run(p, j) >= n) {
         *ld = s.seq;
         return x + sattn_kv_offset(p, s, b, g, j);
     }
-    for (size_t a = 0; a < n; a++) memcpy(stage + a * width, x + sattn_kv_offset(p, s, b, g, j + a), width * sizeof *x);
+    memset(stage, 0, zeros * width * sizeof *stage);
+    for (size_t a = zeros; a < n; a++)
+        memcpy(stage + a * width, x + sattn_kv_offset(p, s, b, g, j + a), width * sizeof *x);
     *ld = width;
     return stage;
 }
@@ -171,7 +175,7 @@ static void lowp_qk_block(const struct sattn_attention_problem *p, const struct 
     for (size_t j = 0; j < nk; j += NR) {
         const size_t n = sattn_min(NR, nk - j);
         size_t ld;
-        const uint16_t *k = x16_rows(p, p->k, p->ks, d, b, g, j0 + j, n, w->k_stage, &ld);
+        const uint16_t *k = x16_rows(p, p->k, p->ks, d, b, g, j0 + j, n, 0, w->k_stage, &ld);
         lq->pack_b(NR, n, d, k, 1, ld, w->k16 + j * d2);
     }
     for (size_t r = 0; r < rows; r += MR)
@@ -181,14 +185,16 @@ static void lowp_qk_block(const struct sattn_attention_problem *p, const struct 
 }
 
 /* acc += P·V on the reduced-precision tile lq, P (the rows of S from key j0 + v0 on, nv keys) rounded to the
- * type first. */
+ * type first. The first `hidden` keys, there only to start at a multiple of the tile's k_step, are seen by no
+ * row of the item: their P is 0 and their V rows are zeros, so nothing the cache holds there (a NaN, say)
+ * reaches the sums, as on the fp32 path, which never reads them. */
 static void lowp_pv_block(const struct sattn_exec *x, const struct sattn_attention_problem *p,
                           const struct sattn_lowp_gemm_config *lq, size_t b, size_t g, size_t rows, size_t j0, size_t v0,
-                          size_t nv, const struct scratch *w) {
+                          size_t nv, size_t hidden, const struct scratch *w) {
     const size_t dv = p->v_head_dim, nv2 = even(nv), MR = lq->mr, NR = lq->nr;
     const struct sattn_gemm_params pv_params = {1.0f, 1.0f};
     size_t ld;
-    const uint16_t *v = x16_rows(p, p->v, p->vs, dv, b, g, j0 + v0, nv, w->v_stage, &ld);
+    const uint16_t *v = x16_rows(p, p->v, p->vs, dv, b, g, j0 + v0, nv, hidden, w->v_stage, &ld);
     for (size_t c = 0; c < dv; c += NR) lq->pack_b(NR, sattn_min(NR, dv - c), nv, v + c, ld, 1, w->v16 + c * nv2);
     for (size_t r = 0; r < rows; r++) {
         x->k->convert[p->v_type].from_f32(nv, w->s + r * w->ld_s + v0, w->p16 + r * nv2, 0, NULL);
@@ -288,11 +294,10 @@ static void run_item(const struct sattn_exec *x, const struct sattn_attention_pr
         const size_t nk = sattn_min(BN, j_hi - j0);
         /* V rows before the item's first visible key are neither packed nor multiplied (by zero). A dot-product
          * unit sums keys in steps (pairs; 32 for AMX): its steps start at multiples of the step from the block's
-         * first key whatever the item (a masked key's P is 0), so a row's bits do not depend on the item's first
-         * key, nor on the thread count that shaped the items. */
-        size_t v0 = (size_t)keys.lo > j0 ? (size_t)keys.lo - j0 : 0;
-        if (lpv) v0 -= v0 % lq->k_step;
-        const size_t nv = nk - v0;
+         * first key whatever the item (the keys before the first visible one count as zeros), so a row's bits do
+         * not depend on the item's first key, nor on the thread count that shaped the items. */
+        const size_t first = (size_t)keys.lo > j0 ? (size_t)keys.lo - j0 : 0;
+        const size_t v0 = lpv ? first - first % lq->k_step : first, nv = nk - v0;
         /* Kᵀ as the B operand: element (c, j) = K[j0 + j][c]. V as B: element (j, c) = V[j0 + j][c]. */
         if (lq) {
             lowp_qk_block(p, lq, b, g, rows, j0, nk, w);
@@ -309,7 +314,7 @@ static void run_item(const struct sattn_exec *x, const struct sattn_attention_pr
 
         /* acc += P·V, P read in place from the rows of S. */
         if (lpv) {
-            lowp_pv_block(x, p, lq, b, g, rows, j0, v0, nv, w);
+            lowp_pv_block(x, p, lq, b, g, rows, j0, v0, nv, first - v0, w);
             continue;
         }
         pack_v_rows(x, p, b, g, j0 + v0, nv, w->v_packed);
