@@ -121,12 +121,9 @@ static double x16_value(sattn_dtype t, uint16_t h) { return t == SATTN_DTYPE_BF1
 
 /* Every corner of a tile, or of a 32-row tile (AMX's two tiles of 16) those near its edges and halves: its code
  * changes course only there, and each corner runs many tile instructions through the test's stand-ins. */
-static int corner_checked(size_t mr, size_t nr, size_t MR) {
-    if (MR < 32) return 1;
-    const size_t n[2] = {mr, nr};
-    for (int i = 0; i < 2; i++)
-        if (!(n[i] <= 3 || (n[i] >= 14 && n[i] <= 18) || n[i] + 3 >= 32)) return 0;
-    return 1;
+static int near_edge(size_t n, size_t N) { return n <= 3 || (n >= 14 && n <= 18) || n + 3 >= N; }
+static int corner_checked(size_t mr, size_t nr, size_t MR, size_t NR) {
+    return MR < 32 || (near_edge(mr, MR) && near_edge(nr, NR));
 }
 
 /* A reduced-precision tile and its packer (kernels.h: lowp) against a double product of the 16-bit values:
@@ -147,8 +144,8 @@ static void check_lowp_config(const char *name, const struct sattn_lowp_gemm_con
             a[i] = i % lda < depths[di] ? to_x16(type, rng_uniform(rng, -1, 1)) : 0;
         for (size_t mr = 1; mr <= MR; mr++)
             for (size_t nr = 1; nr <= NR; nr++)
-                for (int variant = 0; variant < 3 && corner_checked(mr, nr, MR); variant++) { /* beta 0, beta 0.5,
-                                                                                                B transposed */
+                /* beta 0, beta 0.5, B transposed */
+                for (int variant = 0; variant < 3 && corner_checked(mr, nr, MR, NR); variant++) {
                     const size_t kc = depths[di], kc2 = kc + (kc & 1);
                     const size_t rs = variant == 2 ? 1 : LD, cs = variant == 2 ? LD : 1;
                     for (size_t i = 0; i < panel_max + 2 * GUARD; i++) panel[i] = 0xABCD;
@@ -235,8 +232,10 @@ static void check_lowp(const struct isa_pair *t, rng_t *rng) {
         check_lowp_config(t->name, &t->k->lowp[e], (sattn_dtype)e, rng);
     }
     if (t->k->isa != SATTN_ISA_SCALAR) return;
-    const struct sattn_lowp_gemm_config bf16 = {4, 8, 2, sattn_bf16_lowp_gemm_ukernel_4x8__scalar, sattn_x16_pack_b_pairs__scalar};
-    const struct sattn_lowp_gemm_config f16 = {4, 8, 2, sattn_f16_lowp_gemm_ukernel_4x8__scalar, sattn_x16_pack_b_pairs__scalar};
+    const struct sattn_lowp_gemm_config bf16 = {4, 8, 2, sattn_bf16_lowp_gemm_ukernel_4x8__scalar,
+                                                sattn_x16_pack_b_pairs__scalar};
+    const struct sattn_lowp_gemm_config f16 = {4, 8, 2, sattn_f16_lowp_gemm_ukernel_4x8__scalar,
+                                               sattn_x16_pack_b_pairs__scalar};
     check_lowp_config("scalar (portable bf16 tile)", &bf16, SATTN_DTYPE_BF16, rng);
     check_lowp_config("scalar (portable f16 tile)", &f16, SATTN_DTYPE_F16, rng);
     check_lowp_rows_packer();

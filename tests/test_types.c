@@ -426,8 +426,8 @@ typedef struct {
 /* src/amx_bf16's tile compiled against tests/emulated/immintrin.h (tests/meson.build): the driver's path with
  * AMX's 32-key steps, on every CPU. */
 SATTN_LOWP_GEMM_UKERNEL(sattn_bf16_lowp_gemm_ukernel_32x32__emulated);
-static const struct sattn_lowp_gemm_config emulated_amx_tile = {32, 32, 32, sattn_bf16_lowp_gemm_ukernel_32x32__emulated,
-                                                                sattn_x16_pack_b_pairs__scalar};
+static const struct sattn_lowp_gemm_config emulated_amx_tile = {
+    32, 32, 32, sattn_bf16_lowp_gemm_ukernel_32x32__emulated, sattn_x16_pack_b_pairs__scalar};
 
 /* The portable reference tile of a 16-bit type (src/scalar/lowp_gemm.c), as a table slot. */
 static struct sattn_lowp_gemm_config portable_tile(sattn_dtype t) {

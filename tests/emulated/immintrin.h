@@ -8,6 +8,7 @@
 #define SATTN_TEST_EMULATED_IMMINTRIN_H
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef float __m512 __attribute__((vector_size(64)));
@@ -71,8 +72,6 @@ static inline __m512 _mm512_dpbf16_ps(__m512 acc, __m512bh a, __m512bh b) {
 /* AMX: eight tiles of up to 16 rows x 64 bytes and their configuration, per thread (the driver's tests run the
  * tile on several threads). A tile used while unconfigured, or past its configured shape, is a fault on the
  * hardware: here it aborts. */
-#include <stdlib.h>
-
 static _Thread_local struct {
     int configured;
     uint16_t colsb[8];
