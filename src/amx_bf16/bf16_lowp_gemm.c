@@ -39,14 +39,12 @@ struct tile_config {
     uint8_t rows[16];
 };
 
-/* Palette 1, the eight tiles 16 rows of 64 bytes. */
-static void configure_tiles(void) {
-    _Alignas(64) struct tile_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.palette = 1;
-    for (int t = 0; t < 8; t++) cfg.colsb[t] = TILE_BYTES, cfg.rows[t] = TILE_ROWS;
-    _tile_loadconfig(&cfg);
-}
+/* Palette 1, the eight tiles 16 rows of 64 bytes: built once, loaded on every call. */
+static _Alignas(64) const struct tile_config tiles_16x64 = {
+    .palette = 1,
+    .colsb = {TILE_BYTES, TILE_BYTES, TILE_BYTES, TILE_BYTES, TILE_BYTES, TILE_BYTES, TILE_BYTES, TILE_BYTES},
+    .rows = {TILE_ROWS, TILE_ROWS, TILE_ROWS, TILE_ROWS, TILE_ROWS, TILE_ROWS, TILE_ROWS, TILE_ROWS},
+};
 
 /* Rows [0, rows) x elements [p, p + kk) of A as a tile's operand: in place when whole (16 rows, 32 elements),
  * else copied into pad (16 x 32, zero elsewhere). Returns it and its row stride in bytes. */
@@ -67,7 +65,7 @@ SATTN_LOWP_GEMM_UKERNEL(sattn_bf16_lowp_gemm_ukernel_32x32__amx_bf16) {
     _Alignas(64) float acc[MR * NR];
     const int two_rows = mr > TILE_ROWS, two_cols = nr > HALF;
     const size_t b_stride = 2 * NR * sizeof *b, acc_stride = NR * sizeof *acc;
-    configure_tiles();
+    _tile_loadconfig(&tiles_16x64);
     _tile_zero(C00);
     _tile_zero(C01);
     _tile_zero(C10);
