@@ -461,10 +461,10 @@ static void test_tables_complete(void **state) {
         assert_non_null(k->row.rmax), assert_non_null(k->row.raddstoreexpminusmax), assert_non_null(k->row.vscale);
         assert_non_null(k->row.vadd), assert_non_null(k->row.vexp), assert_non_null(k->row.softcap);
         assert_non_null(k->row.vaddramp);
-        for (int e = 0; e < SATTN_DTYPE_COUNT; e++) /* reduced precision: none, or a whole config */
+        for (int e = 0; e < SATTN_DTYPE_COUNT; e++) /* reduced precision: none, or a whole config (AMX: 32x32) */
             if (k->lowp[e].ukernel)
-                assert_true(k->lowp[e].pack_b && k->lowp[e].mr >= 1 && k->lowp[e].mr <= 16 && k->lowp[e].nr >= 1 &&
-                            k->lowp[e].nr <= 32);
+                assert_true(k->lowp[e].pack_b && k->lowp[e].mr >= 1 && k->lowp[e].mr <= 32 && k->lowp[e].nr >= 1 &&
+                            k->lowp[e].nr <= 32 && k->lowp[e].k_step >= 1);
         assert_true(k->tuned.gemm_mc && k->tuned.gemm_kc && k->tuned.gemm_nc && k->tuned.attn_rows && k->tuned.attn_keys);
         if (k->isa == SATTN_ISA_SCALAR)
             assert_int_equal(k->parent, SATTN_ISA_AUTO);
