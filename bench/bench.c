@@ -486,12 +486,19 @@ static int reduced_precision_level(sattn_isa isa) {
            isa == SATTN_ISA_AMX_BF16;
 }
 
-/* BF16 and F16 attention (q, k and v of the type) beside f32 on the best level, and oneDNN's bf16 matmul +
- * softmax + matmul on the same bf16 inputs: S 1024..8192 (heads shrinking with S so a case stays near 4-9
- * GFLOP at d 128), d 64 and 128, causal and not, 1 thread and all. */
+/* BF16 and F16 attention (q, k and v of the type) beside f32 on fp32's best level: bf16 on every
+ * reduced-precision level this CPU has (AVX512-BF16 and AMX-BF16 on one Xeon: what each adds), f16 on the
+ * best, and oneDNN's bf16 matmul + softmax + matmul on the same bf16 inputs: S 1024..8192 (heads shrinking
+ * with S so a case stays near 4-9 GFLOP at d 128), d 64 and 128, causal and not, 1 thread and all. */
 static void register_lowp(sattn_isa best, int all) {
-    const cache_type f32 = {SATTN_DTYPE_F32, 0}, acts[] = {{SATTN_DTYPE_BF16, 0}, {SATTN_DTYPE_F16, 0}};
+    const cache_type f32 = {SATTN_DTYPE_F32, 0}, bf16 = {SATTN_DTYPE_BF16, 0}, f16 = {SATTN_DTYPE_F16, 0};
     const int threads[2] = {1, all};
+    sattn_isa lowp_levels[SATTN_ISA_LAST + 1];
+    size_t nl = 0;
+    for (int isa = SATTN_ISA_SCALAR; isa <= SATTN_ISA_LAST; isa++)
+        if (reduced_precision_level((sattn_isa)isa) && sattn_isa_available((sattn_isa)isa))
+            lowp_levels[nl++] = (sattn_isa)isa;
+    const sattn_isa best_lowp = nl ? lowp_levels[nl - 1] : best;
     for (int ti = 0; ti < (all > 1 ? 2 : 1); ti++)
         for (size_t s = 1024; s <= 8192; s *= 2)
             for (size_t d = 64; d <= 128; d *= 2)
@@ -501,15 +508,19 @@ static void register_lowp(sattn_isa best, int all) {
                                                  .kv_heads = heads, .q_len = s, .kv_len = s, .d = d, .causal = causal,
                                                  .cache = f32};
                     add_attention(base);
-                    for (size_t a = 0; a < 2; a++) {
-                        attention_case c = base;
-                        c.cache = acts[a], c.act = 1;
+                    attention_case c = base;
+                    c.cache = bf16, c.act = 1;
+                    for (size_t l = 0; l < (nl ? nl : 1); l++) {
+                        c.isa = nl ? lowp_levels[l] : best;
                         add_attention(c);
-                        if (acts[a].type == SATTN_DTYPE_BF16 && peer_onednn_available()) {
-                            c.impl = IMPL_ONEDNN;
-                            add_attention(c);
-                        }
                     }
+                    if (peer_onednn_available()) {
+                        attention_case o = c;
+                        o.impl = IMPL_ONEDNN;
+                        add_attention(o);
+                    }
+                    c.cache = f16, c.isa = best_lowp;
+                    add_attention(c);
                 }
 }
 
@@ -726,12 +737,9 @@ static void register_cases(enum sweep sweep) {
     static const size_t seq_full[] = {128, 256, 512, 1024, 2048, 4096, 8192, 16384};
     static const size_t dim_full[] = {32, 64, 80, 96, 128, 256};
     static const size_t decode_full[] = {512, 1024, 2048, 4096, 8192, 16384, 32768};
-    sattn_isa best = SATTN_ISA_SCALAR, best_lowp = SATTN_ISA_SCALAR; /* fp32's best; any level's */
+    sattn_isa best = SATTN_ISA_SCALAR; /* fp32's best */
     for (int isa = SATTN_ISA_SCALAR; isa <= SATTN_ISA_LAST; isa++)
-        if (sattn_isa_available((sattn_isa)isa)) {
-            best_lowp = (sattn_isa)isa;
-            if (!reduced_precision_level((sattn_isa)isa)) best = (sattn_isa)isa;
-        }
+        if (sattn_isa_available((sattn_isa)isa) && !reduced_precision_level((sattn_isa)isa)) best = (sattn_isa)isa;
     const int all = sattn_get_num_threads();
     const int thread_counts[2] = {1, all};
     if (sweep == SWEEP_SCALING) {
@@ -747,7 +755,7 @@ static void register_cases(enum sweep sweep) {
         return;
     }
     if (sweep == SWEEP_LOWP) {
-        register_lowp(best_lowp, all);
+        register_lowp(best, all);
         return;
     }
     if (sweep == SWEEP_CALLS) {

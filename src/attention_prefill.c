@@ -278,6 +278,7 @@ static void run_item(const struct sattn_exec *x, const struct sattn_attention_pr
      * float, or copied as they are for a reduced-precision tile (d padded to even with a zero). */
     const struct sattn_lowp_gemm_config *lq = lowp_qk(x->k, p);
     const int lpv = lowp_pv(x->k, p);
+    if (lq && lq->begin) lq->begin(); /* the tile's state for the item's products (AMX: its configuration) */
     if (any_key)
         for (size_t r = 0; r < rows; r++) {
             const size_t h = rb.h0 + r / rb.qn, i = rb.i0 + r % rb.qn;
@@ -324,6 +325,7 @@ static void run_item(const struct sattn_exec *x, const struct sattn_attention_pr
                               1, w->v_packed + c * nv, w->acc + r * dv + c, dv, &pv_params);
     }
 
+    if (lq && lq->end) lq->end();
     sattn_rows_finish(x->k, p, &rb, st);
 }
 

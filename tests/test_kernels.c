@@ -139,6 +139,7 @@ static void check_lowp_config(const char *name, const struct sattn_lowp_gemm_con
     float *c0 = malloc(MR * ldc * sizeof *c0), *c = guarded(MR * ldc);
     fill_uniform(rng, c0, MR * ldc, -1, 1);
     for (size_t i = 0; i < LD * LD; i++) src[i] = to_x16(type, rng_uniform(rng, -1, 1));
+    if (g->begin) g->begin(); /* one run of calls, as an item of the driver makes */
     for (size_t di = 0; di < sizeof depths / sizeof depths[0]; di++) {
         for (size_t i = 0; i < MR * lda; i++) /* rows zero from kc on, as the driver pads them */
             a[i] = i % lda < depths[di] ? to_x16(type, rng_uniform(rng, -1, 1)) : 0;
@@ -197,8 +198,32 @@ static void check_lowp_config(const char *name, const struct sattn_lowp_gemm_con
                     release(full);
                 }
     }
+    if (g->end) g->end();
     release(c);
     free(a), free(src), free(panel), free(c0);
+}
+
+/* A level's own pair packer against the portable one, bit for bit: Kᵀ (rs 1), V (cs 1) and neither contiguous,
+ * every width up to NR, depths that end a 16-word block early, on it and past it, panels 16 and 32 wide. */
+static void check_pairs_packer(const char *name, sattn_lowp_pack_b_fn pack) {
+    enum { LD = 72, MAXNR = 32 };
+    const size_t depths[] = {1, 2, 3, 31, 32, 33, 64, 65, 70}, widths[] = {16, 32};
+    uint16_t src[LD * LD], want[LD * MAXNR], got[LD * MAXNR + GUARD];
+    for (size_t i = 0; i < LD * LD; i++) src[i] = (uint16_t)(i * 2654435761u >> 7);
+    for (size_t w = 0; w < 2; w++)
+        for (size_t di = 0; di < sizeof depths / sizeof depths[0]; di++)
+            for (size_t nr = 1; nr <= widths[w]; nr++)
+                for (int o = 0; o < 3; o++) {
+                    const size_t NR = widths[w], kc = depths[di], rs = o == 0 ? 1 : o == 1 ? LD : 2 * LD / 3;
+                    const size_t cs = o == 0 ? LD : o == 1 ? 1 : 1 + (o == 2);
+                    const size_t n = sattn_lowp_panel_elems(kc, NR);
+                    memset(want, 0xEE, sizeof want), memset(got, 0xEE, sizeof got);
+                    sattn_x16_pack_b_pairs__scalar(NR, nr, kc, src, rs, cs, want);
+                    pack(NR, nr, kc, src, rs, cs, got);
+                    CHECK(!memcmp(want, got, n * sizeof *got) && got[n] == 0xEEEE,
+                          "%s pair packer NR %zu nr %zu kc %zu (rs %zu, cs %zu) differs from the portable one", name, NR,
+                          nr, kc, rs, cs);
+                }
 }
 
 /* The row layout's packer: (p, j) at p*NR + j, zero past nr and in the padding row of an odd depth. */
@@ -222,30 +247,40 @@ static void check_lowp_rows_packer(void) {
 /* src/avx512_bf16's and src/amx_bf16's tiles compiled against tests/emulated/immintrin.h (tests/meson.build). */
 SATTN_LOWP_GEMM_UKERNEL(sattn_bf16_lowp_gemm_ukernel_12x32__emulated);
 SATTN_LOWP_GEMM_UKERNEL(sattn_bf16_lowp_gemm_ukernel_32x32__emulated);
+void sattn_amx_bf16_tiles_begin__emulated(void);
+void sattn_amx_bf16_tiles_end__emulated(void);
 #endif
 
 /* Every reduced-precision tile a table provides; with the scalar table, the portable reference tiles (in no
  * table: test_types runs the driver with them). */
 static void check_lowp(const struct isa_pair *t, rng_t *rng) {
     for (int e = SATTN_DTYPE_F16; e <= SATTN_DTYPE_BF16; e++) {
-        if (!t->k->lowp[e].ukernel || INHERITED(t, lowp[e].ukernel)) continue;
+        if (!t->k->lowp[e].ukernel) continue;
+        const sattn_lowp_pack_b_fn pack = t->k->lowp[e].pack_b;
+        if (!INHERITED(t, lowp[e].pack_b) && pack != sattn_x16_pack_b_pairs__scalar && pack != sattn_x16_pack_b_rows__scalar)
+            check_pairs_packer(t->name, pack);
+        if (INHERITED(t, lowp[e].ukernel)) continue;
         check_lowp_config(t->name, &t->k->lowp[e], (sattn_dtype)e, rng);
     }
     if (t->k->isa != SATTN_ISA_SCALAR) return;
-    const struct sattn_lowp_gemm_config bf16 = {4, 8, 2, sattn_bf16_lowp_gemm_ukernel_4x8__scalar,
-                                                sattn_x16_pack_b_pairs__scalar};
-    const struct sattn_lowp_gemm_config f16 = {4, 8, 2, sattn_f16_lowp_gemm_ukernel_4x8__scalar,
-                                               sattn_x16_pack_b_pairs__scalar};
+    const struct sattn_lowp_gemm_config bf16 = {.mr = 4, .nr = 8, .k_step = 2,
+                                                .ukernel = sattn_bf16_lowp_gemm_ukernel_4x8__scalar,
+                                                .pack_b = sattn_x16_pack_b_pairs__scalar};
+    const struct sattn_lowp_gemm_config f16 = {.mr = 4, .nr = 8, .k_step = 2,
+                                               .ukernel = sattn_f16_lowp_gemm_ukernel_4x8__scalar,
+                                               .pack_b = sattn_x16_pack_b_pairs__scalar};
     check_lowp_config("scalar (portable bf16 tile)", &bf16, SATTN_DTYPE_BF16, rng);
     check_lowp_config("scalar (portable f16 tile)", &f16, SATTN_DTYPE_F16, rng);
     check_lowp_rows_packer();
 #if SATTN_TEST_EMULATED_TILES
-    const struct sattn_lowp_gemm_config emulated = {12, 32, 2, sattn_bf16_lowp_gemm_ukernel_12x32__emulated,
-                                                    sattn_x16_pack_b_pairs__scalar};
+    const struct sattn_lowp_gemm_config emulated = {.mr = 12, .nr = 32, .k_step = 2,
+                                                    .ukernel = sattn_bf16_lowp_gemm_ukernel_12x32__emulated,
+                                                    .pack_b = sattn_x16_pack_b_pairs__scalar};
     check_lowp_config("avx512_bf16's tile (emulated intrinsics)", &emulated, SATTN_DTYPE_BF16, rng);
     printf("avx512_bf16's tile, through plain-C stand-ins of its intrinsics: agrees with a double product\n");
     const struct sattn_lowp_gemm_config amx = {32, 32, 32, sattn_bf16_lowp_gemm_ukernel_32x32__emulated,
-                                               sattn_x16_pack_b_pairs__scalar};
+                                               sattn_x16_pack_b_pairs__scalar, sattn_amx_bf16_tiles_begin__emulated,
+                                               sattn_amx_bf16_tiles_end__emulated};
     check_lowp_config("amx_bf16's tile (emulated intrinsics)", &amx, SATTN_DTYPE_BF16, rng);
     printf("amx_bf16's tile, through plain-C stand-ins of its intrinsics: agrees with a double product\n");
 #endif

@@ -426,14 +426,18 @@ typedef struct {
 /* src/amx_bf16's tile compiled against tests/emulated/immintrin.h (tests/meson.build): the driver's path with
  * AMX's 32-key steps, on every CPU. */
 SATTN_LOWP_GEMM_UKERNEL(sattn_bf16_lowp_gemm_ukernel_32x32__emulated);
+void sattn_amx_bf16_tiles_begin__emulated(void);
+void sattn_amx_bf16_tiles_end__emulated(void);
 static const struct sattn_lowp_gemm_config emulated_amx_tile = {
-    32, 32, 32, sattn_bf16_lowp_gemm_ukernel_32x32__emulated, sattn_x16_pack_b_pairs__scalar};
+    32, 32, 32, sattn_bf16_lowp_gemm_ukernel_32x32__emulated, sattn_x16_pack_b_pairs__scalar,
+    sattn_amx_bf16_tiles_begin__emulated, sattn_amx_bf16_tiles_end__emulated};
 
 /* The portable reference tile of a 16-bit type (src/scalar/lowp_gemm.c), as a table slot. */
 static struct sattn_lowp_gemm_config portable_tile(sattn_dtype t) {
     return (struct sattn_lowp_gemm_config){
-        4, 8, 2, t == SATTN_DTYPE_BF16 ? sattn_bf16_lowp_gemm_ukernel_4x8__scalar : sattn_f16_lowp_gemm_ukernel_4x8__scalar,
-        sattn_x16_pack_b_pairs__scalar};
+        .mr = 4, .nr = 8, .k_step = 2,
+        .ukernel = t == SATTN_DTYPE_BF16 ? sattn_bf16_lowp_gemm_ukernel_4x8__scalar : sattn_f16_lowp_gemm_ukernel_4x8__scalar,
+        .pack_b = sattn_x16_pack_b_pairs__scalar};
 }
 
 static sattn_status run_with_table(const struct sattn_kernels *table, const sattn_attention_desc *d, const void *q,

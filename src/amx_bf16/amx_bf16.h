@@ -9,5 +9,7 @@
 #include "../kernels.h"
 
 SATTN_LOWP_GEMM_UKERNEL(sattn_bf16_lowp_gemm_ukernel_32x32__amx_bf16);
+void sattn_amx_bf16_tiles_begin(void);
+void sattn_amx_bf16_tiles_end(void);
 
 #endif

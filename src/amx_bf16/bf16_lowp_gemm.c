@@ -13,8 +13,9 @@
  * adding them to C, so a result depends on where the 32-element steps begin: the config's k_step has the driver
  * start P·V at multiples of 32 keys. Denormal inputs and results count as zero, as for VDPBF16PS.
  *
- * The tile configuration is loaded on entry and released on return: the kernel leaves no tile state behind on
- * the engine's thread (for its own AMX code to trip over, or its context switches to save). */
+ * The tile configuration is loaded by begin and released by end (kernels.h), around an item's products rather
+ * than in every call: the driver leaves no tile state behind on the engine's thread (for its own AMX code to
+ * trip over, or its context switches to save). */
 #include <string.h>
 
 #include "../avx512/tile.h"
@@ -39,12 +40,15 @@ struct tile_config {
     uint8_t rows[16];
 };
 
-/* Palette 1, the eight tiles 16 rows of 64 bytes: built once, loaded on every call. */
+/* Palette 1, the eight tiles 16 rows of 64 bytes: built once. */
 static _Alignas(64) const struct tile_config tiles_16x64 = {
     .palette = 1,
     .colsb = {TILE_BYTES, TILE_BYTES, TILE_BYTES, TILE_BYTES, TILE_BYTES, TILE_BYTES, TILE_BYTES, TILE_BYTES},
     .rows = {TILE_ROWS, TILE_ROWS, TILE_ROWS, TILE_ROWS, TILE_ROWS, TILE_ROWS, TILE_ROWS, TILE_ROWS},
 };
+
+void sattn_amx_bf16_tiles_begin(void) { _tile_loadconfig(&tiles_16x64); }
+void sattn_amx_bf16_tiles_end(void) { _tile_release(); }
 
 /* Rows [0, rows) x elements [p, p + kk) of A as a tile's operand: in place when whole (16 rows, 32 elements),
  * else copied into pad (16 x 32, zero elsewhere). Returns it and its row stride in bytes. */
@@ -65,7 +69,6 @@ SATTN_LOWP_GEMM_UKERNEL(sattn_bf16_lowp_gemm_ukernel_32x32__amx_bf16) {
     _Alignas(64) float acc[MR * NR];
     const int two_rows = mr > TILE_ROWS, two_cols = nr > HALF;
     const size_t b_stride = 2 * NR * sizeof *b, acc_stride = NR * sizeof *acc;
-    _tile_loadconfig(&tiles_16x64);
     _tile_zero(C00);
     _tile_zero(C01);
     _tile_zero(C10);
@@ -95,7 +98,6 @@ SATTN_LOWP_GEMM_UKERNEL(sattn_bf16_lowp_gemm_ukernel_32x32__amx_bf16) {
     if (two_cols) _tile_stored(C01, acc + HALF, acc_stride);
     if (two_rows) _tile_stored(C10, acc + TILE_ROWS * NR, acc_stride);
     if (two_rows && two_cols) _tile_stored(C11, acc + TILE_ROWS * NR + HALF, acc_stride);
-    _tile_release();
 
     const __mmask16 m_lo = sattn_avx512_tail_mask(nr), m_hi = sattn_avx512_tail_mask(two_cols ? nr - HALF : 0);
     const __m512 va = _mm512_set1_ps(params->alpha);

@@ -13,6 +13,8 @@
 SATTN_GEMM_UKERNEL(sattn_f32_gemm_ukernel_12x32__avx512);
 SATTN_DECLARE_ROW_OPS(avx512, avx512_p6);
 SATTN_DECLARE_DECODE_OPS(f32, avx512);
+/* The pair layout's B packer for the bf16 levels built on AVX-512 (x16_pack.c). */
+SATTN_LOWP_PACK_B(sattn_x16_pack_b_pairs__avx512);
 
 /* exp(x) for x <= 0 (softmax: x - max) with exp.h's reduction and polynomial; 2^n is applied by
  * vscalefps, which scales exactly, so the result equals the AVX2 form's s*(1 + r*p(r)) bit for bit.
