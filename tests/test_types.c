@@ -114,6 +114,9 @@ static void test_convert_bits(void **state) {
         assert_int_equal(sattn_convert(SATTN_DTYPE_F32, SATTN_DTYPE_F16, 37, f + 3, part), SATTN_OK);
         assert_int_equal(sattn_convert(SATTN_DTYPE_F32, SATTN_DTYPE_F16, N, f, got16), SATTN_OK);
         assert_memory_equal(part, got16 + 3, sizeof part);
+        assert_int_equal(sattn_convert(SATTN_DTYPE_F32, SATTN_DTYPE_BF16, 37, f + 3, part), SATTN_OK);
+        assert_int_equal(sattn_convert(SATTN_DTYPE_F32, SATTN_DTYPE_BF16, N, f, got16), SATTN_OK);
+        assert_memory_equal(part, got16 + 3, sizeof part);
     }
     free(h), free(got16), free(f), free(got);
 }

@@ -8,5 +8,6 @@
 #include "../kernels.h"
 
 SATTN_LOWP_GEMM_UKERNEL(sattn_bf16_lowp_gemm_ukernel_12x32__avx512_bf16);
+SATTN_FROM_F32_UKERNEL(sattn_bf16_from_f32__avx512_bf16);
 
 #endif
