@@ -36,7 +36,10 @@ struct sattn_cpu_features sattn_cpu_detect(void) {
     const uint64_t xcr0 = read_xcr0();
     const int ymm_saved = (xcr0 & 0x6) == 0x6;     /* SSE + AVX state */
     const int zmm_saved = (xcr0 & 0xE6) == 0xE6;   /* + opmask, ZMM_Hi256, Hi16_ZMM */
-    if (__get_cpuid_max(0, NULL) < 7) return f;
+    unsigned max_leaf, vendor[3];
+    __cpuid(0, max_leaf, vendor[0], vendor[2], vendor[1]); /* "Genu" "ineI" "ntel" in EBX, EDX, ECX */
+    f.vendor_intel = vendor[0] == 0x756E6547u && vendor[1] == 0x49656E69u && vendor[2] == 0x6C65746Eu;
+    if (max_leaf < 7) return f;
     __cpuid_count(7, 0, a, b, c, d);
     const int avx2 = (b >> 5) & 1;
     const int avx512f = (b >> 16) & 1, avx512dq = (b >> 17) & 1, avx512bw = (b >> 30) & 1, avx512vl = (b >> 31) & 1;

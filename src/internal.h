@@ -74,6 +74,7 @@ struct sattn_cpu_features {
     int neon_bf16; /* Armv8.6 BFDOT (FEAT_BF16) */
     int avx512_bf16; /* AVX-512 as above + AVX512_BF16 (VDPBF16PS) */
     int amx_bf16;    /* AVX-512 as above + AMX-TILE + AMX-BF16, tile state saved by the OS and permitted to us */
+    int vendor_intel; /* CPUID's vendor string is GenuineIntel (a tuning fact, never a feature test) */
 };
 struct sattn_cpu_features sattn_cpu_detect(void);
 

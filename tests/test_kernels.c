@@ -20,6 +20,9 @@
 #include "common.h"
 #include "internal.h"
 #include "scalar/scalar.h"
+#if SATTN_HAVE_AVX512_BF16
+#include "avx512_bf16/avx512_bf16.h"
+#endif
 
 enum { GUARD = 16 };
 static uint64_t seed = 1;
@@ -262,6 +265,14 @@ static void check_lowp(const struct isa_pair *t, rng_t *rng) {
         if (INHERITED(t, lowp[e].ukernel)) continue;
         check_lowp_config(t->name, &t->k->lowp[e], (sattn_dtype)e, rng);
     }
+#if SATTN_HAVE_AVX512_BF16
+    /* The VDPBF16PS tile on a CPU whose table leaves it out (Intel's: avx512_bf16/init.c) is checked all the same. */
+    if (t->k->isa == SATTN_ISA_AVX512_BF16 && t->k->lowp[SATTN_DTYPE_BF16].ukernel != sattn_bf16_lowp_vdpbf16ps.ukernel) {
+        check_pairs_packer(t->name, sattn_bf16_lowp_vdpbf16ps.pack_b);
+        check_lowp_config("avx512_bf16's VDPBF16PS tile (not in this CPU's table)", &sattn_bf16_lowp_vdpbf16ps,
+                          SATTN_DTYPE_BF16, rng);
+    }
+#endif
     if (t->k->isa != SATTN_ISA_SCALAR) return;
     const struct sattn_lowp_gemm_config bf16 = {.mr = 4, .nr = 8, .k_step = 2,
                                                 .ukernel = sattn_bf16_lowp_gemm_ukernel_4x8__scalar,

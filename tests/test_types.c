@@ -10,6 +10,9 @@
 #include "common.h"
 #include "internal.h"
 #include "scalar/scalar.h"
+#if SATTN_HAVE_AVX512_BF16
+#include "avx512_bf16/avx512_bf16.h"
+#endif
 
 static uint32_t bits_of(float f) {
     uint32_t x;
@@ -526,11 +529,20 @@ static void run_lowp_case(const lcase *c, uint64_t seed) {
      * BF16 the AMX tile's too (stand-ins of its instructions). */
     const struct sattn_lowp_gemm_config portable = portable_tile(c->t);
     run_tile(&portable, "portable tile", c->t, &desc, &pag, qs, ks, vs, kp, vp, o_tile, o_other, no, what);
-    float *o_amx = NULL;
+    float *o_amx = NULL, *o_vdp = NULL;
     if (c->t == SATTN_DTYPE_BF16) {
         o_amx = malloc(no * 4);
         run_tile(&emulated_amx_tile, "AMX tile", c->t, &desc, &pag, qs, ks, vs, kp, vp, o_amx, o_other, no, what);
     }
+    const int level_lowp = sattn_kernels_for(isa)->lowp[c->t].ukernel != NULL;
+#if SATTN_HAVE_AVX512_BF16
+    /* The VDPBF16PS tile where the CPU has it and its table leaves it out (Intel's: avx512_bf16/init.c). */
+    if (c->t == SATTN_DTYPE_BF16 && isa == SATTN_ISA_AVX512_BF16 && !level_lowp) {
+        o_vdp = malloc(no * 4);
+        run_tile(&sattn_bf16_lowp_vdpbf16ps, "VDPBF16PS tile", c->t, &desc, &pag, qs, ks, vs, kp, vp, o_vdp, o_other, no,
+                 what);
+    }
+#endif
 
     double *ref = malloc(no * sizeof *ref), *tol = malloc(no * sizeof *tol), *tol_lowp = malloc(no * sizeof *tol);
     sattn_attention_desc rd = {.batch = 1, .heads = H, .kv_heads = G, .q_len = S, .kv_len = KV, .head_dim = D,
@@ -541,13 +553,13 @@ static void run_lowp_case(const lcase *c, uint64_t seed) {
     for (size_t i = 0; i < nkv; i++)
         if (fabs(vd[i]) > vmax) vmax = fabs(vd[i]);
     const double u = c->t == SATTN_DTYPE_BF16 ? 0x1p-9 : 0x1p-11 + (double)KV * 0x1p-25;
-    const int level_lowp = sattn_kernels_for(isa)->lowp[c->t].ukernel != NULL;
     for (size_t i = 0; i < no; i++) {
         tol[i] = 2e-5 * sqrt((double)D) + 1e-5 * fabs(ref[i]);
         tol_lowp[i] = tol[i] + u * vmax;
     }
     assert_true(close_enough(what, o_tile, ref, tol_lowp, no));
     if (o_amx) assert_true(close_enough(what, o_amx, ref, tol_lowp, no));
+    if (o_vdp) assert_true(close_enough(what, o_vdp, ref, tol_lowp, no));
     /* BF16's rounded P shows (F16's is within fp32's tolerance on these shapes): the path ran as documented. */
     if (c->t == SATTN_DTYPE_BF16) {
         size_t past = 0;
@@ -562,7 +574,7 @@ static void run_lowp_case(const lcase *c, uint64_t seed) {
     assert_true(close_enough(what, o_level, tile_d, tol_lowp, no));
     free(q), free(k), free(v), free(qd), free(kd), free(vd), free(qs), free(ks), free(vs), free(kt), free(vt), free(kp),
         free(vp), free(table), free(o_level), free(o_other), free(o_tile), free(ref), free(tol), free(tol_lowp),
-        free(tile_d), free(o_amx);
+        free(tile_d), free(o_amx), free(o_vdp);
 }
 
 static void test_lowp_attention(void **state) {
