@@ -219,7 +219,7 @@ static void run_unit(const struct sattn_exec *x, const struct sattn_attention_pr
             qk_keys(x, p, pl, &w[t], jb, n);
         }
     }
-    for (size_t t = 0; t < hpu; t++) sattn_rows_update(&x->k->row, p, &w[t].rb, j0, nk, w[t].s, DECODE_CHUNK_KEYS, w[t].st);
+    for (size_t t = 0; t < hpu; t++) sattn_rows_update(&x->k->row, p, &w[t].rb, j0, nk, w[t].s, DECODE_CHUNK_KEYS, w[t].st, NULL);
     for (size_t jb = 0, n; jb < nk; jb += n) {
         n = sattn_min(sattn_min(pl->step, nk - jb), sattn_kv_run(p, j0 + jb));
         for (size_t t = 0; t < hpu; t++) {

@@ -185,18 +185,19 @@ static void lowp_qk_block(const struct sattn_attention_problem *p, const struct 
 }
 
 /* acc += P·V on the reduced-precision tile lq, P (the rows of S from key j0 + v0 on, nv keys) rounded to the
- * type first. The first `hidden` keys, there only to start at a multiple of the tile's k_step, are seen by no
- * row of the item: their P is 0 and their V rows are zeros, so nothing the cache holds there (a NaN, say)
- * reaches the sums, as on the fp32 path, which never reads them. */
+ * type first, unless the row update left it rounded in p16 already (p_rounded). The first `hidden` keys, there
+ * only to start at a multiple of the tile's k_step, are seen by no row of the item: their P is 0 and their V
+ * rows are zeros, so nothing the cache holds there (a NaN, say) reaches the sums, as on the fp32 path, which
+ * never reads them. */
 static void lowp_pv_block(const struct sattn_exec *x, const struct sattn_attention_problem *p,
                           const struct sattn_lowp_gemm_config *lq, size_t b, size_t g, size_t rows, size_t j0, size_t v0,
-                          size_t nv, size_t hidden, const struct scratch *w) {
+                          size_t nv, size_t hidden, int p_rounded, const struct scratch *w) {
     const size_t dv = p->v_head_dim, nv2 = even(nv), MR = lq->mr, NR = lq->nr;
     const struct sattn_gemm_params pv_params = {1.0f, 1.0f};
     size_t ld;
     const uint16_t *v = x16_rows(p, p->v, p->vs, dv, b, g, j0 + v0, nv, hidden, w->v_stage, &ld);
     for (size_t c = 0; c < dv; c += NR) lq->pack_b(NR, sattn_min(NR, dv - c), nv, v + c, ld, 1, w->v16 + c * nv2);
-    for (size_t r = 0; r < rows; r++) {
+    for (size_t r = 0; r < rows && !p_rounded; r++) {
         x->k->convert[p->v_type].from_f32(nv, w->s + r * w->ld_s + v0, w->p16 + r * nv2, 0, NULL);
         if (nv & 1) w->p16[r * nv2 + nv] = 0;
     }
@@ -278,6 +279,9 @@ static void run_item(const struct sattn_exec *x, const struct sattn_attention_pr
      * float, or copied as they are for a reduced-precision tile (d padded to even with a zero). */
     const struct sattn_lowp_gemm_config *lq = lowp_qk(x->k, p);
     const int lpv = lowp_pv(x->k, p);
+    /* P made in bf16 by the row update itself, where the table can (row_ops) */
+    const sattn_raddstoreexpminusmax_x16_fn exp16 =
+        lpv && p->v_type == SATTN_DTYPE_BF16 ? x->k->row.raddstoreexpminusmax_bf16 : NULL;
     if (lq && lq->begin) lq->begin(); /* the tile's state for the item's products (AMX: its configuration) */
     if (any_key)
         for (size_t r = 0; r < rows; r++) {
@@ -311,11 +315,12 @@ static void run_item(const struct sattn_exec *x, const struct sattn_attention_pr
                                   w->k_packed + j * d, w->s + r * w->ld_s + j, w->ld_s, &qk_params);
         }
 
-        sattn_rows_update(&x->k->row, p, &rb, j0, nk, w->s, w->ld_s, st);
+        const struct p16_rows p16 = {w->p16, even(nv), v0, exp16};
+        sattn_rows_update(&x->k->row, p, &rb, j0, nk, w->s, w->ld_s, st, exp16 ? &p16 : NULL);
 
         /* acc += P·V, P read in place from the rows of S. */
         if (lpv) {
-            lowp_pv_block(x, p, lq, b, g, rows, j0, v0, nv, first - v0, w);
+            lowp_pv_block(x, p, lq, b, g, rows, j0, v0, nv, first - v0, exp16 != NULL, w);
             continue;
         }
         pack_v_rows(x, p, b, g, j0 + v0, nv, w->v_packed);

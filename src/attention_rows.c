@@ -14,16 +14,18 @@ void sattn_rows_start(struct row_state st, size_t rows, size_t dv) {
 
 void sattn_rows_update(const struct sattn_row_ops *k, const struct sattn_attention_problem *p,
                        const struct row_block *rb, size_t j0, size_t nk, float *s_rows, size_t ld_s,
-                       struct row_state st) {
+                       struct row_state st, const struct p16_rows *p16) {
     const size_t dv = p->v_head_dim;
     for (size_t r = 0; r < rb->rows; r++) {
         const size_t h = rb->h0 + r / rb->qn, i = rb->i0 + r % rb->qn;
         float *s = s_rows + r * ld_s;
+        uint16_t *w16 = p16 ? p16->rows + r * p16->ld : NULL;
         const struct key_range vis = sattn_visible_keys(p, rb->b, i);
         const size_t lo = vis.lo > (ptrdiff_t)j0 ? sattn_min((size_t)vis.lo - j0, nk) : 0;
         const size_t hi = vis.hi > (ptrdiff_t)j0 ? sattn_min((size_t)vis.hi - j0, nk) : 0;
         if (lo >= hi) { /* this row sees nothing of this block */
-            memset(s, 0, nk * sizeof *s);
+            if (w16) memset(w16, 0, p16->ld * sizeof *w16);
+            else memset(s, 0, nk * sizeof *s);
             continue;
         }
         /* The fixed order of sattn.h: scale (in the product), softcap, bias, ALiBi; masks are [lo, hi). */
@@ -41,12 +43,21 @@ void sattn_rows_update(const struct sattn_row_ops *k, const struct sattn_attenti
         const float m_old = st.m[r];
         const float m_new = block_max > m_old ? block_max : m_old;
         if (m_new == -INFINITY && !sattn_has_nan(hi - lo, s + lo)) { /* all visible logits -inf so far */
-            memset(s, 0, nk * sizeof *s);
+            if (w16) memset(w16, 0, p16->ld * sizeof *w16);
+            else memset(s, 0, nk * sizeof *s);
             continue;
         }
-        const float sum = k->raddstoreexpminusmax(hi - lo, s + lo, m_new, s + lo);
-        if (lo > 0) memset(s, 0, lo * sizeof *s);
-        if (hi < nk) memset(s + hi, 0, (nk - hi) * sizeof *s);
+        float sum;
+        if (w16) {
+            const size_t a = lo - p16->v0, b = hi - p16->v0;
+            sum = p16->exp(hi - lo, s + lo, m_new, w16 + a);
+            memset(w16, 0, a * sizeof *w16);
+            memset(w16 + b, 0, (p16->ld - b) * sizeof *w16);
+        } else {
+            sum = k->raddstoreexpminusmax(hi - lo, s + lo, m_new, s + lo);
+            if (lo > 0) memset(s, 0, lo * sizeof *s);
+            if (hi < nk) memset(s + hi, 0, (nk - hi) * sizeof *s);
+        }
         /* A new maximum rescales what was accumulated; with m_old = -inf nothing was (acc, l = 0). */
         if (m_old != m_new && m_old != -INFINITY) {
             const float alpha = sattn_expf(m_old - m_new);

@@ -54,10 +54,21 @@ static inline struct row_state sattn_row_state_at(float *base, size_t rows) {
 /* Before the first key: m = -inf, l = 0, acc = 0. */
 void sattn_rows_start(struct row_state st, size_t rows, size_t dv);
 
+/* Where the weights go rounded to 16 bits, for a reduced-precision P·V: row r's keys [j0 + v0, j0 + nk) at
+ * rows + r * ld (ld >= nk - v0; zero past the row's visible keys, up to ld), made by exp (row_ops). v0 is at
+ * most the first key any row of the block sees. */
+struct p16_rows {
+    uint16_t *rows;
+    size_t ld, v0;
+    sattn_raddstoreexpminusmax_x16_fn exp;
+};
+
 /* Logits of keys [j0, j0+nk) in s (row r at s + r*ld_s) become weights in place (zero where a row
- * sees nothing); bias and masks are applied here, and each row's m, l and acc are updated. */
+ * sees nothing), or in p16's rows instead when it is not NULL (s then holds no weights); bias and masks are
+ * applied here, and each row's m, l and acc are updated. */
 void sattn_rows_update(const struct sattn_row_ops *k, const struct sattn_attention_problem *p,
-                       const struct row_block *rb, size_t j0, size_t nk, float *s, size_t ld_s, struct row_state st);
+                       const struct row_block *rb, size_t j0, size_t nk, float *s, size_t ld_s, struct row_state st,
+                       const struct p16_rows *p16);
 
 /* Merges `count` partial states of the same rows, stored `stride` floats apart from `first`
  * (row_state_at layout), in their order: m = max m_c, l = sum l_c e^(m_c - m), acc likewise. */

@@ -66,6 +66,9 @@ static inline size_t sattn_lowp_panel_elems(size_t kc, size_t NR) { return (kc +
 #define SATTN_RMAX_UKERNEL(fn) float fn(size_t n, const float *x)
 /* y[i] = exp(x[i] - max), returns the sum of y. y may equal x. */
 #define SATTN_RADDSTOREEXPMINUSMAX_UKERNEL(fn) float fn(size_t n, const float *x, float max, float *y)
+/* y[i] = exp(x[i] - max) rounded to 16 bits (the type's convert from_f32 of the fp32 value, bit for bit),
+ * returns the sum of the fp32 values as raddstoreexpminusmax does. */
+#define SATTN_RADDSTOREEXPMINUSMAX_X16_UKERNEL(fn) float fn(size_t n, const float *x, float max, uint16_t *y)
 /* y[i] = x[i] * s. y may equal x. */
 #define SATTN_VSCALE_UKERNEL(fn) void fn(size_t n, const float *x, float s, float *y)
 /* z[i] = x[i] + y[i]. z may equal x. */
@@ -109,6 +112,7 @@ typedef SATTN_LOWP_GEMM_UKERNEL((*sattn_lowp_gemm_ukernel_fn));
 typedef SATTN_LOWP_PACK_B((*sattn_lowp_pack_b_fn));
 typedef SATTN_RMAX_UKERNEL((*sattn_rmax_fn));
 typedef SATTN_RADDSTOREEXPMINUSMAX_UKERNEL((*sattn_raddstoreexpminusmax_fn));
+typedef SATTN_RADDSTOREEXPMINUSMAX_X16_UKERNEL((*sattn_raddstoreexpminusmax_x16_fn));
 typedef SATTN_VSCALE_UKERNEL((*sattn_vscale_fn));
 typedef SATTN_VADD_UKERNEL((*sattn_vadd_fn));
 typedef SATTN_VEXP_UKERNEL((*sattn_vexp_fn));
@@ -153,6 +157,9 @@ struct sattn_row_ops {
     sattn_vexp_fn vexp;
     sattn_softcap_fn softcap;
     sattn_vaddramp_fn vaddramp;
+    /* P rounded to bf16 as it is made, for P·V on a bf16 tile (no fp32 P written, no second pass to round it);
+     * NULL: raddstoreexpminusmax, then convert's from_f32. */
+    sattn_raddstoreexpminusmax_x16_fn raddstoreexpminusmax_bf16;
 };
 
 struct sattn_decode_ops {

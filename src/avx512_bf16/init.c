@@ -19,4 +19,5 @@ void sattn_kernels_init_avx512_bf16(struct sattn_kernels *k, const struct sattn_
      * issue it as fast as an FMA (not measured here). */
     if (!cpu->vendor_intel) k->lowp[SATTN_DTYPE_BF16] = sattn_bf16_lowp_vdpbf16ps;
     k->convert[SATTN_DTYPE_BF16].from_f32 = sattn_bf16_from_f32__avx512_bf16;
+    k->row.raddstoreexpminusmax_bf16 = sattn_f32_raddstoreexpminusmax_bf16_ukernel__avx512_bf16;
 }
