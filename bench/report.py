@@ -219,26 +219,35 @@ def varlen_table(context, rows):
 
 
 def lowp_table(rows):
-    """Issue 18's comparison from the lowp sweep: bf16 and f16 attention (q, k, v of the type) against f32 on
-    the same level in the same run, and against oneDNN's bf16 matmul + softmax + matmul where it ran."""
+    """Issue 18's comparison from the lowp sweep: bf16 attention (q, k, v of the type) on each reduced-precision
+    level that ran, and f16, against f32 in the same run, and the best bf16 against oneDNN's bf16 matmul +
+    softmax + matmul where it ran."""
     med = {}
     for c in rows:
         f = c["fields"]
-        med[(f.get("impl"), f.get("threads"), f.get("S"), f.get("d"), f.get("causal"), f.get("act", "f32"))] = c
+        act = f.get("act", "f32")
+        level = f.get("isa") if f.get("impl") == "sattn" and act == "bf16" else ""
+        med[(f.get("impl"), f.get("threads"), f.get("S"), f.get("d"), f.get("causal"), act, level)] = c
     shapes = sorted({k[1:5] for k in med if k[0] == "sattn" and k[5] != "f32"}, key=lambda k: tuple(map(int, k)))
     if not shapes:
         return []
+    order = ["avx512_bf16", "amx_bf16", "neon_bf16"]
+    levels = sorted({k[6] for k in med if k[6]}, key=lambda x: order.index(x) if x in order else len(order))
     lines = ["## bf16 and f16 attention (GFLOP/s; ratios within this run)", "",
-             "| threads | S | d | causal | f32 | bf16 | f16 | bf16 / f32 | f16 / f32 | bf16 / oneDNN bf16 |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| threads | S | d | causal | f32 | " + " | ".join(f"bf16 {lv}" for lv in levels) + " | f16 | " +
+             " | ".join(f"bf16 {lv} / f32" for lv in levels) + " | f16 / f32 | best bf16 / oneDNN bf16 |",
+             "|---|---|---|---|---|" + "---|" * (2 * len(levels) + 3)]
+    ratio = lambda x, y: f"{x / y:.2f}x" if x and y else "-"
     for t, s, d, causal in shapes:
-        get = lambda impl, act: med.get((impl, t, s, d, causal, act))
-        g = {a: throughput(get("sattn", a))[0] if get("sattn", a) else None for a in ("f32", "bf16", "f16")}
-        dnn = get("onednn", "bf16")
-        g_dnn = throughput(dnn)[0] if dnn else None
-        ratio = lambda x, y: f"{x / y:.2f}x" if x and y else "-"
-        lines.append(f"| {t} | {s} | {d} | {causal} | {fmt(g['f32'])} | {fmt(g['bf16'])} | {fmt(g['f16'])} | "
-                     f"{ratio(g['bf16'], g['f32'])} | {ratio(g['f16'], g['f32'])} | {ratio(g['bf16'], g_dnn)} |")
+        get = lambda impl, act, level="": med.get((impl, t, s, d, causal, act, level))
+        gflops = lambda c: throughput(c)[0] if c else None
+        f32, f16 = gflops(get("sattn", "f32")), gflops(get("sattn", "f16"))
+        bf16 = [gflops(get("sattn", "bf16", lv)) for lv in levels]
+        best = max([x for x in bf16 if x], default=None)
+        g_dnn = gflops(get("onednn", "bf16"))
+        lines.append(f"| {t} | {s} | {d} | {causal} | {fmt(f32)} | " + " | ".join(fmt(x) for x in bf16) +
+                     f" | {fmt(f16)} | " + " | ".join(ratio(x, f32) for x in bf16) +
+                     f" | {ratio(f16, f32)} | {ratio(best, g_dnn)} |")
     return lines + [""]
 
 
