@@ -20,6 +20,8 @@ void fill_uniform(rng_t *r, float *x, size_t n, float lo, float hi) {
     for (size_t i = 0; i < n; i++) x[i] = rng_uniform(r, lo, hi);
 }
 
+_Static_assert(SATTN_ISA_LAST - SATTN_ISA_SCALAR + 1 <= 8, "test_isas fills out[8]: one slot per level");
+
 size_t test_isas(sattn_isa out[8]) {
     const char *env = getenv("SATTN_ISA");
     size_t n = 0;

@@ -96,7 +96,7 @@ static int close_to(float a, float b, double tol) {
 }
 
 static sattn_isa pick_isa(reader *r) {
-    sattn_isa isas[4];
+    sattn_isa isas[SATTN_ISA_LAST + 1];
     size_t n = 0;
     for (int isa = SATTN_ISA_SCALAR; isa <= SATTN_ISA_LAST; isa++)
         if (sattn_isa_available((sattn_isa)isa)) isas[n++] = (sattn_isa)isa;
