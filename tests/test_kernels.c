@@ -218,7 +218,7 @@ static void check_pairs_packer(const char *name, sattn_lowp_pack_b_fn pack) {
             for (size_t nr = 1; nr <= widths[w]; nr++)
                 for (int o = 0; o < 3; o++) {
                     const size_t NR = widths[w], kc = depths[di], rs = o == 0 ? 1 : o == 1 ? LD : 2 * LD / 3;
-                    const size_t cs = o == 0 ? LD : o == 1 ? 1 : 1 + (o == 2);
+                    const size_t cs = o == 0 ? LD : o == 1 ? 1 : 2;
                     const size_t n = sattn_lowp_panel_elems(kc, NR);
                     memset(want, 0xEE, sizeof want), memset(got, 0xEE, sizeof got);
                     sattn_x16_pack_b_pairs__scalar(NR, nr, kc, src, rs, cs, want);
