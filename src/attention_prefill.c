@@ -197,10 +197,11 @@ static void lowp_pv_block(const struct sattn_exec *x, const struct sattn_attenti
     size_t ld;
     const uint16_t *v = x16_rows(p, p->v, p->vs, dv, b, g, j0 + v0, nv, hidden, w->v_stage, &ld);
     for (size_t c = 0; c < dv; c += NR) lq->pack_b(NR, sattn_min(NR, dv - c), nv, v + c, ld, 1, w->v16 + c * nv2);
-    for (size_t r = 0; r < rows && !p_rounded; r++) {
-        x->k->convert[p->v_type].from_f32(nv, w->s + r * w->ld_s + v0, w->p16 + r * nv2, 0, NULL);
-        if (nv & 1) w->p16[r * nv2 + nv] = 0;
-    }
+    if (!p_rounded)
+        for (size_t r = 0; r < rows; r++) {
+            x->k->convert[p->v_type].from_f32(nv, w->s + r * w->ld_s + v0, w->p16 + r * nv2, 0, NULL);
+            if (nv & 1) w->p16[r * nv2 + nv] = 0;
+        }
     for (size_t r = 0; r < rows; r += MR)
         for (size_t c = 0; c < dv; c += NR)
             lq->ukernel(sattn_min(MR, rows - r), sattn_min(NR, dv - c), nv2, w->p16 + r * nv2, nv2, w->v16 + c * nv2,
