@@ -35,6 +35,24 @@ struct item_plan {
     const size_t *first_block; /* mixed lengths: [batch + 1], the first t of each sequence; NULL: q_len each */
 };
 
+/* The table's reduced-precision tile for this problem's Q·Kᵀ (q and k of one type that has one), or NULL. */
+static const struct sattn_lowp_gemm_config *lowp_qk(const struct sattn_kernels *k,
+                                                    const struct sattn_attention_problem *p) {
+    if (p->q_type != p->k_type) return NULL;
+    const struct sattn_lowp_gemm_config *c = &k->lowp[p->k_type];
+    return c->ukernel ? c : NULL;
+}
+/* P·V on it too: v has the same type. */
+static int lowp_pv(const struct sattn_kernels *k, const struct sattn_attention_problem *p) {
+    return lowp_qk(k, p) && p->v_type == p->k_type;
+}
+
+/* The rows an item holds at most: the reduced-precision tile's own number where it has one, else the blocking's. */
+static size_t item_rows(const struct sattn_exec *x, const struct sattn_attention_problem *p) {
+    const struct sattn_lowp_gemm_config *lq = lowp_qk(x->k, p);
+    return lq && lq->item_rows ? lq->item_rows : x->blk->attn_rows;
+}
+
 static int mixed_lengths(const struct sattn_attention_problem *p) { return p->q_lens || p->q_starts; }
 
 /* first_block: where a mixed-length plan numbers its blocks ([batch + 1], filled here), or NULL for a
@@ -43,7 +61,7 @@ static int mixed_lengths(const struct sattn_attention_problem *p) { return p->q_
 static struct item_plan plan_items(const struct sattn_exec *x, const struct sattn_attention_problem *p,
                                    size_t *first_block) {
     struct item_plan pl;
-    const size_t rows = x->blk->attn_rows, MR = x->k->gemm.mr;
+    const size_t rows = item_rows(x, p), MR = x->k->gemm.mr;
     pl.group = p->heads / p->kv_heads;
     pl.heads_per_item = sattn_min(pl.group, rows);
     pl.head_chunks = sattn_div_up(pl.group, pl.heads_per_item);
@@ -94,17 +112,6 @@ static void block_of(const struct sattn_attention_problem *p, const struct item_
     *qblock = count - 1 - (t - first);
 }
 
-/* The table's reduced-precision tile for this problem's Q·Kᵀ (q and k of one type that has one), or NULL. */
-static const struct sattn_lowp_gemm_config *lowp_qk(const struct sattn_kernels *k,
-                                                    const struct sattn_attention_problem *p) {
-    if (p->q_type != p->k_type) return NULL;
-    const struct sattn_lowp_gemm_config *c = &k->lowp[p->k_type];
-    return c->ukernel ? c : NULL;
-}
-/* P·V on it too: v has the same type. */
-static int lowp_pv(const struct sattn_kernels *k, const struct sattn_attention_problem *p) {
-    return lowp_qk(k, p) && p->v_type == p->k_type;
-}
 
 static size_t even(size_t n) { return n + (n & 1); }
 
@@ -121,7 +128,7 @@ struct scratch {
 static size_t scratch_floats(const struct sattn_exec *x, const struct sattn_attention_problem *p,
                              struct scratch *layout, float *base) {
     const size_t MR = x->k->gemm.mr, NR = x->k->gemm.nr;
-    const size_t rows = sattn_div_up(x->blk->attn_rows, MR) * MR;
+    const size_t rows = sattn_div_up(item_rows(x, p), MR) * MR;
     const size_t keys = sattn_div_up(x->blk->attn_keys, NR) * NR;
     const size_t d = p->head_dim, dv = p->v_head_dim, dv_pad = sattn_div_up(dv, NR) * NR;
     const struct sattn_lowp_gemm_config *lq = lowp_qk(x->k, p);

@@ -147,6 +147,9 @@ struct sattn_lowp_gemm_config {
      * on the thread's tiles in between. */
     void (*begin)(void);
     void (*end)(void);
+    /* Query rows per work item for problems on this tile (0: the table's blocking, attn_rows): more rows share
+     * each packed K/V block. */
+    size_t item_rows;
 };
 
 struct sattn_row_ops {

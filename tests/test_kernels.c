@@ -291,7 +291,7 @@ static void check_lowp(const struct isa_pair *t, rng_t *rng) {
     printf("avx512_bf16's tile, through plain-C stand-ins of its intrinsics: agrees with a double product\n");
     const struct sattn_lowp_gemm_config amx = {32, 32, 32, sattn_bf16_lowp_gemm_ukernel_32x32__emulated,
                                                sattn_x16_pack_b_pairs__scalar, sattn_amx_bf16_tiles_begin__emulated,
-                                               sattn_amx_bf16_tiles_end__emulated};
+                                               sattn_amx_bf16_tiles_end__emulated, 0};
     check_lowp_config("amx_bf16's tile (emulated intrinsics)", &amx, SATTN_DTYPE_BF16, rng);
     printf("amx_bf16's tile, through plain-C stand-ins of its intrinsics: agrees with a double product\n");
 #endif

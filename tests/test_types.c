@@ -436,7 +436,7 @@ void sattn_amx_bf16_tiles_begin__emulated(void);
 void sattn_amx_bf16_tiles_end__emulated(void);
 static const struct sattn_lowp_gemm_config emulated_amx_tile = {
     32, 32, 32, sattn_bf16_lowp_gemm_ukernel_32x32__emulated, sattn_x16_pack_b_pairs__scalar,
-    sattn_amx_bf16_tiles_begin__emulated, sattn_amx_bf16_tiles_end__emulated};
+    sattn_amx_bf16_tiles_begin__emulated, sattn_amx_bf16_tiles_end__emulated, 288 /* as amx_bf16's table */};
 
 /* The portable reference tile of a 16-bit type (src/scalar/lowp_gemm.c), as a table slot. */
 static struct sattn_lowp_gemm_config portable_tile(sattn_dtype t) {
