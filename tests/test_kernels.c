@@ -359,14 +359,17 @@ static void check_row_ops(const struct isa_pair *t, rng_t *rng) {
             check_guards(y, max, t->name, "raddstoreexpminusmax", n);
         }
         if (k->raddstoreexpminusmax_bf16 && !INHERITED(t, row.raddstoreexpminusmax_bf16)) {
-            /* the table's own exp then its own rounding, bit for bit; its sum too; the row's tail untouched */
+            /* Its exp is bf16's precision (relative error under 3e-6, src/avx512_bf16/bf16_exp.c): each weight is
+             * the rounding of a value within 4e-6 of fp32's exp, the sum within 5e-6 of fp32's; the tail untouched. */
             const float m = n ? r->rmax(n, x) : 0.0f;
-            uint16_t got16[1000 + 1], want16[1000];
+            uint16_t got16[1000 + 1];
             for (size_t i = 0; i <= n; i++) got16[i] = 0xEEEE;
             const float sum = k->raddstoreexpminusmax_bf16(n, x, m, got16), want_sum = k->raddstoreexpminusmax(n, x, m, y);
-            t->k->convert[SATTN_DTYPE_BF16].from_f32(n, y, want16, 0, NULL);
-            CHECK(!memcmp(got16, want16, n * sizeof *got16) && same_bits(&sum, &want_sum, 1) && got16[n] == 0xEEEE,
-                  "%s raddstoreexpminusmax_bf16 n %zu", t->name, n);
+            size_t off = 0;
+            for (size_t i = 0; i < n; i++) /* positive values: their bf16 bits are in the values' order */
+                off += got16[i] < sattn_f32_to_bf16(y[i] * (1 - 4e-6f)) || got16[i] > sattn_f32_to_bf16(y[i] * (1 + 4e-6f));
+            CHECK(!off && close_rel(&sum, &want_sum, 1, 5e-6) && got16[n] == 0xEEEE, "%s raddstoreexpminusmax_bf16 n %zu",
+                  t->name, n);
         }
         if (!INHERITED(t, row.vscale)) {
             for (size_t i = 0; i < max; i++) y[i] = sentinel();

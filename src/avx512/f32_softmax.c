@@ -23,7 +23,7 @@ SATTN_RMAX_UKERNEL(sattn_f32_rmax_ukernel__avx512) {
 #define STORE_F32_TAIL(i, m, e) _mm512_mask_storeu_ps(y + (i), m, e)
 SATTN_RADDSTOREEXPMINUSMAX_UKERNEL(sattn_f32_raddstoreexpminusmax_ukernel__avx512_p6) {
     float sum;
-    SATTN_AVX512_EXP_ROW(sum, n, x, max, STORE_F32, STORE_F32_TAIL);
+    SATTN_AVX512_EXP_ROW(sum, n, x, max, sattn_avx512_exp, STORE_F32, STORE_F32_TAIL);
     return sum;
 }
 
