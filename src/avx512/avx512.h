@@ -12,7 +12,6 @@
 
 SATTN_GEMM_UKERNEL(sattn_f32_gemm_ukernel_12x32__avx512);
 SATTN_DECLARE_ROW_OPS(avx512, avx512_p6);
-SATTN_DECLARE_DECODE_OPS(f32, avx512);
 /* The pair layout's B packer for the bf16 levels built on AVX-512 (x16_pack.c). */
 SATTN_LOWP_PACK_B(sattn_x16_pack_b_pairs__avx512);
 
