@@ -560,12 +560,14 @@ static void run_lowp_case(const lcase *c, uint64_t seed) {
     assert_true(close_enough(what, o_tile, ref, tol_lowp, no));
     if (o_amx) assert_true(close_enough(what, o_amx, ref, tol_lowp, no));
     if (o_vdp) assert_true(close_enough(what, o_vdp, ref, tol_lowp, no));
-    /* BF16's rounded P shows (F16's is within fp32's tolerance on these shapes): the path ran as documented. */
+    /* BF16's rounded P shows: the path ran as documented. Over every case here fp32 arithmetic on the bf16 values
+     * stays within 3.3e-7 of the reference and the portable tile strays at least 2.2e-4 somewhere (x86, all ISAs,
+     * 2026-11-30), so 1e-5 tells them apart. (A count of outputs past fp32's tolerance did not always: on long
+     * rows the averaging can keep every one inside it.) */
     if (c->t == SATTN_DTYPE_BF16) {
-        size_t past = 0;
-        for (size_t i = 0; i < no; i++)
-            if (fabs(o_tile[i] - ref[i]) > tol[i]) past++;
-        if (!past) fail_msg("%s: the portable tile's output is within fp32's tolerance: was P rounded?", what);
+        double worst = 0;
+        for (size_t i = 0; i < no; i++) worst = fmax(worst, fabs(o_tile[i] - ref[i]));
+        if (worst <= 1e-5) fail_msg("%s: the portable tile's output is within 1e-5 of the reference: was P rounded?", what);
     }
     assert_true(close_enough(what, o_level, ref, level_lowp ? tol_lowp : tol, no));
     for (size_t i = 0; i < no; i++) tol_lowp[i] = 2 * tol_lowp[i];
