@@ -112,7 +112,6 @@ static void block_of(const struct sattn_attention_problem *p, const struct item_
     *qblock = count - 1 - (t - first);
 }
 
-
 static size_t even(size_t n) { return n + (n & 1); }
 
 /* Per-thread scratch, carved from one allocation made before any output is written. */
