@@ -11,10 +11,19 @@
 /* A worker gets at least this many elements. */
 #define ELEMENTS_PER_WORKER 16384
 
+/* sattn_quantize prefetches the input row this many bytes ahead of the row it quantises. Its kernels' work per
+ * element (the group's reduction, a division, a scalar scale broadcast back) fills the core's window, so the loads
+ * of the rows after it start late and the stream and the arithmetic take turns: on this project's AMX Xeon VM
+ * (1 thread, 64 Mi elements, AVX2 kernels, ns per element) int8 in rows of 128 took 0.555 with no prefetch (0.20
+ * in L1), 0.427 / 0.401 / 0.397 / 0.399 / 0.414 at 1 / 2 / 4 / 8 / 16 KiB ahead; rows of 32 0.610 -> 0.418 at 2
+ * KiB, rows of 1024 0.500 -> 0.440 and of 4096 0.538 -> 0.484 one row ahead. */
+#define QUANTIZE_PREFETCH_BYTES 4096
+
 struct convert_step {
     const struct sattn_kernels *k;
     sattn_dtype from, to;
-    size_t n, cols, group, ldx, ldq;
+    size_t n, rows, cols, group, ldx, ldq;
+    size_t prefetch_rows; /* sattn_quantize: rows ahead of the current one to prefetch */
     const void *src;
     void *dst;
     float *scales;
@@ -45,6 +54,8 @@ sattn_status sattn_convert_run(const struct sattn_exec *x, sattn_dtype from, sat
 static void quantize_row(void *arg, size_t r, size_t worker) {
     const struct convert_step *s = arg;
     (void)worker;
+    if (r + s->prefetch_rows < s->rows)
+        sattn_prefetch_row_run((const float *)s->src + (r + s->prefetch_rows) * s->ldx, 1, 0, s->cols * sizeof(float));
     s->k->convert[s->to].from_f32(s->cols, (const float *)s->src + r * s->ldx,
                                   (void *)sattn_elem_addr(s->dst, s->to, r * s->ldq), s->group,
                                   s->scales + r * (s->cols / s->group));
@@ -52,7 +63,8 @@ static void quantize_row(void *arg, size_t r, size_t worker) {
 
 sattn_status sattn_quantize_run(const struct sattn_exec *x, sattn_dtype to, size_t rows, size_t cols, size_t group,
                                 const float *in, size_t ldx, void *q, size_t ldq, float *scales) {
-    struct convert_step s = {.k = x->k, .to = to, .cols = cols, .group = group, .ldx = ldx, .ldq = ldq, .src = in,
+    struct convert_step s = {.k = x->k, .to = to, .rows = rows, .cols = cols, .group = group, .ldx = ldx, .ldq = ldq,
+                             .prefetch_rows = sattn_div_up(QUANTIZE_PREFETCH_BYTES, cols * sizeof(float)), .src = in,
                              .dst = q, .scales = scales};
     sattn_parallel(x, sattn_workers_for(x, rows * cols, ELEMENTS_PER_WORKER), rows, SATTN_STATIC, quantize_row,
                    &s);
