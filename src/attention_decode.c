@@ -156,7 +156,8 @@ static void qk_keys(const struct sattn_exec *x, const struct sattn_attention_pro
     const struct sattn_decode_params kp = {.scale = p->scale,
                                            .kv = sattn_kv_scales(p, p->k_scales, p->kss, p->k_group, b, w->g, j, 0),
                                            .prefetch_keys = pl->prefetch_k};
-    ops->qk_dot(w->rb.rows, n, p->head_dim, w->q, w->ldq, k, p->ks.seq, w->s + jb, DECODE_CHUNK_KEYS, &kp);
+    const sattn_qk_dot_fn qk = ops->qk_many && w->rb.rows >= ops->qk_many_from ? ops->qk_many : ops->qk_dot;
+    qk(w->rb.rows, n, p->head_dim, w->q, w->ldq, k, p->ks.seq, w->s + jb, DECODE_CHUNK_KEYS, &kp);
 }
 
 /* acc += P[:, jb..jb+n) · V[j0+jb..j0+jb+n), keys of one run. */
@@ -165,9 +166,11 @@ static void pv_keys(const struct sattn_exec *x, const struct sattn_attention_pro
     const size_t b = w->rb.b, j = w->j0 + jb;
     const struct sattn_decode_params vp = {.kv = sattn_kv_scales(p, p->v_scales, p->vss, p->v_group, b, w->g, j, 0),
                                            .prefetch_keys = pl->prefetch_v};
-    x->k->decode[p->v_type].pv_accumulate(w->rb.rows, n, p->v_head_dim, w->s + jb, DECODE_CHUNK_KEYS,
-                                          sattn_elem_addr(p->v, p->v_type, sattn_kv_offset(p, p->vs, b, w->g, j)),
-                                          p->vs.seq, w->st.acc, p->v_head_dim, &vp);
+    const struct sattn_decode_ops *ops = &x->k->decode[p->v_type];
+    const sattn_pv_accumulate_fn pv = ops->pv_many && w->rb.rows >= ops->pv_many_from ? ops->pv_many : ops->pv_accumulate;
+    pv(w->rb.rows, n, p->v_head_dim, w->s + jb, DECODE_CHUNK_KEYS,
+       sattn_elem_addr(p->v, p->v_type, sattn_kv_offset(p, p->vs, b, w->g, j)), p->vs.seq, w->st.acc, p->v_head_dim,
+       &vp);
 }
 
 /* Unit `unit`: one chunk of keys of its items (heads_per_unit consecutive ones of one batch), each

@@ -169,6 +169,12 @@ struct sattn_row_ops {
 struct sattn_decode_ops {
     sattn_qk_dot_fn qk_dot;
     sattn_pv_accumulate_fn pv_accumulate;
+    /* Wider register tiles for calls of many rows, where a level has them: qk_many takes the calls of
+     * qk_many_from rows or more, pv_many those of pv_many_from or more (NULL: qk_dot / pv_accumulate take every
+     * call). The drivers choose by rows alone, so a row's bits depend on its call's row count only. */
+    sattn_qk_dot_fn qk_many;
+    sattn_pv_accumulate_fn pv_many;
+    size_t qk_many_from, pv_many_from;
 };
 
 struct sattn_convert_ops {

@@ -413,11 +413,12 @@ static void check_row_ops(const struct isa_pair *t, rng_t *rng) {
 }
 
 /* Decode kernels: 1..SATTN_DECODE_MAX_ROWS rows, keys across the 4-key steps, the many-row tiles' 3-key
- * and 32-key blocks, d and dv across vector tails, strided q, K, V and outputs, prefetching on and off. */
-static void check_decode_ops(const struct isa_pair *t, rng_t *rng) {
-    const struct sattn_decode_ops *k = &t->k->decode[SATTN_DTYPE_F32], *r = &t->ref->decode[SATTN_DTYPE_F32];
-    const int qk_own = !INHERITED(t, decode[SATTN_DTYPE_F32].qk_dot);
-    const int pv_own = !INHERITED(t, decode[SATTN_DTYPE_F32].pv_accumulate);
+ * and 32-key blocks, d and dv across vector tails, strided q, K, V and outputs, prefetching on and off. The
+ * many-row slots (qk_many, pv_many) too, over every row count, though the drivers give them only their
+ * qk_many_from / pv_many_from rows on. */
+static void check_decode_kernels(const struct isa_pair *t, rng_t *rng, sattn_qk_dot_fn qk_dot, int qk_own,
+                                 sattn_pv_accumulate_fn pv_accumulate, int pv_own) {
+    const struct sattn_decode_ops *r = &t->ref->decode[SATTN_DTYPE_F32];
     if (!qk_own && !pv_own) return;
     const size_t keys[] = {0, 1, 2, 3, 4, 5, 7, 9, 16, 33, 70}, dims[] = {1, 3, 4, 7, 8, 15, 16, 17, 31, 33, 64, 129};
     enum { MAXK = 70, MAXD = 129, LDK = MAXD + 3, LDS = MAXK + 5, LDA = MAXD + 2, ROWS = SATTN_DECODE_MAX_ROWS };
@@ -436,7 +437,7 @@ static void check_decode_ops(const struct isa_pair *t, rng_t *rng) {
                 params.prefetch_keys = (rows + ki) % 3 ? 2 * rows : 0; /* prefetching on and off: same results */
                 if (qk_own) {
                     for (size_t i = 0; i < ROWS * LDA; i++) out[i] = sentinel();
-                    k->qk_dot(rows, n, d, q, LDK, kv, LDK, out, LDS, &params);
+                    qk_dot(rows, n, d, q, LDK, kv, LDK, out, LDS, &params);
                     r->qk_dot(rows, n, d, q, LDK, kv, LDK, want, LDS, &params);
                     for (size_t row = 0; row < ROWS; row++) {
                         CHECK(row >= rows ? count_touched(out + row * LDS, LDS) == 0
@@ -453,7 +454,7 @@ static void check_decode_ops(const struct isa_pair *t, rng_t *rng) {
                         memcpy(out + row * LDA, acc0 + row * LDA, d * sizeof *out);
                         memcpy(want + row * LDA, acc0 + row * LDA, d * sizeof *out);
                     }
-                    k->pv_accumulate(rows, n, d, p, LDS, kv, LDK, out, LDA, &params);
+                    pv_accumulate(rows, n, d, p, LDS, kv, LDK, out, LDA, &params);
                     r->pv_accumulate(rows, n, d, p, LDS, kv, LDK, want, LDA, &params);
                     for (size_t row = 0; row < ROWS; row++)
                         CHECK(row >= rows ? count_touched(out + row * LDA, LDA) == 0
@@ -465,6 +466,14 @@ static void check_decode_ops(const struct isa_pair *t, rng_t *rng) {
             }
     release(out);
     free(q), free(kv), free(p), free(acc0), free(want);
+}
+
+static void check_decode_ops(const struct isa_pair *t, rng_t *rng) {
+    const struct sattn_decode_ops *k = &t->k->decode[SATTN_DTYPE_F32];
+    check_decode_kernels(t, rng, k->qk_dot, !INHERITED(t, decode[SATTN_DTYPE_F32].qk_dot), k->pv_accumulate,
+                         !INHERITED(t, decode[SATTN_DTYPE_F32].pv_accumulate));
+    check_decode_kernels(t, rng, k->qk_many, k->qk_many && !INHERITED(t, decode[SATTN_DTYPE_F32].qk_many), k->pv_many,
+                         k->pv_many && !INHERITED(t, decode[SATTN_DTYPE_F32].pv_many));
 }
 
 /* The ISAs under test beside their parents and the scalar reference; scalar itself is the reference. */

@@ -12,6 +12,13 @@
 
 SATTN_GEMM_UKERNEL(sattn_f32_gemm_ukernel_12x32__avx512);
 SATTN_DECLARE_ROW_OPS(avx512, avx512_p6);
+/* Many-row decode tiles per float element type (decode_tmpl.c): the table's qk_many / pv_many. */
+#define SATTN_AVX512_DECLARE_MANY(type)                                                                             \
+    SATTN_QK_DOT_UKERNEL(sattn_##type##_qk_many__avx512);                                                          \
+    SATTN_PV_ACCUMULATE_UKERNEL(sattn_##type##_pv_many__avx512)
+SATTN_AVX512_DECLARE_MANY(f32);
+SATTN_AVX512_DECLARE_MANY(f16);
+SATTN_AVX512_DECLARE_MANY(bf16);
 /* The pair layout's B packer for the bf16 levels built on AVX-512 (x16_pack.c). */
 SATTN_LOWP_PACK_B(sattn_x16_pack_b_pairs__avx512);
 

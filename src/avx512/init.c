@@ -5,16 +5,28 @@
  * core (48 KiB L1d, 2 MiB L2): a 32 x KC panel of B is 32 KiB of L1, an MC x KC block of A
  * 240 KiB of L2. Attention keeps the AVX2 block of 144 rows (12 tiles) x 256 keys (8 panels).
  *
- * Decode keeps AVX2's kernels for every type, and their crossover to prefill (32 rows per K/V head): with
- * few rows it is bound by memory, and with many AVX2's register tiles beat 16-lane f32 kernels of two rows x
- * four keys without tiles, which this level had: on this project's 2-vCPU Xeon VM (bench default, decode,
- * d 128, kv 8192, 32 heads, medians, 1 and 2 threads) AVX2's took 0.68-0.78x the time for dense GQA 32/8 and
- * 32/4 with one query, 0.57-0.76x with 4 or 16 queries per K/V head, 0.97-1.02x for one query per head and
- * for tokens-major GQA; only 32 heads x 4 queries dense took longer (1.06x on 1 thread, 1.14x on 2). */
+ * Decode: calls of fewer than 4 rows per K/V head keep AVX2's kernels (bound by memory). From 4 rows on, f32, f16
+ * and bf16 take this level's 16-lane tiles (decode_tmpl.c): on this project's 2-vCPU AMX Xeon VM (bench default
+ * and types sweeps, decode, d 128, kv 8192 and 32768, 1 and 2 threads, two interleaved rounds, medians of 3) they
+ * took 0.78-0.95x AVX2's time for GQA 32/8 and 32/4 with one query and for 4 and 16 queries per K/V head, and
+ * 0.73-0.98x for GQA with f16 and bf16 caches (one case at 1.08x: f32, tokens-major, kv 32768, 1 thread).
+ * I8 and I4 keep AVX2's kernels, whose scale handling is specialised (a scale per group folded into the P·V
+ * weights, int4 split into even and odd columns): a 16-lane version with the scale multiplied per vector measured
+ * 0.91-1.16x their time, no gain. Before these tiles the level ran AVX2's decode for every call, which beat its
+ * first 16-lane kernels (two rows x four keys, no tiles) at 0.57-0.78x the time for GQA. AVX2's crossover to
+ * prefill (32 rows per K/V head) is kept; it was not re-measured with the faster tiles. */
 #include <string.h>
 
 #include "../avx2/avx2.h"
 #include "avx512.h"
+
+/* Calls of this many rows or more take the 16-lane tiles (decode_tmpl.c); fewer keep AVX2's kernels. */
+#define QK_MANY_FROM 4
+#define PV_MANY_FROM 4
+#define SET_MANY(k, TYPE, type)                                                                                     \
+    ((k)->decode[SATTN_DTYPE_##TYPE].qk_many = sattn_##type##_qk_many__avx512,                                       \
+     (k)->decode[SATTN_DTYPE_##TYPE].pv_many = sattn_##type##_pv_many__avx512,                                       \
+     (k)->decode[SATTN_DTYPE_##TYPE].qk_many_from = QK_MANY_FROM, (k)->decode[SATTN_DTYPE_##TYPE].pv_many_from = PV_MANY_FROM)
 
 void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_features *cpu) {
     (void)cpu;
@@ -25,6 +37,9 @@ void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_f
                                          .pack_a = avx2_tile.pack_a};
     memcpy(k->gemm.pack_b, avx2_tile.pack_b, sizeof k->gemm.pack_b);
     k->row = SATTN_ROW_OPS(avx512, avx512_p6);
+    SET_MANY(k, F32, f32);
+    SET_MANY(k, F16, f16);
+    SET_MANY(k, BF16, bf16);
     k->tuned = (struct sattn_blocking){.gemm_mc = 240, .gemm_kc = 256, .gemm_nc = 4096, .attn_rows = 144, .attn_keys = 256,
                                        .decode_prefetch_bytes = 8192}; /* 16 keys of d 128 in f32, its 0.1 value */
 }
