@@ -19,6 +19,8 @@ SATTN_DECLARE_ROW_OPS(avx512, avx512_p6);
 SATTN_AVX512_DECLARE_MANY(f32);
 SATTN_AVX512_DECLARE_MANY(f16);
 SATTN_AVX512_DECLARE_MANY(bf16);
+SATTN_AVX512_DECLARE_MANY(i8);
+SATTN_AVX512_DECLARE_MANY(i4);
 /* The pair layout's B packer for the bf16 levels built on AVX-512 (x16_pack.c). */
 SATTN_LOWP_PACK_B(sattn_x16_pack_b_pairs__avx512);
 

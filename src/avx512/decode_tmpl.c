@@ -1,8 +1,8 @@
 /* Decode kernels for calls of many rows (a GQA group, speculative queries, or both), 16 lanes, compiled once per
- * float element type (tmpl.h: f32, f16, bf16): small-M GEMMs against K and V in place, as AVX2's many-row tiles
- * are, at twice the width. The table uses them from its qk_many_from / pv_many_from rows on (init.c); calls of
- * fewer rows keep AVX2's kernels, which the stream bounds, not the arithmetic, and so do I8 and I4 (init.c says
- * why). K and V become float as they are loaded (load16: vcvtph2ps for f16, a shift for bf16).
+ * element type (tmpl.h): small-M GEMMs against K and V in place, as AVX2's many-row kernels are, at twice the
+ * width. The table uses them from its qk_many_from / pv_many_from rows on (init.c); calls of fewer rows keep
+ * AVX2's kernels, which the stream bounds, not the arithmetic. K and V become float as they are loaded (load16:
+ * vcvtph2ps for f16, a shift for bf16, sign extension for I8, a byte shuffle and two shifts for I4).
  *
  * Each logit is one lane-wise FMA chain over d, reduced by the same tree whatever its place in a tile, and each
  * accumulator element takes its keys in order, one FMA each: a row's bits do not depend on the tile it fell in,
@@ -10,20 +10,42 @@
 #include "../tmpl.h"
 #include "avx512.h"
 
-#if SATTN_TMPL_QUANT
-#error "the 16-lane decode tiles are built for the float types only (meson.build)"
-#endif
-
-/* Elements c..c+min(w, 16) of a row as floats, lanes past w zero and their memory never read. */
+/* Elements c..c+min(w, 16) of a row (c a multiple of 16, so even for I4) as floats, lanes past w zero and their
+ * memory never read; I8/I4: the integers, unscaled (the callers apply the scales). I4: byte t / 2 in lane t,
+ * shifted so that its nibble tops the lane, then back with its sign. */
 static inline __m512 load16(const sattn_elem_t *row, size_t c, size_t w) {
     const __mmask16 m = sattn_avx512_tail_mask(w);
 #if SATTN_TMPL_IS_F32
     return _mm512_maskz_loadu_ps(m, row + c);
 #elif SATTN_TMPL_IS_F16
     return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, row + c));
-#else /* BF16 */
+#elif SATTN_TMPL_IS_BF16
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, row + c)), 16));
+#elif SATTN_TMPL_IS_I8
+    if (w >= 16) return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(row + c))));
+    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, row + c)));
+#else /* I4 */
+    const size_t bytes = w >= 16 ? 8 : (w + 1) / 2;
+    __m128i b = _mm_maskz_loadu_epi8((__mmask16)((1u << bytes) - 1u), row + c / 2);
+    b = _mm_shuffle_epi8(b, _mm_setr_epi8(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7));
+    const __m512i top = _mm512_sllv_epi32(_mm512_cvtepi8_epi32(b), _mm512_set4_epi32(24, 28, 24, 28));
+    return _mm512_maskz_cvtepi32_ps(m, _mm512_srai_epi32(top, 28));
 #endif
+}
+
+/* I8/I4 values are q * scale. Where groups hold whole vectors and d has no tail (quant_whole) the callers take a
+ * group's scale once (Q·Kᵀ: broadcast per key and group, one multiply per vector, the products load16_scaled
+ * makes; P·V: folded into the weights); elsewhere load16_scaled finds each lane's. A division per vector to find
+ * the group (an early form) made int8 GQA decode 1.4x slower. */
+static inline int quant_whole(size_t d, size_t group) { return SATTN_TMPL_QUANT && group % 16 == 0 && d % 16 == 0; }
+
+/* Elements c..c+min(w, 16) as their values, I8/I4 scaled lane by lane (srow: the row's scales). */
+static inline __m512 load16_scaled(const sattn_elem_t *row, size_t c, size_t w, const float *srow, size_t group) {
+    const __m512 x = load16(row, c, w);
+    if (!SATTN_TMPL_QUANT) return x;
+    float s[16] = {0};
+    for (size_t t = 0; t < w && t < 16; t++) s[t] = srow[(c + t) / group];
+    return _mm512_mul_ps(x, _mm512_loadu_ps(s));
 }
 
 /* Lane i of the result: the sum of a[4 (i % 4) + i / 4]'s lanes (a 4x4 transpose of the order, undone by the
@@ -48,16 +70,32 @@ static inline __m512 sum16(const __m512 a[16]) {
 /* Q·Kᵀ for R <= 4 rows x T <= 4 keys: 16 accumulators, T converted key vectors and a query vector in registers
  * (21 of 32), so each K vector loaded and converted serves R rows and each query vector T keys. */
 ALWAYS_INLINE void qk_tile(const int R, const int T, size_t d, const float *q, size_t ldq,
-                           const sattn_elem_t *const kr[4], float scale, float *s, size_t lds) {
+                           const sattn_elem_t *const kr[4], const float *const ks[4], size_t g, float scale, float *s,
+                           size_t lds) {
     __m512 a[16];
     for (int i = 0; i < 16; i++) a[i] = _mm512_setzero_ps();
-    for (size_t c = 0; c < d; c += 16) {
-        const size_t w = d - c < 16 ? d - c : 16;
-        __m512 y[4];
-        for (int t = 0; t < T; t++) y[t] = load16(kr[t], c, w);
-        for (int r = 0; r < R; r++) {
-            const __m512 x = _mm512_maskz_loadu_ps(sattn_avx512_tail_mask(w), q + r * ldq + c);
-            for (int t = 0; t < T; t++) a[4 * r + t] = _mm512_fmadd_ps(x, y[t], a[4 * r + t]);
+    if (quant_whole(d, g)) { /* each key's scale broadcast once per group */
+        for (size_t c0 = 0, gi = 0; c0 < d; c0 += g, gi++) {
+            __m512 f[4];
+            for (int t = 0; t < T; t++) f[t] = _mm512_set1_ps(ks[t][gi]);
+            for (size_t c = c0; c < c0 + g; c += 16) {
+                __m512 y[4];
+                for (int t = 0; t < T; t++) y[t] = _mm512_mul_ps(load16(kr[t], c, 16), f[t]);
+                for (int r = 0; r < R; r++) {
+                    const __m512 x = _mm512_loadu_ps(q + r * ldq + c);
+                    for (int t = 0; t < T; t++) a[4 * r + t] = _mm512_fmadd_ps(x, y[t], a[4 * r + t]);
+                }
+            }
+        }
+    } else {
+        for (size_t c = 0; c < d; c += 16) {
+            const size_t w = d - c < 16 ? d - c : 16;
+            __m512 y[4];
+            for (int t = 0; t < T; t++) y[t] = load16_scaled(kr[t], c, w, ks[t], g);
+            for (int r = 0; r < R; r++) {
+                const __m512 x = _mm512_maskz_loadu_ps(sattn_avx512_tail_mask(w), q + r * ldq + c);
+                for (int t = 0; t < T; t++) a[4 * r + t] = _mm512_fmadd_ps(x, y[t], a[4 * r + t]);
+            }
         }
     }
     float dots[16];
@@ -69,31 +107,36 @@ ALWAYS_INLINE void qk_tile(const int R, const int T, size_t d, const float *q, s
 /* The rows of one key quad (T of them), in tiles of 4 back to back: the quad's K rows come from memory once and
  * from L1 after. */
 ALWAYS_INLINE void qk_quad(const int T, size_t rows, size_t d, const float *q, size_t ldq,
-                           const sattn_elem_t *const kr[4], float scale, float *s, size_t lds) {
+                           const sattn_elem_t *const kr[4], const float *const ks[4], size_t g, float scale, float *s,
+                           size_t lds) {
     size_t r = 0;
-    for (; r + 4 <= rows; r += 4) qk_tile(4, T, d, q + r * ldq, ldq, kr, scale, s + r * lds, lds);
+    for (; r + 4 <= rows; r += 4) qk_tile(4, T, d, q + r * ldq, ldq, kr, ks, g, scale, s + r * lds, lds);
     switch (rows - r) {
-    case 3: qk_tile(3, T, d, q + r * ldq, ldq, kr, scale, s + r * lds, lds); break;
-    case 2: qk_tile(2, T, d, q + r * ldq, ldq, kr, scale, s + r * lds, lds); break;
-    case 1: qk_tile(1, T, d, q + r * ldq, ldq, kr, scale, s + r * lds, lds); break;
+    case 3: qk_tile(3, T, d, q + r * ldq, ldq, kr, ks, g, scale, s + r * lds, lds); break;
+    case 2: qk_tile(2, T, d, q + r * ldq, ldq, kr, ks, g, scale, s + r * lds, lds); break;
+    case 1: qk_tile(1, T, d, q + r * ldq, ldq, kr, ks, g, scale, s + r * lds, lds); break;
     default: break;
     }
 }
 
 SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_many, avx512)) {
     const size_t pf = params->prefetch_keys;
+    const struct sattn_scales *sc = &params->kv;
+    const size_t g = SATTN_TMPL_QUANT ? sc->group : 0;
     for (size_t j = 0; j < n; j += 4) {
         const size_t nj = n - j < 4 ? n - j : 4;
         const sattn_elem_t *const kr[4] = {SATTN_TMPL_KEY(k, ldk, j, 0, nj), SATTN_TMPL_KEY(k, ldk, j, 1, nj),
                                            SATTN_TMPL_KEY(k, ldk, j, 2, nj), SATTN_TMPL_KEY(k, ldk, j, 3, nj)};
+        const float *const ks[4] = {SATTN_TMPL_KEY_SCALES(sc, j, 0, nj), SATTN_TMPL_KEY_SCALES(sc, j, 1, nj),
+                                    SATTN_TMPL_KEY_SCALES(sc, j, 2, nj), SATTN_TMPL_KEY_SCALES(sc, j, 3, nj)};
         if (pf && j + pf < n) /* the rows pf keys ahead of this quad's */
             sattn_prefetch_row_run(SATTN_TMPL_ROW(k, j + pf, ldk), n - (j + pf) < nj ? n - (j + pf) : nj,
                                    SATTN_TMPL_ROW_BYTES(ldk), SATTN_TMPL_ROW_BYTES(d));
         switch (nj) {
-        case 4: qk_quad(4, rows, d, q, ldq, kr, params->scale, s + j, lds); break;
-        case 3: qk_quad(3, rows, d, q, ldq, kr, params->scale, s + j, lds); break;
-        case 2: qk_quad(2, rows, d, q, ldq, kr, params->scale, s + j, lds); break;
-        default: qk_quad(1, rows, d, q, ldq, kr, params->scale, s + j, lds); break;
+        case 4: qk_quad(4, rows, d, q, ldq, kr, ks, g, params->scale, s + j, lds); break;
+        case 3: qk_quad(3, rows, d, q, ldq, kr, ks, g, params->scale, s + j, lds); break;
+        case 2: qk_quad(2, rows, d, q, ldq, kr, ks, g, params->scale, s + j, lds); break;
+        default: qk_quad(1, rows, d, q, ldq, kr, ks, g, params->scale, s + j, lds); break;
         }
     }
 }
@@ -105,7 +148,8 @@ SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_many, avx512)) {
 #define PV_BLOCK_KEYS 32
 
 ALWAYS_INLINE void pv_tile(const int R, const int V, size_t n, const float *p, size_t ldp, const void *v, size_t ldv,
-                           size_t c, size_t wlast, float *acc, size_t ldacc, size_t pf, size_t left) {
+                           const struct sattn_scales *sc, size_t c, size_t wlast, float *acc, size_t ldacc, size_t pf,
+                           size_t left) {
     __m512 x[4][4];
     for (int r = 0; r < R; r++)
         for (int t = 0; t < V; t++)
@@ -116,7 +160,8 @@ ALWAYS_INLINE void pv_tile(const int R, const int V, size_t n, const float *p, s
             for (size_t b = SATTN_TMPL_ROW_BYTES(c); b < SATTN_TMPL_ROW_BYTES(c + 16 * V); b += 64)
                 __builtin_prefetch((const char *)SATTN_TMPL_ROW(v, j + pf, ldv) + b);
         __m512 y[4];
-        for (int t = 0; t < V; t++) y[t] = load16(row, c + 16 * t, t == V - 1 ? wlast : 16);
+        const float *e = SATTN_TMPL_QUANT ? sc->at + j * sc->ld : NULL;
+        for (int t = 0; t < V; t++) y[t] = load16_scaled(row, c + 16 * t, t == V - 1 ? wlast : 16, e, sc->group);
         for (int r = 0; r < R; r++) {
             const __m512 w = _mm512_set1_ps(p[r * ldp + j]);
             for (int t = 0; t < V; t++) x[r][t] = _mm512_fmadd_ps(w, y[t], x[r][t]);
@@ -129,33 +174,91 @@ ALWAYS_INLINE void pv_tile(const int R, const int V, size_t n, const float *p, s
 
 /* Columns [c, c + 16V) (the last vector wlast wide) of every row, in row tiles of 4. */
 ALWAYS_INLINE void pv_columns(const int V, size_t rows, size_t n, const float *p, size_t ldp, const void *v, size_t ldv,
-                              size_t c, size_t wlast, float *acc, size_t ldacc, size_t pf, size_t left) {
+                              const struct sattn_scales *sc, size_t c, size_t wlast, float *acc, size_t ldacc, size_t pf, size_t left) {
     size_t r = 0;
     for (; r + 4 <= rows; r += 4, pf = 0)
-        pv_tile(4, V, n, p + r * ldp, ldp, v, ldv, c, wlast, acc + r * ldacc, ldacc, pf, left);
+        pv_tile(4, V, n, p + r * ldp, ldp, v, ldv, sc, c, wlast, acc + r * ldacc, ldacc, pf, left);
     switch (rows - r) {
-    case 3: pv_tile(3, V, n, p + r * ldp, ldp, v, ldv, c, wlast, acc + r * ldacc, ldacc, pf, left); break;
-    case 2: pv_tile(2, V, n, p + r * ldp, ldp, v, ldv, c, wlast, acc + r * ldacc, ldacc, pf, left); break;
-    case 1: pv_tile(1, V, n, p + r * ldp, ldp, v, ldv, c, wlast, acc + r * ldacc, ldacc, pf, left); break;
+    case 3: pv_tile(3, V, n, p + r * ldp, ldp, v, ldv, sc, c, wlast, acc + r * ldacc, ldacc, pf, left); break;
+    case 2: pv_tile(2, V, n, p + r * ldp, ldp, v, ldv, sc, c, wlast, acc + r * ldacc, ldacc, pf, left); break;
+    case 1: pv_tile(1, V, n, p + r * ldp, ldp, v, ldv, sc, c, wlast, acc + r * ldacc, ldacc, pf, left); break;
     default: break;
     }
 }
 
+#if SATTN_TMPL_QUANT
+/* I8/I4 with groups of whole vectors: R <= 4 rows x 4 keys, each V vector converted once for the R rows, each
+ * row's weights folding in the group's scale (u * s, then u*s * q) and its accumulator (in L1) taking the keys in
+ * order, one FMA each, as AVX2's pv_rows4_quant does: no multiply per vector (the register tile below, with one,
+ * measured 0.91-1.16x of AVX2's time where this takes 0.75-0.90x). */
+ALWAYS_INLINE void pv_quant_quad(const int R, size_t j, size_t nj, size_t n, size_t dv, const float *p, size_t ldp,
+                                 const void *v, size_t ldv, const struct sattn_scales *sc, float *acc, size_t ldacc,
+                                 size_t pf) {
+    const size_t group = sc->group;
+    const sattn_elem_t *const vr[4] = {SATTN_TMPL_KEY(v, ldv, j, 0, nj), SATTN_TMPL_KEY(v, ldv, j, 1, nj),
+                                       SATTN_TMPL_KEY(v, ldv, j, 2, nj), SATTN_TMPL_KEY(v, ldv, j, 3, nj)};
+    const float *const e[4] = {SATTN_TMPL_KEY_SCALES(sc, j, 0, nj), SATTN_TMPL_KEY_SCALES(sc, j, 1, nj),
+                               SATTN_TMPL_KEY_SCALES(sc, j, 2, nj), SATTN_TMPL_KEY_SCALES(sc, j, 3, nj)};
+    float u[4][4];
+    for (int r = 0; r < R; r++)
+        for (size_t t = 0; t < 4; t++) u[r][t] = t < nj ? p[r * ldp + j + t] : 0.0f; /* a missing key weighs 0 */
+    if (pf && j + pf < n)
+        sattn_prefetch_rows(SATTN_TMPL_ROW(v, j + pf, ldv), SATTN_TMPL_ROW_BYTES(ldv), SATTN_TMPL_ROW_BYTES(dv));
+    for (size_t g0 = 0, gi = 0; g0 < dv; g0 += group, gi++) {
+        __m512 w[4][4];
+        for (int r = 0; r < R; r++)
+            for (int t = 0; t < 4; t++) w[r][t] = _mm512_set1_ps(u[r][t] * e[t][gi]);
+        for (size_t c = g0; c < g0 + group; c += 16) {
+            __m512 y[4];
+            for (int t = 0; t < 4; t++) y[t] = load16(vr[t], c, 16);
+            for (int r = 0; r < R; r++) {
+                float *a = acc + r * ldacc + c;
+                __m512 x = _mm512_loadu_ps(a);
+                for (int t = 0; t < 4; t++) x = _mm512_fmadd_ps(w[r][t], y[t], x);
+                _mm512_storeu_ps(a, x);
+            }
+        }
+    }
+}
+
+ALWAYS_INLINE void pv_quant_rows(const int R, size_t n, size_t dv, const float *p, size_t ldp, const void *v,
+                                 size_t ldv, const struct sattn_scales *sc, float *acc, size_t ldacc, size_t pf) {
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) pv_quant_quad(R, j, 4, n, dv, p, ldp, v, ldv, sc, acc, ldacc, pf);
+    if (j < n) pv_quant_quad(R, j, n - j, n, dv, p, ldp, v, ldv, sc, acc, ldacc, pf);
+}
+#endif
+
 SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_many, avx512)) {
     const size_t pf = params->prefetch_keys;
+#if SATTN_TMPL_QUANT
+    if (quant_whole(dv, params->kv.group)) {
+        size_t r = 0;
+        for (; r + 4 <= rows; r += 4) pv_quant_rows(4, n, dv, p + r * ldp, ldp, v, ldv, &params->kv, acc + r * ldacc, ldacc, pf);
+        switch (rows - r) {
+        case 3: pv_quant_rows(3, n, dv, p + r * ldp, ldp, v, ldv, &params->kv, acc + r * ldacc, ldacc, pf); break;
+        case 2: pv_quant_rows(2, n, dv, p + r * ldp, ldp, v, ldv, &params->kv, acc + r * ldacc, ldacc, pf); break;
+        case 1: pv_quant_rows(1, n, dv, p + r * ldp, ldp, v, ldv, &params->kv, acc + r * ldacc, ldacc, pf); break;
+        default: break;
+        }
+        return;
+    }
+#endif
     for (size_t j = 0; j < n; j += PV_BLOCK_KEYS) {
         const size_t nj = n - j < PV_BLOCK_KEYS ? n - j : PV_BLOCK_KEYS;
         const void *vb = SATTN_TMPL_ROW(v, j, ldv);
+        struct sattn_scales bs = params->kv;
+        if (SATTN_TMPL_QUANT) bs.at += j * bs.ld;
         size_t c = 0;
-        for (; c + 64 <= dv; c += 64) pv_columns(4, rows, nj, p + j, ldp, vb, ldv, c, 16, acc, ldacc, pf, n - j);
+        for (; c + 64 <= dv; c += 64) pv_columns(4, rows, nj, p + j, ldp, vb, ldv, &bs, c, 16, acc, ldacc, pf, n - j);
         const size_t left = dv - c;
         if (left > 48)
-            pv_columns(4, rows, nj, p + j, ldp, vb, ldv, c, left - 48, acc, ldacc, pf, n - j);
+            pv_columns(4, rows, nj, p + j, ldp, vb, ldv, &bs, c, left - 48, acc, ldacc, pf, n - j);
         else if (left > 32)
-            pv_columns(3, rows, nj, p + j, ldp, vb, ldv, c, left - 32, acc, ldacc, pf, n - j);
+            pv_columns(3, rows, nj, p + j, ldp, vb, ldv, &bs, c, left - 32, acc, ldacc, pf, n - j);
         else if (left > 16)
-            pv_columns(2, rows, nj, p + j, ldp, vb, ldv, c, left - 16, acc, ldacc, pf, n - j);
+            pv_columns(2, rows, nj, p + j, ldp, vb, ldv, &bs, c, left - 16, acc, ldacc, pf, n - j);
         else if (left > 0)
-            pv_columns(1, rows, nj, p + j, ldp, vb, ldv, c, left, acc, ldacc, pf, n - j);
+            pv_columns(1, rows, nj, p + j, ldp, vb, ldv, &bs, c, left, acc, ldacc, pf, n - j);
     }
 }

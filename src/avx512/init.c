@@ -5,22 +5,22 @@
  * core (48 KiB L1d, 2 MiB L2): a 32 x KC panel of B is 32 KiB of L1, an MC x KC block of A
  * 240 KiB of L2. Attention keeps the AVX2 block of 144 rows (12 tiles) x 256 keys (8 panels).
  *
- * Decode: calls of fewer than 4 rows per K/V head keep AVX2's kernels (bound by memory). From 4 rows on, f32, f16
- * and bf16 take this level's 16-lane tiles (decode_tmpl.c): on this project's 2-vCPU AMX Xeon VM (bench default
+ * Decode: calls of fewer than 4 rows per K/V head keep AVX2's kernels (bound by memory). From 4 rows on, every
+ * type takes this level's 16-lane kernels (decode_tmpl.c). On this project's 2-vCPU AMX Xeon VM (bench default
  * and types sweeps, decode, d 128, kv 8192 and 32768, 1 and 2 threads, two interleaved rounds, medians of 3) they
- * took 0.78-0.95x AVX2's time for GQA 32/8 and 32/4 with one query and for 4 and 16 queries per K/V head, and
- * 0.73-0.98x for GQA with f16 and bf16 caches (one case at 1.08x: f32, tokens-major, kv 32768, 1 thread).
- * I8 and I4 keep AVX2's kernels, whose scale handling is specialised (a scale per group folded into the P·V
- * weights, int4 split into even and odd columns): a 16-lane version with the scale multiplied per vector measured
- * 0.91-1.16x their time, no gain. Before these tiles the level ran AVX2's decode for every call, which beat its
+ * took 0.78-0.95x AVX2's time for f32 GQA 32/8 and 32/4 with one query and with 4 and 16 queries per K/V head;
+ * for GQA 32/8 caches f16 0.77-0.88x, bf16 0.73-0.89x, f32 0.86-1.08x (the 1.08: tokens-major, kv 32768, 1
+ * thread), int8 (group 32 and per row) 0.75-0.90x, int4 0.79-0.85x. Integer P·V runs four rows x four keys
+ * with the scale folded into the weights, as AVX2's does: as a register tile with a multiply per vector it
+ * measured 0.91-1.16x of AVX2's. Before these kernels the level ran AVX2's decode for every call, which beat its
  * first 16-lane kernels (two rows x four keys, no tiles) at 0.57-0.78x the time for GQA. AVX2's crossover to
- * prefill (32 rows per K/V head) is kept; it was not re-measured with the faster tiles. */
+ * prefill (32 rows per K/V head) is kept; it was not re-measured with the faster kernels. */
 #include <string.h>
 
 #include "../avx2/avx2.h"
 #include "avx512.h"
 
-/* Calls of this many rows or more take the 16-lane tiles (decode_tmpl.c); fewer keep AVX2's kernels. */
+/* Calls of this many rows or more take the 16-lane kernels (decode_tmpl.c); fewer keep AVX2's. */
 #define QK_MANY_FROM 4
 #define PV_MANY_FROM 4
 #define SET_MANY(k, TYPE, type)                                                                                     \
@@ -40,6 +40,8 @@ void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_f
     SET_MANY(k, F32, f32);
     SET_MANY(k, F16, f16);
     SET_MANY(k, BF16, bf16);
+    SET_MANY(k, I8, i8);
+    SET_MANY(k, I4, i4);
     k->tuned = (struct sattn_blocking){.gemm_mc = 240, .gemm_kc = 256, .gemm_nc = 4096, .attn_rows = 144, .attn_keys = 256,
                                        .decode_prefetch_bytes = 8192}; /* 16 keys of d 128 in f32, its 0.1 value */
 }
