@@ -174,7 +174,8 @@ ALWAYS_INLINE void pv_tile(const int R, const int V, size_t n, const float *p, s
 
 /* Columns [c, c + 16V) (the last vector wlast wide) of every row, in row tiles of 4. */
 ALWAYS_INLINE void pv_columns(const int V, size_t rows, size_t n, const float *p, size_t ldp, const void *v, size_t ldv,
-                              const struct sattn_scales *sc, size_t c, size_t wlast, float *acc, size_t ldacc, size_t pf, size_t left) {
+                              const struct sattn_scales *sc, size_t c, size_t wlast, float *acc, size_t ldacc, size_t pf,
+                              size_t left) {
     size_t r = 0;
     for (; r + 4 <= rows; r += 4, pf = 0)
         pv_tile(4, V, n, p + r * ldp, ldp, v, ldv, sc, c, wlast, acc + r * ldacc, ldacc, pf, left);
@@ -189,8 +190,8 @@ ALWAYS_INLINE void pv_columns(const int V, size_t rows, size_t n, const float *p
 #if SATTN_TMPL_QUANT
 /* I8/I4 with groups of whole vectors: R <= 4 rows x 4 keys, each V vector converted once for the R rows, each
  * row's weights folding in the group's scale (u * s, then u*s * q) and its accumulator (in L1) taking the keys in
- * order, one FMA each, as AVX2's pv_rows4_quant does: no multiply per vector (the register tile below, with one,
- * measured 0.91-1.16x of AVX2's time where this takes 0.75-0.90x). */
+ * order, one FMA each, as AVX2's pv_rows4_quant does: no multiply per vector (pv_tile, which multiplies each
+ * vector by its scale, measured 0.91-1.16x of AVX2's time for int8/int4 GQA where this takes 0.75-0.90x). */
 ALWAYS_INLINE void pv_quant_quad(const int R, size_t j, size_t nj, size_t n, size_t dv, const float *p, size_t ldp,
                                  const void *v, size_t ldv, const struct sattn_scales *sc, float *acc, size_t ldacc,
                                  size_t pf) {
@@ -234,7 +235,8 @@ SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_many, avx512)) {
 #if SATTN_TMPL_QUANT
     if (quant_whole(dv, params->kv.group)) {
         size_t r = 0;
-        for (; r + 4 <= rows; r += 4) pv_quant_rows(4, n, dv, p + r * ldp, ldp, v, ldv, &params->kv, acc + r * ldacc, ldacc, pf);
+        for (; r + 4 <= rows; r += 4)
+            pv_quant_rows(4, n, dv, p + r * ldp, ldp, v, ldv, &params->kv, acc + r * ldacc, ldacc, pf);
         switch (rows - r) {
         case 3: pv_quant_rows(3, n, dv, p + r * ldp, ldp, v, ldv, &params->kv, acc + r * ldacc, ldacc, pf); break;
         case 2: pv_quant_rows(2, n, dv, p + r * ldp, ldp, v, ldv, &params->kv, acc + r * ldacc, ldacc, pf); break;
