@@ -175,9 +175,9 @@ static const uint16_t *x16_rows(const struct sattn_attention_problem *p, const v
 
 /* Q·Kᵀ on the reduced-precision tile lq: S = scale * Q·Kᵀ for the item's rows against keys [j0, j0 + nk). */
 static void lowp_qk_block(const struct sattn_attention_problem *p, const struct sattn_lowp_gemm_config *lq, size_t b,
-                          size_t g, size_t rows, size_t j0, size_t nk, const struct scratch *w) {
+                          size_t g, size_t rows, size_t j0, size_t nk, float scale, const struct scratch *w) {
     const size_t d = p->head_dim, d2 = even(d), MR = lq->mr, NR = lq->nr;
-    const struct sattn_gemm_params qk_params = {p->scale, 0.0f};
+    const struct sattn_gemm_params qk_params = {scale, 0.0f};
     for (size_t j = 0; j < nk; j += NR) {
         const size_t n = sattn_min(NR, nk - j);
         size_t ld;
@@ -286,9 +286,13 @@ static void run_item(const struct sattn_exec *x, const struct sattn_attention_pr
      * float, or copied as they are for a reduced-precision tile (d padded to even with a zero). */
     const struct sattn_lowp_gemm_config *lq = lowp_qk(x->k, p);
     const int lpv = lowp_pv(x->k, p);
-    /* P made in bf16 by the row update itself, where the table can (row_ops) */
+    /* P made in bf16 by the row update itself, where the table can (row_ops); the scale then too, in its exp pass,
+     * unless a logit feature needs scaled logits before it: Q·Kᵀ with alpha 1 is what AMX stores straight from
+     * its tiles. (Q·Kᵀ, the row update and P·V a 32-row strip at a time, so that the strip's logits stay in
+     * L1, ran no faster than over the item's 288 rows: Xeon, d 64 and 128.) */
     const sattn_raddstoreexpminusmax_x16_fn exp16 =
         lpv && p->v_type == SATTN_DTYPE_BF16 ? x->k->row.raddstoreexpminusmax_bf16 : NULL;
+    const int scale_in_exp = exp16 && p->scale > 0.0f && p->softcap == 0.0f && !p->bias && !p->alibi_slopes;
     if (lq && lq->begin) lq->begin(); /* the tile's state for the item's products (AMX: its configuration) */
     if (any_key)
         for (size_t r = 0; r < rows; r++) {
@@ -312,7 +316,7 @@ static void run_item(const struct sattn_exec *x, const struct sattn_attention_pr
         const size_t v0 = lpv ? first - first % lq->k_step : first, nv = nk - v0;
         /* Kᵀ as the B operand: element (c, j) = K[j0 + j][c]. V as B: element (j, c) = V[j0 + j][c]. */
         if (lq) {
-            lowp_qk_block(p, lq, b, g, rows, j0, nk, w);
+            lowp_qk_block(p, lq, b, g, rows, j0, nk, scale_in_exp ? 1.0f : p->scale, w);
         } else {
             for (size_t j = 0; j < nk; j += NR)
                 pack_k_panel(x, p, b, g, j0 + j, sattn_min(NR, nk - j), w, w->k_packed + j * d);
@@ -322,7 +326,7 @@ static void run_item(const struct sattn_exec *x, const struct sattn_attention_pr
                                   w->k_packed + j * d, w->s + r * w->ld_s + j, w->ld_s, &qk_params);
         }
 
-        const struct p16_rows p16 = {w->p16, even(nv), v0, exp16};
+        const struct p16_rows p16 = {w->p16, even(nv), v0, exp16, scale_in_exp ? p->scale : 1.0f};
         sattn_rows_update(&x->k->row, p, &rb, j0, nk, w->s, w->ld_s, st, exp16 ? &p16 : NULL);
 
         /* acc += P·V, P read in place from the rows of S. */

@@ -39,7 +39,10 @@ void sattn_rows_update(const struct sattn_row_ops *k, const struct sattn_attenti
             const ptrdiff_t d0 = (ptrdiff_t)(j0 + lo) - (ptrdiff_t)i - off;
             k->vaddramp(hi - lo, s + lo, p->alibi_slopes[h], (int32_t)d0, s + lo);
         }
-        const float block_max = k->rmax(hi - lo, s + lo);
+        /* Unscaled logits (p16's pending scale): scaling by a positive factor and rounding keep their order, so the
+         * maximum scaled is the scaled logits' maximum, bit for bit. */
+        const float scale = p16 ? p16->pending_scale : 1.0f;
+        const float block_max = k->rmax(hi - lo, s + lo) * scale;
         const float m_old = st.m[r];
         const float m_new = block_max > m_old ? block_max : m_old;
         if (m_new == -INFINITY && !sattn_has_nan(hi - lo, s + lo)) { /* all visible logits -inf so far */
@@ -50,7 +53,7 @@ void sattn_rows_update(const struct sattn_row_ops *k, const struct sattn_attenti
         float sum;
         if (w16) {
             const size_t a = lo - p16->v0, b = hi - p16->v0;
-            sum = p16->exp(hi - lo, s + lo, m_new, w16 + a);
+            sum = p16->exp(hi - lo, s + lo, scale, m_new, w16 + a);
             memset(w16, 0, a * sizeof *w16);
             memset(w16 + b, 0, (p16->ld - b) * sizeof *w16);
         } else {

@@ -56,11 +56,14 @@ void sattn_rows_start(struct row_state st, size_t rows, size_t dv);
 
 /* Where the weights go rounded to 16 bits, for a reduced-precision P·V: row r's keys [j0 + v0, j0 + nk) at
  * rows + r * ld (ld >= nk - v0; zero past the row's visible keys, up to ld), made by exp (row_ops). v0 is at
- * most the first key any row of the block sees. */
+ * most the first key any row of the block sees. pending_scale: 1, or the problem's scale (> 0) when the logits
+ * in s are not scaled yet (the driver leaves that to exp's FMA only where no softcap, bias or ALiBi needs the
+ * scaled logits first). */
 struct p16_rows {
     uint16_t *rows;
     size_t ld, v0;
     sattn_raddstoreexpminusmax_x16_fn exp;
+    float pending_scale;
 };
 
 /* Logits of keys [j0, j0+nk) in s (row r at s + r*ld_s) become weights in place (zero where a row

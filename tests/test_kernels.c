@@ -131,7 +131,8 @@ static int corner_checked(size_t mr, size_t nr, size_t MR, size_t NR) {
 
 /* A reduced-precision tile and its packer (kernels.h: lowp) against a double product of the 16-bit values:
  * every corner, depths odd and even (both operands padded to even with zeros, as the driver does), B in both
- * orientations, beta 0 (C unread) and not, the panel written to its documented size and no further. */
+ * orientations, beta 0 (C unread) and not, alpha 1 with beta 0 and 1 (the driver's calls, which AMX runs on C
+ * in place), the panel written to its documented size and no further. */
 static void check_lowp_config(const char *name, const struct sattn_lowp_gemm_config *g, sattn_dtype type, rng_t *rng) {
     const size_t MR = g->mr, NR = g->nr, depths[] = {1, 2, 7, 8, 9, 33, 130};
     enum { LD = 140 };
@@ -148,8 +149,8 @@ static void check_lowp_config(const char *name, const struct sattn_lowp_gemm_con
             a[i] = i % lda < depths[di] ? to_x16(type, rng_uniform(rng, -1, 1)) : 0;
         for (size_t mr = 1; mr <= MR; mr++)
             for (size_t nr = 1; nr <= NR; nr++)
-                /* beta 0, beta 0.5, B transposed */
-                for (int variant = 0; variant < 3 && corner_checked(mr, nr, MR, NR); variant++) {
+                /* beta 0, beta 0.5, B transposed, alpha 1 with beta 0, alpha 1 with beta 1 */
+                for (int variant = 0; variant < 5 && corner_checked(mr, nr, MR, NR); variant++) {
                     const size_t kc = depths[di], kc2 = kc + (kc & 1);
                     const size_t rs = variant == 2 ? 1 : LD, cs = variant == 2 ? LD : 1;
                     for (size_t i = 0; i < panel_max + 2 * GUARD; i++) panel[i] = 0xABCD;
@@ -158,15 +159,17 @@ static void check_lowp_config(const char *name, const struct sattn_lowp_gemm_con
                     for (size_t i = 0; i < GUARD; i++)
                         CHECK(panel[i] == 0xABCD && panel[GUARD + filled + i] == 0xABCD,
                               "%s lowp pack_b NR %zu nr %zu kc %zu wrote outside its panel", name, NR, nr, kc);
-                    const struct sattn_gemm_params params = {0.75f, variant == 1 ? 0.5f : 0.0f};
-                    for (size_t i = 0; i < MR * ldc; i++) c[i] = variant == 1 ? c0[i] : NAN;
+                    const struct sattn_gemm_params params = {variant >= 3 ? 1.0f : 0.75f,
+                                                             variant == 1 ? 0.5f : variant == 4 ? 1.0f : 0.0f};
+                    const int reads_c = params.beta != 0.0f;
+                    for (size_t i = 0; i < MR * ldc; i++) c[i] = reads_c ? c0[i] : NAN;
                     g->ukernel(mr, nr, kc2, a, lda, panel + GUARD, c, ldc, &params);
                     check_guards(c, MR * ldc, name, "lowp gemm", mr * 1000 + nr);
                     for (size_t i = 0; i < MR; i++)
                         for (size_t j = 0; j < ldc; j++) {
                             const float got = c[i * ldc + j];
                             if (i >= mr || j >= nr) {
-                                CHECK(variant == 1 ? same_bits(&got, &c0[i * ldc + j], 1) : isnan(got),
+                                CHECK(reads_c ? same_bits(&got, &c0[i * ldc + j], 1) : isnan(got),
                                       "%s lowp gemm %zux%zu kc %zu wrote (%zu, %zu) outside its corner", name, mr, nr,
                                       kc, i, j);
                                 continue;
@@ -176,7 +179,7 @@ static void check_lowp_config(const char *name, const struct sattn_lowp_gemm_con
                                 const double ab = x16_value(type, a[i * lda + p]) * x16_value(type, src[p * rs + j * cs]);
                                 want += ab, mag += fabs(ab);
                             }
-                            want = params.alpha * want + (variant == 1 ? params.beta * (double)c0[i * ldc + j] : 0);
+                            want = params.alpha * want + (reads_c ? params.beta * (double)c0[i * ldc + j] : 0);
                             CHECK(fabs(got - want) <= 1e-6 * (mag + 1) * (double)kc, "%s lowp gemm (type %d) %zux%zu kc %zu "
                                   "variant %d: (%zu, %zu) is %.9g, want %.9g", name, (int)type, mr, nr, kc, variant, i, j,
                                   got, want);
@@ -364,12 +367,29 @@ static void check_row_ops(const struct isa_pair *t, rng_t *rng) {
             const float m = n ? r->rmax(n, x) : 0.0f;
             uint16_t got16[1000 + 1];
             for (size_t i = 0; i <= n; i++) got16[i] = 0xEEEE;
-            const float sum = k->raddstoreexpminusmax_bf16(n, x, m, got16), want_sum = k->raddstoreexpminusmax(n, x, m, y);
+            const float sum = k->raddstoreexpminusmax_bf16(n, x, 1.0f, m, got16);
+            const float want_sum = k->raddstoreexpminusmax(n, x, m, y);
             size_t off = 0;
             for (size_t i = 0; i < n; i++) /* positive values: their bf16 bits are in the values' order */
                 off += got16[i] < sattn_f32_to_bf16(y[i] * (1 - 4e-6f)) || got16[i] > sattn_f32_to_bf16(y[i] * (1 + 4e-6f));
             CHECK(!off && close_rel(&sum, &want_sum, 1, 5e-6) && got16[n] == 0xEEEE, "%s raddstoreexpminusmax_bf16 n %zu",
                   t->name, n);
+            /* With a scale: the same weights as on logits scaled first (x * s rounded to float, then - max). */
+            const float scales[] = {0.125f, 0.08838835f};
+            for (size_t si2 = 0; si2 < 2; si2++) {
+                const float sc = scales[si2], tol = 4e-6f;
+                for (size_t i = 0; i < n; i++) x2[i] = x[i] * sc;
+                const float ms = n ? r->rmax(n, x2) : 0.0f;
+                for (size_t i = 0; i <= n; i++) got16[i] = 0xEEEE;
+                const float ssum = k->raddstoreexpminusmax_bf16(n, x, sc, ms, got16);
+                const float swant = k->raddstoreexpminusmax(n, x2, ms, y);
+                off = 0;
+                for (size_t i = 0; i < n; i++)
+                    off += got16[i] < sattn_f32_to_bf16(y[i] * (1 - tol)) ||
+                           got16[i] > sattn_f32_to_bf16(y[i] * (1 + tol));
+                CHECK(!off && close_rel(&ssum, &swant, 1, 5e-6) && got16[n] == 0xEEEE,
+                      "%s raddstoreexpminusmax_bf16 n %zu scale %g", t->name, n, (double)sc);
+            }
         }
         if (!INHERITED(t, row.vscale)) {
             for (size_t i = 0; i < max; i++) y[i] = sentinel();

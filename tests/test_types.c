@@ -582,6 +582,32 @@ static void run_lowp_case(const lcase *c, uint64_t seed) {
         free(tile_d), free(o_amx), free(o_vdp);
 }
 
+/* Logits of 1e30 and more (scale 1e30), and some of one row overflowing (q row 5 x 1e9): a level whose row update
+ * applies the scale (AVX512-BF16's and AMX's, src/attention_rows.c) must give what logits scaled first give: the
+ * overflowing row inf - inf, NaN throughout; the others, one-hot in effect, finite. (An exp argument made by one
+ * FMA, x * scale - max unrounded, had left their maxima at +-2^78 and their rows inf or NaN.) */
+static void check_lowp_overflow(uint64_t seed) {
+    enum { S = 40, KV = 70, D = 64 };
+    rng_t rng = rng_seed(seed);
+    float *q = malloc(S * D * 4), *k = malloc(KV * D * 4), *v = malloc(KV * D * 4), *out = malloc(S * D * 4);
+    uint16_t *qs = malloc(S * D * 2), *ks = malloc(KV * D * 2), *vs = malloc(KV * D * 2);
+    fill_uniform(&rng, q, S * D, -1, 1), fill_uniform(&rng, k, KV * D, -1, 1), fill_uniform(&rng, v, KV * D, -1, 1);
+    for (size_t c = 0; c < D; c++) q[5 * D + c] *= 1e9f;
+    assert_int_equal(sattn_convert(SATTN_DTYPE_F32, SATTN_DTYPE_BF16, S * D, q, qs), SATTN_OK);
+    assert_int_equal(sattn_convert(SATTN_DTYPE_F32, SATTN_DTYPE_BF16, KV * D, k, ks), SATTN_OK);
+    assert_int_equal(sattn_convert(SATTN_DTYPE_F32, SATTN_DTYPE_BF16, KV * D, v, vs), SATTN_OK);
+    const sattn_attention_desc desc = {.batch = 1, .heads = 1, .kv_heads = 1, .q_len = S, .kv_len = KV, .head_dim = D,
+                                       .scale = 1e30f, .q_type = SATTN_DTYPE_BF16, .k_type = SATTN_DTYPE_BF16,
+                                       .v_type = SATTN_DTYPE_BF16};
+    assert_int_equal(sattn_attention(&desc, qs, ks, vs, out), SATTN_OK);
+    for (size_t i = 0; i < S; i++)
+        for (size_t c = 0; c < D; c++)
+            if (i == 5 ? !isnan(out[i * D + c]) : !isfinite(out[i * D + c]))
+                fail_msg("%s: bf16 attention, scale 1e30: row %zu column %zu is %g (row 5 overflows: NaN; the others "
+                         "finite)", sattn_isa_name(sattn_get_isa()), i, c, (double)out[i * D + c]);
+    free(q), free(k), free(v), free(out), free(qs), free(ks), free(vs);
+}
+
 static void test_lowp_attention(void **state) {
     (void)state;
     sattn_isa isas[8];
@@ -602,6 +628,7 @@ static void test_lowp_attention(void **state) {
                               {4, 2, 300, 777, 64, 1, SATTN_DTYPE_BF16, 301},
                               {4, 4, 200, 613, 80, 1, SATTN_DTYPE_F16, 45}};
         for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) run_lowp_case(&more[i], seed++);
+        check_lowp_overflow(seed++);
     }
 }
 

@@ -7,7 +7,12 @@
  * columns' pairs, so its halves are tiles 64 bytes apart with rows 128 bytes apart; A's rows are lda apart. A
  * block that is not whole (rows past mr, depth past kc) is copied into a zeroed block first: the contract never
  * lets a tile read there. C leaves through memory (a tile has no lanes to mask): stored as a 32x32 block, then
- * alpha * acc + beta * c under the corner's masks (avx512/tile.h).
+ * alpha * acc + beta * c under the corner's masks (avx512/tile.h). The driver's own calls skip that pass where
+ * they can, which had taken a third of the kernel's time at d 64 (perf, Xeon: 64 loads, 64 multiplies or FMAs
+ * and 64 masked stores after 8 products): alpha 1 and beta 1 (P·V) accumulate in the tiles, which start from c,
+ * and alpha 1 with beta 0 (Q·Kᵀ when the row update applies the scale) stores them as they are; a whole block
+ * straight from and into c, a corner through the 32x32 block. beta 1 thus adds c first and each step's sums after
+ * it, in every corner alike: which rows an item's block holds (the thread count) changes no bit.
  *
  * Each TDPBF16PS sums its 32 products per lane (in two chains, even and odd elements of k, the SDM says) before
  * adding them to C, so a result depends on where the 32-element steps begin: the config's k_step has the driver
@@ -68,11 +73,31 @@ SATTN_LOWP_GEMM_UKERNEL(sattn_bf16_lowp_gemm_ukernel_32x32__amx_bf16) {
     _Alignas(64) uint16_t a_pad[2][TILE_ROWS * KSTEP], b_pad[KSTEP / 2 * 2 * NR];
     _Alignas(64) float acc[MR * NR];
     const int two_rows = mr > TILE_ROWS, two_cols = nr > HALF;
-    const size_t b_stride = 2 * NR * sizeof *b, acc_stride = NR * sizeof *acc;
-    _tile_zero(C00);
-    _tile_zero(C01);
-    _tile_zero(C10);
-    _tile_zero(C11);
+    const size_t b_stride = 2 * NR * sizeof *b;
+    const __mmask16 m_lo = sattn_avx512_tail_mask(nr), m_hi = sattn_avx512_tail_mask(two_cols ? nr - HALF : 0);
+    /* Where C's tiles start (beta 1) and end: c itself for a whole block, else acc, the corner copied in. */
+    const int whole = mr == MR && nr == NR, accumulate = params->alpha == 1.0f && params->beta == 1.0f;
+    const int as_is = accumulate || (params->alpha == 1.0f && params->beta == 0.0f);
+    float *cc = whole ? c : acc;
+    const size_t cc_ld = whole ? ldc : NR, cc_stride = cc_ld * sizeof *cc;
+    if (accumulate) {
+        if (!whole) {
+            memset(acc, 0, sizeof acc);
+            for (size_t i = 0; i < mr; i++) {
+                _mm512_storeu_ps(acc + i * NR, _mm512_maskz_loadu_ps(m_lo, c + i * ldc));
+                _mm512_storeu_ps(acc + i * NR + HALF, _mm512_maskz_loadu_ps(m_hi, c + i * ldc + HALF));
+            }
+        }
+        _tile_loadd(C00, cc, cc_stride);
+        _tile_loadd(C01, cc + HALF, cc_stride);
+        _tile_loadd(C10, cc + TILE_ROWS * cc_ld, cc_stride);
+        _tile_loadd(C11, cc + TILE_ROWS * cc_ld + HALF, cc_stride);
+    } else {
+        _tile_zero(C00);
+        _tile_zero(C01);
+        _tile_zero(C10);
+        _tile_zero(C11);
+    }
     for (size_t p = 0; p < kc; p += KSTEP) {
         const size_t kk = kc - p < KSTEP ? kc - p : KSTEP;
         const uint16_t *bp = b + p * NR; /* pair row p / 2 */
@@ -94,12 +119,24 @@ SATTN_LOWP_GEMM_UKERNEL(sattn_bf16_lowp_gemm_ukernel_32x32__amx_bf16) {
         _tile_dpbf16ps(C10, A1, B0);
         if (two_cols) _tile_dpbf16ps(C11, A1, B1);
     }
+    if (as_is) {
+        _tile_stored(C00, cc, cc_stride);
+        _tile_stored(C01, cc + HALF, cc_stride);
+        _tile_stored(C10, cc + TILE_ROWS * cc_ld, cc_stride);
+        _tile_stored(C11, cc + TILE_ROWS * cc_ld + HALF, cc_stride);
+        if (!whole)
+            for (size_t i = 0; i < mr; i++) {
+                _mm512_mask_storeu_ps(c + i * ldc, m_lo, _mm512_loadu_ps(acc + i * NR));
+                _mm512_mask_storeu_ps(c + i * ldc + HALF, m_hi, _mm512_loadu_ps(acc + i * NR + HALF));
+            }
+        return;
+    }
+    const size_t acc_stride = NR * sizeof *acc;
     _tile_stored(C00, acc, acc_stride);
     if (two_cols) _tile_stored(C01, acc + HALF, acc_stride);
     if (two_rows) _tile_stored(C10, acc + TILE_ROWS * NR, acc_stride);
     if (two_rows && two_cols) _tile_stored(C11, acc + TILE_ROWS * NR + HALF, acc_stride);
 
-    const __mmask16 m_lo = sattn_avx512_tail_mask(nr), m_hi = sattn_avx512_tail_mask(two_cols ? nr - HALF : 0);
     const __m512 va = _mm512_set1_ps(params->alpha);
     for (size_t i = 0; i < mr; i++) {
         const __m512 lo = _mm512_loadu_ps(acc + i * NR);

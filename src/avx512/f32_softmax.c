@@ -19,11 +19,12 @@ SATTN_RMAX_UKERNEL(sattn_f32_rmax_ukernel__avx512) {
     return _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(m0, m1), _mm512_max_ps(m2, m3)));
 }
 
+#define MINUS_MAX(v, scale, max) _mm512_sub_ps(v, max)
 #define STORE_F32(i, e) _mm512_storeu_ps(y + (i), e)
 #define STORE_F32_TAIL(i, m, e) _mm512_mask_storeu_ps(y + (i), m, e)
 SATTN_RADDSTOREEXPMINUSMAX_UKERNEL(sattn_f32_raddstoreexpminusmax_ukernel__avx512_p6) {
     float sum;
-    SATTN_AVX512_EXP_ROW(sum, n, x, max, sattn_avx512_exp, STORE_F32, STORE_F32_TAIL);
+    SATTN_AVX512_EXP_ROW(sum, n, x, 1.0f, max, MINUS_MAX, sattn_avx512_exp, STORE_F32, STORE_F32_TAIL);
     return sum;
 }
 

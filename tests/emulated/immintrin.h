@@ -50,6 +50,7 @@ static inline __m512 _mm512_maskz_loadu_ps(__mmask16 m, const float *p) {
         if (m >> i & 1) r[i] = p[i];
     return r;
 }
+static inline void _mm512_storeu_ps(float *p, __m512 v) { memcpy(p, &v, sizeof v); }
 static inline void _mm512_mask_storeu_ps(float *p, __mmask16 m, __m512 v) {
     for (int i = 0; i < 16; i++)
         if (m >> i & 1) p[i] = v[i];
