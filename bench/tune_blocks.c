@@ -126,25 +126,39 @@ static void phases(const struct sattn_kernels *k, const struct sattn_blocking *b
     free(q), free(kk), free(v), free(kp), free(vp), free(s), free(acc);
 }
 
-/* The decode prefetch distance: one thread streams K+V of decode shapes (32 heads x 8192 keys at d 128 in
- * f32, dense and tokens-major, one query; GQA 32/8 dense) with each candidate distance, interleaved rounds so
- * that the machine's drift hits every candidate alike, and prints the median K+V GB/s per candidate and the
- * distance whose geometric mean over the shapes is best, as the SATTN_DECODE_PREFETCH line to export. */
+/* The decode prefetch distance: one thread streams K+V of decode shapes (32 heads x 8192 keys at d 128, one
+ * query: f32 dense and tokens-major, f16 and bf16 dense; GQA 32/8 dense in f32 and bf16) with each candidate
+ * distance, interleaved rounds so that the machine's drift hits every candidate alike, and prints the median K+V
+ * GB/s per candidate and the distance whose geometric mean over the shapes is best, as the SATTN_DECODE_PREFETCH
+ * line to export. One distance in bytes serves every type and kernel, and 16-bit caches are where it shows: on the
+ * AMX Xeon VM f32 dense moved 13.0-13.6 GB/s between 1 and 16 KiB, while one-row bf16 dense ran 0.75x the time at
+ * 2 KiB of what it took at 8, and GQA bf16 (4-row tiles) 1.2x. */
 static void decode_prefetch(const struct sattn_blocking *live) {
-    enum { SHAPES = 3, ROUNDS = 15, H = 32, KV = 8192, D = 128 };
+    enum { SHAPES = 6, ROUNDS = 15, H = 32, KV = 8192, D = 128 };
     static const size_t candidates[] = {0, 1024, 2048, 4096, 8192, 16384};
     enum { NC = sizeof candidates / sizeof candidates[0] };
-    static const char *const names[SHAPES] = {"32 heads dense", "32 heads tokens-major", "GQA 32/8 dense"};
+    static const char *const names[SHAPES] = {"32 heads dense", "32 heads tokens-major", "GQA 32/8 dense",
+                                              "32 heads dense f16", "32 heads dense bf16", "GQA 32/8 dense bf16"};
     const size_t n = (size_t)H * KV * D;
     float *q = filled(H * D), *kk = filled(n), *v = filled(n), *o = filled(H * D);
+    uint16_t *k16[2] = {malloc(n * 2), malloc(n * 2)}, *v16[2] = {malloc(n * 2), malloc(n * 2)};
+    for (int t = 0; t < 2; t++) {
+        const sattn_dtype type = t ? SATTN_DTYPE_BF16 : SATTN_DTYPE_F16;
+        if (sattn_convert(SATTN_DTYPE_F32, type, n, kk, k16[t]) != SATTN_OK ||
+            sattn_convert(SATTN_DTYPE_F32, type, n, v, v16[t]) != SATTN_OK)
+            return;
+    }
     struct sattn_attention_problem p[SHAPES];
     double bytes[SHAPES], t[NC][SHAPES][ROUNDS];
     for (int s = 0; s < SHAPES; s++) {
-        sattn_attention_desc desc = {.batch = 1, .heads = H, .kv_heads = s == 2 ? H / 4 : H, .q_len = 1, .kv_len = KV,
+        const int gqa = s == 2 || s == 5, x16 = s >= 3, bf16 = s >= 4;
+        sattn_attention_desc desc = {.batch = 1, .heads = H, .kv_heads = gqa ? H / 4 : H, .q_len = 1, .kv_len = KV,
                                      .head_dim = D};
         if (s == 1) desc.k_strides = desc.v_strides = (sattn_strides){.batch = n, .head = D, .seq = (size_t)H * D};
-        if (sattn_attention_check(&desc, sizeof desc, q, kk, v, o, &p[s]) != SATTN_OK) return;
-        bytes[s] = 2.0 * desc.kv_heads * KV * D * sizeof(float);
+        if (x16) desc.k_type = desc.v_type = bf16 ? SATTN_DTYPE_BF16 : SATTN_DTYPE_F16;
+        const void *ks = x16 ? (const void *)k16[bf16] : kk, *vs = x16 ? (const void *)v16[bf16] : v;
+        if (sattn_attention_check(&desc, sizeof desc, q, ks, vs, o, &p[s]) != SATTN_OK) return;
+        bytes[s] = 2.0 * desc.kv_heads * KV * D * (x16 ? 2 : sizeof(float));
     }
     printf("decode prefetch distance, isa %s (in use: %zu bytes), 1 thread, K+V GB/s, medians of %d interleaved "
            "rounds:\n", sattn_isa_name(sattn_kernels_current()->isa), live->decode_prefetch_bytes, ROUNDS);
@@ -173,7 +187,7 @@ static void decode_prefetch(const struct sattn_blocking *live) {
         if (exp(log_sum / SHAPES) > best_mean) best_mean = exp(log_sum / SHAPES), best = c;
     }
     printf("best: export SATTN_DECODE_PREFETCH=%zu\n", candidates[best]);
-    free(q), free(kk), free(v), free(o);
+    free(q), free(kk), free(v), free(o), free(k16[0]), free(k16[1]), free(v16[0]), free(v16[1]);
 }
 
 int main(int argc, char **argv) {
