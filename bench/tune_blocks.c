@@ -166,7 +166,7 @@ static void decode_prefetch(const struct sattn_blocking *live) {
         for (size_t c = 0; c < NC; c++)
             for (int s = 0; s < SHAPES; s++) {
                 struct sattn_blocking b = *live;
-                b.decode_prefetch_bytes = candidates[c];
+                b.decode_prefetch_bytes = b.decode_many_prefetch_bytes = candidates[c];
                 const struct sattn_exec x = candidate(&b);
                 const double t0 = bench_seconds();
                 sattn_attention_run(&x, &p[s], NULL, 0);

@@ -59,6 +59,7 @@ struct decode_plan {
     size_t heads_per_unit; /* K/V heads (items) one unit covers */
     size_t step;           /* keys per kernel call before page ends: a few in a tokens-major walk, else a chunk */
     size_t prefetch_k, prefetch_v; /* the kernels' prefetch distance in keys of K and of V (0: none) */
+    size_t prefetch_k_many, prefetch_v_many; /* the same for the many-row tiles */
 };
 
 /* An item's rows: its sequence's queries (q_len_b of them) times the group's heads. */
@@ -153,10 +154,11 @@ static void qk_keys(const struct sattn_exec *x, const struct sattn_attention_pro
     const struct sattn_decode_ops *ops = &x->k->decode[p->k_type];
     const size_t b = w->rb.b, j = w->j0 + jb;
     const void *k = sattn_elem_addr(p->k, p->k_type, sattn_kv_offset(p, p->ks, b, w->g, j));
-    const struct sattn_decode_params kp = {.scale = p->scale,
-                                           .kv = sattn_kv_scales(p, p->k_scales, p->kss, p->k_group, b, w->g, j, 0),
-                                           .prefetch_keys = pl->prefetch_k};
-    const sattn_qk_dot_fn qk = ops->qk_many && w->rb.rows >= ops->qk_many_from ? ops->qk_many : ops->qk_dot;
+    struct sattn_decode_params kp = {.scale = p->scale,
+                                     .kv = sattn_kv_scales(p, p->k_scales, p->kss, p->k_group, b, w->g, j, 0)};
+    const int many = ops->qk_many && w->rb.rows >= ops->qk_many_from;
+    kp.prefetch_keys = many ? pl->prefetch_k_many : pl->prefetch_k;
+    const sattn_qk_dot_fn qk = many ? ops->qk_many : ops->qk_dot;
     qk(w->rb.rows, n, p->head_dim, w->q, w->ldq, k, p->ks.seq, w->s + jb, DECODE_CHUNK_KEYS, &kp);
 }
 
@@ -164,10 +166,11 @@ static void qk_keys(const struct sattn_exec *x, const struct sattn_attention_pro
 static void pv_keys(const struct sattn_exec *x, const struct sattn_attention_problem *p, const struct decode_plan *pl,
                     const struct item_work *w, size_t jb, size_t n) {
     const size_t b = w->rb.b, j = w->j0 + jb;
-    const struct sattn_decode_params vp = {.kv = sattn_kv_scales(p, p->v_scales, p->vss, p->v_group, b, w->g, j, 0),
-                                           .prefetch_keys = pl->prefetch_v};
     const struct sattn_decode_ops *ops = &x->k->decode[p->v_type];
-    const sattn_pv_accumulate_fn pv = ops->pv_many && w->rb.rows >= ops->pv_many_from ? ops->pv_many : ops->pv_accumulate;
+    const int many = ops->pv_many && w->rb.rows >= ops->pv_many_from;
+    const struct sattn_decode_params vp = {.kv = sattn_kv_scales(p, p->v_scales, p->vss, p->v_group, b, w->g, j, 0),
+                                           .prefetch_keys = many ? pl->prefetch_v_many : pl->prefetch_v};
+    const sattn_pv_accumulate_fn pv = many ? ops->pv_many : ops->pv_accumulate;
     pv(w->rb.rows, n, p->v_head_dim, w->s + jb, DECODE_CHUNK_KEYS,
        sattn_elem_addr(p->v, p->v_type, sattn_kv_offset(p, p->vs, b, w->g, j)), p->vs.seq, w->st.acc, p->v_head_dim,
        &vp);
@@ -259,10 +262,9 @@ static size_t interleaved_step(const struct sattn_attention_problem *p, const st
     return keys < INTERLEAVED_KEYS ? INTERLEAVED_KEYS : keys > INTERLEAVED_KEYS_MANY_ROWS ? INTERLEAVED_KEYS_MANY_ROWS : keys;
 }
 
-/* How many keys ahead the kernels prefetch rows of `cols` elements of type t: the blocking's distance in
+/* How many keys ahead the kernels prefetch rows of `cols` elements of type t: a distance of the blocking's in
  * bytes, at least one key (none when the distance is 0). */
-static size_t kernel_prefetch_keys(const struct sattn_exec *x, sattn_dtype t, size_t cols) {
-    const size_t bytes = x->blk->decode_prefetch_bytes;
+static size_t kernel_prefetch_keys(size_t bytes, sattn_dtype t, size_t cols) {
     return bytes ? sattn_max(1, bytes / sattn_elem_bytes(cols, t)) : 0;
 }
 
@@ -276,8 +278,11 @@ static struct decode_plan plan_decode(const struct sattn_exec *x, const struct s
     /* Tokens-major: a few keys of every head at a time; otherwise a head's keys. Either way run_unit ends a
      * kernel call where a page does: a call reads one run of rows s.seq apart. */
     pl.step = pl.heads_per_unit > 1 && tokens_major(p) ? interleaved_step(p, &pl) : DECODE_CHUNK_KEYS;
-    pl.prefetch_k = kernel_prefetch_keys(x, p->k_type, p->head_dim);
-    pl.prefetch_v = kernel_prefetch_keys(x, p->v_type, p->v_head_dim);
+    const size_t one = x->blk->decode_prefetch_bytes, many = x->blk->decode_many_prefetch_bytes;
+    pl.prefetch_k = kernel_prefetch_keys(one, p->k_type, p->head_dim);
+    pl.prefetch_v = kernel_prefetch_keys(one, p->v_type, p->v_head_dim);
+    pl.prefetch_k_many = kernel_prefetch_keys(many, p->k_type, p->head_dim);
+    pl.prefetch_v_many = kernel_prefetch_keys(many, p->v_type, p->v_head_dim);
     return pl;
 }
 

@@ -37,7 +37,8 @@ static sattn_isa isa_from_env(void) {
 }
 
 /* SATTN_DECODE_PREFETCH=<bytes>: the decode prefetch distance sattn_tune_blocks measured best on this
- * machine, for every ISA (0: no software prefetch); unset, each ISA keeps its default. */
+ * machine, for every ISA and both kinds of decode kernel (0: no software prefetch); unset, each ISA keeps its
+ * defaults. */
 static void decode_prefetch_from_env(void) {
     const char *env = getenv("SATTN_DECODE_PREFETCH");
     if (!env || !*env) return;
@@ -47,7 +48,8 @@ static void decode_prefetch_from_env(void) {
         fprintf(stderr, "sattn: SATTN_DECODE_PREFETCH=%s is not a byte count in [0, 1048576]; ignored\n", env);
         return;
     }
-    for (int isa = SATTN_ISA_SCALAR; isa < ISA_COUNT; isa++) blocking[isa].decode_prefetch_bytes = (size_t)bytes;
+    for (int isa = SATTN_ISA_SCALAR; isa < ISA_COUNT; isa++)
+        blocking[isa].decode_prefetch_bytes = blocking[isa].decode_many_prefetch_bytes = (size_t)bytes;
 }
 
 /* An ISA starts from its parent's table and overrides what it provides. */

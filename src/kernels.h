@@ -190,6 +190,7 @@ struct sattn_blocking {
     size_t gemm_mc, gemm_kc, gemm_nc; /* rows of A in L2, depth, columns of B */
     size_t attn_rows, attn_keys;      /* fused attention: stacked (head, query) rows per item, keys per block */
     size_t decode_prefetch_bytes;     /* decode: bytes of K or V rows ahead of the stream to prefetch (0: none) */
+    size_t decode_many_prefetch_bytes; /* the same for the many-row tiles (sattn_decode_ops' qk_many, pv_many) */
 };
 
 struct sattn_kernels {

@@ -43,6 +43,8 @@ static void test_env_decode_prefetch(void **state) {
         if (!k) continue;
         assert_int_equal(sattn_blocking_for((sattn_isa)isa)->decode_prefetch_bytes,
                          valid ? value : k->tuned.decode_prefetch_bytes);
+        assert_int_equal(sattn_blocking_for((sattn_isa)isa)->decode_many_prefetch_bytes,
+                         valid ? value : k->tuned.decode_many_prefetch_bytes);
     }
 }
 

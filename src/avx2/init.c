@@ -21,7 +21,8 @@ void sattn_kernels_init_avx2(struct sattn_kernels *k, const struct sattn_cpu_fea
         k->convert[SATTN_DTYPE_F16] = SATTN_CONVERT_OPS(f16, scalar);
     }
     k->tuned = (struct sattn_blocking){.gemm_mc = 120, .gemm_kc = 256, .gemm_nc = 2048, .attn_rows = 144, .attn_keys = 256,
-                                       .decode_prefetch_bytes = 4096};
+                                       .decode_prefetch_bytes = 4096,
+                                       .decode_many_prefetch_bytes = 4096};
     /* The decode path (many-row tiles against K and V in place) against prefill (packed panels), same
      * Zen 3 VM, d 128, kv 8192, dense, GFLOP/s in two interleaved rounds. 1 thread: 16 rows per K/V head
      * 36.7-45.1 against 27.4-30.8; 32 rows (GQA 32/8 x 8 queries, 32/4 x 4, MQA) 45.1-56.1 against

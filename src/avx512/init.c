@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "../avx2/avx2.h"
+#include "../internal.h"
 #include "avx512.h"
 
 /* Calls of this many rows or more take the 16-lane kernels (decode_tmpl.c); fewer keep AVX2's. */
@@ -32,7 +33,6 @@
      (k)->decode[SATTN_DTYPE_##TYPE].qk_many_from = QK_MANY_FROM, (k)->decode[SATTN_DTYPE_##TYPE].pv_many_from = PV_MANY_FROM)
 
 void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_features *cpu) {
-    (void)cpu;
     const struct sattn_gemm_config avx2_tile = k->gemm;
     k->isa = SATTN_ISA_AVX512;
     k->parent = SATTN_ISA_AVX2;
@@ -45,6 +45,12 @@ void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_f
     SET_MANY(k, BF16, bf16);
     SET_MANY(k, I8, i8);
     SET_MANY(k, I4, i4);
+    /* Decode prefetch: 8 KiB (16 keys of d 128 in f32) is the 0.1 value, from Zen 4, and what the many-row tiles
+     * keep. The one-row kernels (AVX2's) take 2 KiB on Intel: on the AMX Xeon VM (bench types, 32 heads, d 128,
+     * kv 32768 past its L3, 1 thread, two rounds) 8 KiB against 2 KiB was bf16 dense 60-61 ms against 46-47, f16
+     * 50-53 against 42-43, f32, int8 and int4 alike or slower, tokens-major alike; while GQA 32/8's f16 and bf16
+     * tiles took 13.3-14.1 ms at 8 KiB against 15.0-15.8 at 2 (5.8-6.1 against 7.0-7.8 on 2 threads). */
     k->tuned = (struct sattn_blocking){.gemm_mc = 240, .gemm_kc = 256, .gemm_nc = 4096, .attn_rows = 144, .attn_keys = 256,
-                                       .decode_prefetch_bytes = 8192}; /* 16 keys of d 128 in f32, its 0.1 value */
+                                       .decode_prefetch_bytes = cpu->vendor_intel ? 2048 : 8192,
+                                       .decode_many_prefetch_bytes = 8192};
 }

@@ -14,5 +14,6 @@ void sattn_kernels_init_neon(struct sattn_kernels *k, const struct sattn_cpu_fea
     k->row = SATTN_ROW_OPS(neon, neon_p6);
     SATTN_SET_TYPED_OPS(k, neon);
     k->tuned = (struct sattn_blocking){.gemm_mc = 120, .gemm_kc = 256, .gemm_nc = 2048, .attn_rows = 144, .attn_keys = 256,
-                                       .decode_prefetch_bytes = 4096};
+                                       .decode_prefetch_bytes = 4096,
+                                       .decode_many_prefetch_bytes = 4096};
 }
