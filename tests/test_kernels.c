@@ -437,14 +437,14 @@ static void check_row_ops(const struct isa_pair *t, rng_t *rng) {
  * many-row slots (qk_many, pv_many) too, over every row count, though the drivers give them only their
  * qk_many_from / pv_many_from rows on. */
 static void check_decode_kernels(const struct isa_pair *t, rng_t *rng, sattn_qk_dot_fn qk_dot, int qk_own,
-                                 sattn_pv_accumulate_fn pv_accumulate, int pv_own) {
+                                 sattn_pv_accumulate_fn pv_accumulate, int pv_own, int rows_alone) {
     const struct sattn_decode_ops *r = &t->ref->decode[SATTN_DTYPE_F32];
     if (!qk_own && !pv_own) return;
     const size_t keys[] = {0, 1, 2, 3, 4, 5, 7, 9, 16, 33, 70}, dims[] = {1, 3, 4, 7, 8, 15, 16, 17, 31, 33, 64, 129};
     enum { MAXK = 70, MAXD = 129, LDK = MAXD + 3, LDS = MAXK + 5, LDA = MAXD + 2, ROWS = SATTN_DECODE_MAX_ROWS };
     float *q = malloc(ROWS * LDK * sizeof *q), *kv = malloc(MAXK * LDK * sizeof *kv), *p = malloc(ROWS * LDS * sizeof *p);
     float *acc0 = malloc(ROWS * LDA * sizeof *acc0), *want = malloc(ROWS * LDA * sizeof *want);
-    float *out = guarded(ROWS * LDA);
+    float *out = guarded(ROWS * LDA), *alone = malloc(LDA * sizeof *alone);
     fill_uniform(rng, q, ROWS * LDK, -1, 1);
     fill_uniform(rng, kv, MAXK * LDK, -1, 1);
     fill_uniform(rng, p, ROWS * LDS, 0, 1);
@@ -466,6 +466,12 @@ static void check_decode_kernels(const struct isa_pair *t, rng_t *rng, sattn_qk_
                               "%s qk_dot rows %zu n %zu d %zu: row %zu", t->name, rows, n, d, row);
                     }
                     check_guards(out, ROWS * LDA, t->name, "qk_dot", n);
+                    /* rows_alone: a row's bits do not depend on the tile it fell in (the drivers and layouts rely on it) */
+                    for (size_t row = 0; rows_alone && rows > 1 && row < rows; row++) {
+                        qk_dot(1, n, d, q + row * LDK, LDK, kv, LDK, alone, LDS, &params);
+                        CHECK(same_bits(alone, out + row * LDS, n), "%s qk_dot rows %zu n %zu d %zu: row %zu alone",
+                              t->name, rows, n, d, row);
+                    }
                 }
                 if (pv_own) {
                     for (size_t i = 0; i < ROWS * LDA; i++) out[i] = sentinel();
@@ -482,18 +488,24 @@ static void check_decode_kernels(const struct isa_pair *t, rng_t *rng, sattn_qk_
                                                 count_touched(out + row * LDA + d, LDA - d) == 0,
                               "%s pv_accumulate rows %zu n %zu dv %zu: row %zu", t->name, rows, n, d, row);
                     check_guards(out, ROWS * LDA, t->name, "pv_accumulate", n);
+                    for (size_t row = 0; rows_alone && rows > 1 && row < rows; row++) {
+                        memcpy(alone, acc0 + row * LDA, d * sizeof *alone);
+                        pv_accumulate(1, n, d, p + row * LDS, LDS, kv, LDK, alone, LDA, &params);
+                        CHECK(same_bits(alone, out + row * LDA, d), "%s pv_accumulate rows %zu n %zu dv %zu: row %zu alone",
+                              t->name, rows, n, d, row);
+                    }
                 }
             }
     release(out);
-    free(q), free(kv), free(p), free(acc0), free(want);
+    free(q), free(kv), free(p), free(acc0), free(want), free(alone);
 }
 
 static void check_decode_ops(const struct isa_pair *t, rng_t *rng) {
     const struct sattn_decode_ops *k = &t->k->decode[SATTN_DTYPE_F32];
     check_decode_kernels(t, rng, k->qk_dot, !INHERITED(t, decode[SATTN_DTYPE_F32].qk_dot), k->pv_accumulate,
-                         !INHERITED(t, decode[SATTN_DTYPE_F32].pv_accumulate));
+                         !INHERITED(t, decode[SATTN_DTYPE_F32].pv_accumulate), 0);
     check_decode_kernels(t, rng, k->qk_many, k->qk_many && !INHERITED(t, decode[SATTN_DTYPE_F32].qk_many), k->pv_many,
-                         k->pv_many && !INHERITED(t, decode[SATTN_DTYPE_F32].pv_many));
+                         k->pv_many && !INHERITED(t, decode[SATTN_DTYPE_F32].pv_many), 1);
 }
 
 /* The ISAs under test beside their parents and the scalar reference; scalar itself is the reference. */

@@ -407,6 +407,13 @@ static void test_attention_types(void **state) {
             {8, 8, 1, 701, 128, 0, SATTN_DTYPE_F32, SATTN_DTYPE_I4, SATTN_DTYPE_I4, SATTN_DTYPE_F32, 32},
             {4, 4, 1, 333, 80, 0, SATTN_DTYPE_F16, SATTN_DTYPE_I4, SATTN_DTYPE_I4, SATTN_DTYPE_F32, 0},
             {6, 2, 1, 530, 96, 0, SATTN_DTYPE_F32, SATTN_DTYPE_I8, SATTN_DTYPE_I4, SATTN_DTYPE_F32, 0},
+            /* one row per K/V head on int8 and int4: AVX-512's one-row kernels (blocks of 32 columns, of 16 where
+             * a group of 16 or a whole row of 80 or 112 ends) */
+            {8, 8, 1, 701, 128, 0, SATTN_DTYPE_F32, SATTN_DTYPE_I8, SATTN_DTYPE_I8, SATTN_DTYPE_F32, 32},
+            {4, 4, 1, 333, 96, 1, SATTN_DTYPE_F16, SATTN_DTYPE_I8, SATTN_DTYPE_I8, SATTN_DTYPE_F32, 0},
+            {4, 4, 1, 333, 112, 0, SATTN_DTYPE_F32, SATTN_DTYPE_I8, SATTN_DTYPE_I4, SATTN_DTYPE_F32, 16},
+            {2, 2, 1, 257, 80, 1, SATTN_DTYPE_F32, SATTN_DTYPE_I4, SATTN_DTYPE_I8, SATTN_DTYPE_F32, 0},
+            {4, 4, 1, 300, 64, 0, SATTN_DTYPE_F32, SATTN_DTYPE_I4, SATTN_DTYPE_I8, SATTN_DTYPE_F32, 16},
             /* more K/V heads than one decode unit walks together (96: units of 48) */
             {96, 96, 1, 40, 32, 0, SATTN_DTYPE_F32, SATTN_DTYPE_F16, SATTN_DTYPE_F16, SATTN_DTYPE_F32, 0},
         };

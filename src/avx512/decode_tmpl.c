@@ -65,6 +65,17 @@ static inline __m512 sum16(const __m512 a[16]) {
     return _mm512_add_ps(_mm512_shuffle_ps(g01, g23, 0x44), _mm512_shuffle_ps(g01, g23, 0xEE));
 }
 
+/* The dots of a[0..3] in lanes 0..3 by sum16's tree, so the same bits: a call of one row reduces 4 vectors, not
+ * 16 (sum16 on three quarters zeros took 45 operations a key quad, 28% of int8's per-quad loop at d 128). */
+static inline __m128 sum4(const __m512 a[4]) {
+    const __m512 c0 = _mm512_add_ps(_mm512_shuffle_f32x4(a[0], a[1], 0x44), _mm512_shuffle_f32x4(a[0], a[1], 0xEE));
+    const __m512 c1 = _mm512_add_ps(_mm512_shuffle_f32x4(a[2], a[3], 0x44), _mm512_shuffle_f32x4(a[2], a[3], 0xEE));
+    const __m512 e = _mm512_add_ps(_mm512_shuffle_f32x4(c0, c1, 0x88), _mm512_shuffle_f32x4(c0, c1, 0xDD));
+    const __m512 h = _mm512_add_ps(e, _mm512_permute_ps(e, 0x4E));  /* lanes 0 + 2, 1 + 3 of each vector's block */
+    const __m512 r = _mm512_add_ps(h, _mm512_permute_ps(h, 0xB1));  /* then those two */
+    return _mm512_castps512_ps128(_mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), r));
+}
+
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
 /* Q·Kᵀ for R <= 4 rows x T <= 4 keys: 16 accumulators, T converted key vectors and a query vector in registers
@@ -99,6 +110,11 @@ ALWAYS_INLINE void qk_tile(const int R, const int T, size_t d, const float *q, s
         }
     }
     float dots[16];
+    if (R == 1) {
+        _mm_storeu_ps(dots, _mm_mul_ps(_mm_set1_ps(scale), sum4(a)));
+        for (int t = 0; t < T; t++) s[t] = dots[t];
+        return;
+    }
     _mm512_storeu_ps(dots, _mm512_mul_ps(_mm512_set1_ps(scale), sum16(a)));
     for (int r = 0; r < R; r++)
         for (int t = 0; t < T; t++) s[r * lds + t] = dots[4 * t + r]; /* sum16's lane 4t + r holds a[4r + t] */
@@ -119,7 +135,8 @@ ALWAYS_INLINE void qk_quad(const int T, size_t rows, size_t d, const float *q, s
     }
 }
 
-SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_many, avx512)) {
+static void qk_tiles(size_t rows, size_t n, size_t d, const float *q, size_t ldq, const void *k, size_t ldk, float *s,
+                     size_t lds, const struct sattn_decode_params *params) {
     const size_t pf = params->prefetch_keys;
     const struct sattn_scales *sc = &params->kv;
     const size_t g = SATTN_TMPL_QUANT ? sc->group : 0;
@@ -230,7 +247,8 @@ ALWAYS_INLINE void pv_quant_rows(const int R, size_t n, size_t dv, const float *
 }
 #endif
 
-SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_many, avx512)) {
+static void pv_tiles(size_t rows, size_t n, size_t dv, const float *p, size_t ldp, const void *v, size_t ldv, float *acc,
+                     size_t ldacc, const struct sattn_decode_params *params) {
     const size_t pf = params->prefetch_keys;
 #if SATTN_TMPL_QUANT
     if (quant_whole(dv, params->kv.group)) {
@@ -264,3 +282,279 @@ SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_many, avx512)) {
             pv_columns(1, rows, nj, p + j, ldp, vb, ldv, &bs, c, left, acc, ldacc, pf, n - j);
     }
 }
+
+SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_many, avx512)) { qk_tiles(rows, n, d, q, ldq, k, ldk, s, lds, params); }
+
+SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_many, avx512)) { pv_tiles(rows, n, dv, p, ldp, v, ldv, acc, ldacc, params); }
+
+#if SATTN_TMPL_QUANT
+/* Int8 and int4 calls of one row (one query per K/V head: MHA decode), which the arithmetic bounds more than the
+ * other types': AVX2's one-row kernels spent 8 operations per 8 int4 elements, 7 per 8 int8. Each group is read
+ * in blocks of 32 columns (and a block of 16 where 32 do not fit) that become two vectors: int8 by two sign
+ * extensions; int4 by one (16 bytes): vpmovsxbd makes byte b lane b = 16 hi + lo, hi the signed odd element
+ * 2b + 1, lo the even element 2b (its four bits), so the block's lanes hold its even columns, then its odd ones
+ * (a 16-column block: 8 and 8 in one vector). Q·Kᵀ takes int4 scaled (v << 28 for the even elements, v with its
+ * low four bits cleared for the odd: 2^28 lo and 16 hi), on q put in that order once per call and scaled by
+ * 2^-28 and 2^-4 (exact unless an element is below 2^-98, where the products are below fp32's tolerance
+ * anyway); each key sums a group in two chains, scaled once at the group's end. P·V adds the exact integers
+ * ((v << 28) >> 28 and v >> 4 for int4, on the accumulator put in that order) with the group's scale folded into
+ * the weight: each element takes the same FMAs in the same key order as pv_quant_quad, so the same bits whichever
+ * path a call takes (tokens-major walks make short calls). Groups and d multiples of 16 (q8_0 / q4_0's 32, whole
+ * rows of 64 to 256); other shapes and more rows take the tiles. */
+#define QUANT_ROW_MAX_D 256
+static inline int quant_row_fits(size_t d, size_t group) { return group % 16 == 0 && d % 16 == 0 && d <= QUANT_ROW_MAX_D; }
+
+/* Columns [c, c + 16) of a row as 16 lanes of int32: int8's values; int4's bytes twice (lanes 8..15 = 0..7). */
+static inline __m512i quant_half_lanes(const sattn_elem_t *row, size_t c) {
+#if SATTN_TMPL_IS_I4
+    const __m512i v = _mm512_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(row + c / 2)));
+    return _mm512_shuffle_i32x4(v, v, 0x44);
+#else
+    return _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(row + c)));
+#endif
+}
+
+#if SATTN_TMPL_IS_I4
+static inline __m512i i4_block_bytes(const sattn_elem_t *row, size_t c) {
+    return _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(row + c / 2)));
+}
+
+/* A row of d floats into the order of its blocks (32 columns from the start, the last 16 where d % 32 is 16: even
+ * columns, then odd; the even ones times se, the odd times so), or back (i4_join_row); in place or not. */
+static void i4_split_row(const float *x, float *out, size_t d, float se, float so) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    const __m512i half = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+    size_t c = 0;
+    for (; c + 32 <= d; c += 32) {
+        const __m512 a = _mm512_loadu_ps(x + c), b = _mm512_loadu_ps(x + c + 16);
+        _mm512_storeu_ps(out + c, _mm512_mul_ps(_mm512_permutex2var_ps(a, even, b), _mm512_set1_ps(se)));
+        _mm512_storeu_ps(out + c + 16, _mm512_mul_ps(_mm512_permutex2var_ps(a, odd, b), _mm512_set1_ps(so)));
+    }
+    if (c < d) {
+        const __m512 f = _mm512_mask_blend_ps(0xFF00, _mm512_set1_ps(se), _mm512_set1_ps(so));
+        _mm512_storeu_ps(out + c, _mm512_mul_ps(_mm512_permutexvar_ps(half, _mm512_loadu_ps(x + c)), f));
+    }
+}
+
+static void i4_join_row(float *x, size_t d) {
+    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi = _mm512_add_epi32(lo, _mm512_set1_epi32(8));
+    const __m512i half = _mm512_setr_epi32(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+    size_t c = 0;
+    for (; c + 32 <= d; c += 32) {
+        const __m512 e = _mm512_loadu_ps(x + c), o = _mm512_loadu_ps(x + c + 16);
+        _mm512_storeu_ps(x + c, _mm512_permutex2var_ps(e, lo, o));
+        _mm512_storeu_ps(x + c + 16, _mm512_permutex2var_ps(e, hi, o));
+    }
+    if (c < d) _mm512_storeu_ps(x + c, _mm512_permutexvar_ps(half, _mm512_loadu_ps(x + c)));
+}
+#endif
+
+/* A block of 32 columns as two vectors, and one of 16 as one: int8's values; int4 even columns then odd, as
+ * Q·Kᵀ takes them (QK: scaled, v << 28 and v with its low bits cleared) or as P·V does (the integers). */
+ALWAYS_INLINE void quant_block(const int QK, const sattn_elem_t *row, size_t c, __m512 *y0, __m512 *y1) {
+#if SATTN_TMPL_IS_I4
+    const __m512i v = i4_block_bytes(row, c), even = _mm512_slli_epi32(v, 28);
+    *y0 = _mm512_cvtepi32_ps(QK ? even : _mm512_srai_epi32(even, 28));
+    *y1 = _mm512_cvtepi32_ps(QK ? _mm512_and_si512(v, _mm512_set1_epi32(~15)) : _mm512_srai_epi32(v, 4));
+#else
+    (void)QK;
+    *y0 = _mm512_cvtepi32_ps(quant_half_lanes(row, c)), *y1 = _mm512_cvtepi32_ps(quant_half_lanes(row, c + 16));
+#endif
+}
+
+ALWAYS_INLINE __m512 quant_half(const int QK, const sattn_elem_t *row, size_t c) {
+    const __m512i v = quant_half_lanes(row, c);
+#if SATTN_TMPL_IS_I4
+    const __m512i even = _mm512_slli_epi32(v, 28);
+    return _mm512_cvtepi32_ps(QK ? _mm512_mask_and_epi32(even, 0xFF00, v, _mm512_set1_epi32(~15))
+                                 : _mm512_mask_srai_epi32(_mm512_srai_epi32(even, 28), 0xFF00, v, 4));
+#else
+    (void)QK;
+    return _mm512_cvtepi32_ps(v);
+#endif
+}
+
+/* The four keys' rows and scales from j (past nj: the last again). */
+#define QUANT_QUAD(x, ld, sc, r, e)                                                                                     \
+    const sattn_elem_t *const r[4] = {SATTN_TMPL_KEY(x, ld, j, 0, nj), SATTN_TMPL_KEY(x, ld, j, 1, nj),                 \
+                                      SATTN_TMPL_KEY(x, ld, j, 2, nj), SATTN_TMPL_KEY(x, ld, j, 3, nj)};                \
+    const float *const e[4] = {SATTN_TMPL_KEY_SCALES(sc, j, 0, nj), SATTN_TMPL_KEY_SCALES(sc, j, 1, nj),               \
+                               SATTN_TMPL_KEY_SCALES(sc, j, 2, nj), SATTN_TMPL_KEY_SCALES(sc, j, 3, nj)}
+
+/* Blocks of the row's 32-column blocks whose two halves lie in different groups or groups of 16 (groups not a
+ * multiple of 32, whole rows of 80 or 112) take the scales per half (int4: lanes 0..7 and 8..15 of both vectors,
+ * the 16-column block's lanes all of one group), at about 3 operations more per 32 columns. */
+static inline __m512 half_scales(const float *e, size_t c, size_t group) {
+    return _mm512_mask_blend_ps(0xFF00, _mm512_set1_ps(e[c / group]), _mm512_set1_ps(e[(c + 16) / group]));
+}
+
+/* One row against the nj <= 4 keys from j (qs: q as the blocks come). GROUPED (groups multiples of 32): each key
+ * sums a group in two chains, scaled once at its end; else each block is scaled as it comes. */
+ALWAYS_INLINE void qk_row_quant_quad(const int GROUPED, const size_t group, size_t j, size_t nj, size_t d,
+                                     const float *qs, const void *k, size_t ldk, const struct sattn_scales *sc,
+                                     float scale, float *s) {
+    QUANT_QUAD(k, ldk, sc, kr, ks);
+    __m512 a[4];
+    for (int t = 0; t < 4; t++) a[t] = _mm512_setzero_ps();
+    if (GROUPED) {
+        for (size_t c0 = 0, gi = 0; c0 < d; c0 += group, gi++) {
+            __m512 g0[4], g1[4]; /* two chains a key: eight in flight */
+            for (int t = 0; t < 4; t++) g0[t] = g1[t] = _mm512_setzero_ps();
+            for (size_t c = c0; c < c0 + group; c += 32) {
+                const __m512 x0 = _mm512_loadu_ps(qs + c), x1 = _mm512_loadu_ps(qs + c + 16);
+                for (int t = 0; t < 4; t++) {
+                    __m512 y0, y1;
+                    quant_block(1, kr[t], c, &y0, &y1);
+                    g0[t] = _mm512_fmadd_ps(x0, y0, g0[t]), g1[t] = _mm512_fmadd_ps(x1, y1, g1[t]);
+                }
+            }
+            for (int t = 0; t < 4; t++)
+                a[t] = _mm512_fmadd_ps(_mm512_add_ps(g0[t], g1[t]), _mm512_set1_ps(ks[t][gi]), a[t]);
+        }
+    } else {
+        size_t c = 0;
+        for (; c + 32 <= d; c += 32) {
+            const __m512 x0 = _mm512_loadu_ps(qs + c), x1 = _mm512_loadu_ps(qs + c + 16);
+            for (int t = 0; t < 4; t++) {
+                __m512 y0, y1;
+                quant_block(1, kr[t], c, &y0, &y1);
+#if SATTN_TMPL_IS_I4
+                a[t] = _mm512_fmadd_ps(_mm512_fmadd_ps(x1, y1, _mm512_mul_ps(x0, y0)), half_scales(ks[t], c, group), a[t]);
+#else
+                a[t] = _mm512_fmadd_ps(_mm512_mul_ps(x0, y0), _mm512_set1_ps(ks[t][c / group]), a[t]);
+                a[t] = _mm512_fmadd_ps(_mm512_mul_ps(x1, y1), _mm512_set1_ps(ks[t][(c + 16) / group]), a[t]);
+#endif
+            }
+        }
+        if (c < d) {
+            const __m512 x = _mm512_loadu_ps(qs + c);
+            for (int t = 0; t < 4; t++)
+                a[t] = _mm512_fmadd_ps(_mm512_mul_ps(x, quant_half(1, kr[t], c)), _mm512_set1_ps(ks[t][c / group]), a[t]);
+        }
+    }
+    float dots[4];
+    _mm_storeu_ps(dots, _mm_mul_ps(_mm_set1_ps(scale), sum4(a)));
+    for (size_t t = 0; t < nj; t++) s[t] = dots[t];
+}
+
+ALWAYS_INLINE void qk_row_quant(const int GROUPED, const size_t group, size_t n, size_t d, const float *qs,
+                                const void *k, size_t ldk, const struct sattn_scales *sc, float scale, float *s,
+                                size_t pf) {
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        if (pf && j + pf < n) sattn_prefetch_rows(SATTN_TMPL_ROW(k, j + pf, ldk), SATTN_TMPL_ROW_BYTES(ldk), SATTN_TMPL_ROW_BYTES(d));
+        qk_row_quant_quad(GROUPED, group, j, 4, d, qs, k, ldk, sc, scale, s + j);
+    }
+    if (j < n) qk_row_quant_quad(GROUPED, group, j, n - j, d, qs, k, ldk, sc, scale, s + j);
+}
+
+SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_dot, avx512)) {
+    const size_t group = params->kv.group;
+    if (rows != 1 || !quant_row_fits(d, group)) {
+        qk_tiles(rows, n, d, q, ldq, k, ldk, s, lds, params);
+        return;
+    }
+    const float *qs = q;
+#if SATTN_TMPL_IS_I4
+    float split[QUANT_ROW_MAX_D];
+    i4_split_row(q, split, d, 0x1p-28f, 0x1p-4f);
+    qs = split;
+#endif
+    const float sv = params->scale;
+    const size_t pf = params->prefetch_keys;
+    if (group == 32) /* the common group as a constant: its loop unrolls */
+        qk_row_quant(1, 32, n, d, qs, k, ldk, &params->kv, sv, s, pf);
+    else if (group % 32 == 0)
+        qk_row_quant(1, group, n, d, qs, k, ldk, &params->kv, sv, s, pf);
+    else
+        qk_row_quant(0, group, n, d, qs, k, ldk, &params->kv, sv, s, pf);
+}
+
+/* acc (int4: as the blocks come) += the nj <= 4 keys from j, weighted by p[j..j + nj), each key's weight times its
+ * group's scale (GROUPED: once a group; else per half block, as qk_row_quant_quad). */
+ALWAYS_INLINE void pv_row_quant_quad(const int GROUPED, const size_t group, size_t j, size_t nj, size_t dv,
+                                     const float *p, const void *v, size_t ldv, const struct sattn_scales *sc,
+                                     float *acc) {
+    QUANT_QUAD(v, ldv, sc, vr, e);
+    float u[4];
+    for (size_t t = 0; t < 4; t++) u[t] = t < nj ? p[j + t] : 0.0f; /* a missing key weighs 0 */
+    if (GROUPED) {
+        for (size_t g0 = 0, gi = 0; g0 < dv; g0 += group, gi++) {
+            __m512 w[4];
+            for (int t = 0; t < 4; t++) w[t] = _mm512_set1_ps(u[t] * e[t][gi]);
+            for (size_t c = g0; c < g0 + group; c += 32) {
+                __m512 x0 = _mm512_loadu_ps(acc + c), x1 = _mm512_loadu_ps(acc + c + 16);
+                for (int t = 0; t < 4; t++) {
+                    __m512 y0, y1;
+                    quant_block(0, vr[t], c, &y0, &y1);
+                    x0 = _mm512_fmadd_ps(w[t], y0, x0), x1 = _mm512_fmadd_ps(w[t], y1, x1);
+                }
+                _mm512_storeu_ps(acc + c, x0), _mm512_storeu_ps(acc + c + 16, x1);
+            }
+        }
+        return;
+    }
+    size_t c = 0;
+    for (; c + 32 <= dv; c += 32) {
+        __m512 x0 = _mm512_loadu_ps(acc + c), x1 = _mm512_loadu_ps(acc + c + 16);
+        for (int t = 0; t < 4; t++) {
+            __m512 y0, y1;
+            quant_block(0, vr[t], c, &y0, &y1);
+            const __m512 wa = _mm512_set1_ps(u[t] * e[t][c / group]), wb = _mm512_set1_ps(u[t] * e[t][(c + 16) / group]);
+#if SATTN_TMPL_IS_I4
+            const __m512 w = _mm512_mask_blend_ps(0xFF00, wa, wb);
+            x0 = _mm512_fmadd_ps(w, y0, x0), x1 = _mm512_fmadd_ps(w, y1, x1);
+#else
+            x0 = _mm512_fmadd_ps(wa, y0, x0), x1 = _mm512_fmadd_ps(wb, y1, x1);
+#endif
+        }
+        _mm512_storeu_ps(acc + c, x0), _mm512_storeu_ps(acc + c + 16, x1);
+    }
+    if (c < dv) {
+        __m512 x = _mm512_loadu_ps(acc + c);
+        for (int t = 0; t < 4; t++) x = _mm512_fmadd_ps(_mm512_set1_ps(u[t] * e[t][c / group]), quant_half(0, vr[t], c), x);
+        _mm512_storeu_ps(acc + c, x);
+    }
+}
+
+ALWAYS_INLINE void pv_row_quant(const int GROUPED, const size_t group, size_t n, size_t dv, const float *p,
+                                const void *v, size_t ldv, const struct sattn_scales *sc, float *acc, size_t pf) {
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        if (pf && j + pf < n) sattn_prefetch_rows(SATTN_TMPL_ROW(v, j + pf, ldv), SATTN_TMPL_ROW_BYTES(ldv), SATTN_TMPL_ROW_BYTES(dv));
+        pv_row_quant_quad(GROUPED, group, j, 4, dv, p, v, ldv, sc, acc);
+    }
+    if (j < n) pv_row_quant_quad(GROUPED, group, j, n - j, dv, p, v, ldv, sc, acc);
+}
+
+/* Int4: putting the accumulator in block order and back costs about 8 operations per 32 columns, what four
+ * keys' conversions save: shorter calls (a tokens-major walk's) take the tiles, which give the same bits. */
+#if SATTN_TMPL_IS_I4
+#define PV_ROW_MIN_KEYS 16
+#else
+#define PV_ROW_MIN_KEYS 1 /* int8: every call */
+#endif
+
+SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_accumulate, avx512)) {
+    const size_t group = params->kv.group;
+    if (rows != 1 || !quant_row_fits(dv, group) || n < PV_ROW_MIN_KEYS) {
+        pv_tiles(rows, n, dv, p, ldp, v, ldv, acc, ldacc, params);
+        return;
+    }
+#if SATTN_TMPL_IS_I4
+    i4_split_row(acc, acc, dv, 1.0f, 1.0f);
+#endif
+    const size_t pf = params->prefetch_keys;
+    if (group == 32)
+        pv_row_quant(1, 32, n, dv, p, v, ldv, &params->kv, acc, pf);
+    else if (group % 32 == 0)
+        pv_row_quant(1, group, n, dv, p, v, ldv, &params->kv, acc, pf);
+    else
+        pv_row_quant(0, group, n, dv, p, v, ldv, &params->kv, acc, pf);
+#if SATTN_TMPL_IS_I4
+    i4_join_row(acc, dv);
+#endif
+}
+#endif
