@@ -21,7 +21,9 @@ SATTN_AVX512_DECLARE_MANY(f16);
 SATTN_AVX512_DECLARE_MANY(bf16);
 SATTN_AVX512_DECLARE_MANY(i8);
 SATTN_AVX512_DECLARE_MANY(i4);
-/* The integer types' one-row kernels (decode_tmpl.c); other shapes and row counts run the tiles. */
+/* The one-row decode kernels of the types other than f32 (decode_tmpl.c); other shapes and row counts run the tiles. */
+SATTN_DECLARE_DECODE_OPS(f16, avx512);
+SATTN_DECLARE_DECODE_OPS(bf16, avx512);
 SATTN_DECLARE_DECODE_OPS(i8, avx512);
 SATTN_DECLARE_DECODE_OPS(i4, avx512);
 /* The pair layout's B packer for the bf16 levels built on AVX-512 (x16_pack.c). */

@@ -1,8 +1,10 @@
-/* Decode kernels for calls of many rows (a GQA group, speculative queries, or both), 16 lanes, compiled once per
- * element type (tmpl.h): small-M GEMMs against K and V in place, as AVX2's many-row kernels are, at twice the
- * width. The table uses them from its qk_many_from / pv_many_from rows on (init.c); calls of fewer rows keep
- * AVX2's kernels, which the stream bounds, not the arithmetic. K and V become float as they are loaded (load16:
- * vcvtph2ps for f16, a shift for bf16, sign extension for I8, a byte shuffle and two shifts for I4).
+/* Decode kernels at 16 lanes, compiled once per element type (tmpl.h). For calls of many rows (a GQA group,
+ * speculative queries, or both): small-M GEMMs against K and V in place, as AVX2's many-row kernels are, at twice
+ * the width; the table uses them from its qk_many_from / pv_many_from rows on (init.c). For calls of one row (MHA
+ * decode) of the types other than f32, whose conversions cost AVX2's 8-lane kernels more than the stream allows:
+ * the one-row kernels at the end (f32's stay AVX2's, which the stream bounds). K and V become float as they are
+ * loaded (load16: vcvtph2ps for f16, a shift for bf16, sign extension for I8, a byte shuffle and two shifts for
+ * I4; the one-row kernels' integer blocks: one sign extension for 32 int4 elements).
  *
  * Each logit is one lane-wise FMA chain over d, reduced by the same tree whatever its place in a tile, and each
  * accumulator element takes its keys in order, one FMA each: a row's bits do not depend on the tile it fell in,
@@ -439,39 +441,6 @@ ALWAYS_INLINE void qk_row_quant_quad(const int GROUPED, const size_t group, size
     for (size_t t = 0; t < nj; t++) s[t] = dots[t];
 }
 
-ALWAYS_INLINE void qk_row_quant(const int GROUPED, const size_t group, size_t n, size_t d, const float *qs,
-                                const void *k, size_t ldk, const struct sattn_scales *sc, float scale, float *s,
-                                size_t pf) {
-    size_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-        if (pf && j + pf < n) sattn_prefetch_rows(SATTN_TMPL_ROW(k, j + pf, ldk), SATTN_TMPL_ROW_BYTES(ldk), SATTN_TMPL_ROW_BYTES(d));
-        qk_row_quant_quad(GROUPED, group, j, 4, d, qs, k, ldk, sc, scale, s + j);
-    }
-    if (j < n) qk_row_quant_quad(GROUPED, group, j, n - j, d, qs, k, ldk, sc, scale, s + j);
-}
-
-SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_dot, avx512)) {
-    const size_t group = params->kv.group;
-    if (rows != 1 || !quant_row_fits(d, group)) {
-        qk_tiles(rows, n, d, q, ldq, k, ldk, s, lds, params);
-        return;
-    }
-    const float *qs = q;
-#if SATTN_TMPL_IS_I4
-    float split[QUANT_ROW_MAX_D];
-    i4_split_row(q, split, d, 0x1p-28f, 0x1p-4f);
-    qs = split;
-#endif
-    const float sv = params->scale;
-    const size_t pf = params->prefetch_keys;
-    if (group == 32) /* the common group as a constant: its loop unrolls */
-        qk_row_quant(1, 32, n, d, qs, k, ldk, &params->kv, sv, s, pf);
-    else if (group % 32 == 0)
-        qk_row_quant(1, group, n, d, qs, k, ldk, &params->kv, sv, s, pf);
-    else
-        qk_row_quant(0, group, n, d, qs, k, ldk, &params->kv, sv, s, pf);
-}
-
 /* acc (int4: as the blocks come) += the nj <= 4 keys from j, weighted by p[j..j + nj), each key's weight times its
  * group's scale (GROUPED: once a group; else per half block, as qk_row_quant_quad). */
 ALWAYS_INLINE void pv_row_quant_quad(const int GROUPED, const size_t group, size_t j, size_t nj, size_t dv,
@@ -519,14 +488,41 @@ ALWAYS_INLINE void pv_row_quant_quad(const int GROUPED, const size_t group, size
     }
 }
 
-ALWAYS_INLINE void pv_row_quant(const int GROUPED, const size_t group, size_t n, size_t dv, const float *p,
-                                const void *v, size_t ldv, const struct sattn_scales *sc, float *acc, size_t pf) {
+/* A one-row call's keys four at a time, the rows pf keys ahead prefetched: Q·Kᵀ (x = q as the blocks come, out =
+ * the logits) or P·V (x = the weights, out = the accumulator). */
+ALWAYS_INLINE void quant_row_keys(const int PV, const int GROUPED, const size_t group, size_t n, size_t d, const float *x,
+                                  const void *kv, size_t ld, const struct sattn_scales *sc, float scale, float *out,
+                                  size_t pf) {
     size_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-        if (pf && j + pf < n) sattn_prefetch_rows(SATTN_TMPL_ROW(v, j + pf, ldv), SATTN_TMPL_ROW_BYTES(ldv), SATTN_TMPL_ROW_BYTES(dv));
-        pv_row_quant_quad(GROUPED, group, j, 4, dv, p, v, ldv, sc, acc);
+    for (; j + 4 <= n; j += 4) { /* whole quads: nj a constant */
+        if (pf && j + pf < n) sattn_prefetch_rows(SATTN_TMPL_ROW(kv, j + pf, ld), SATTN_TMPL_ROW_BYTES(ld), SATTN_TMPL_ROW_BYTES(d));
+        if (PV) pv_row_quant_quad(GROUPED, group, j, 4, d, x, kv, ld, sc, out);
+        else qk_row_quant_quad(GROUPED, group, j, 4, d, x, kv, ld, sc, scale, out + j);
     }
-    if (j < n) pv_row_quant_quad(GROUPED, group, j, n - j, dv, p, v, ldv, sc, acc);
+    if (j < n && PV) pv_row_quant_quad(GROUPED, group, j, n - j, d, x, kv, ld, sc, out);
+    else if (j < n) qk_row_quant_quad(GROUPED, group, j, n - j, d, x, kv, ld, sc, scale, out + j);
+}
+
+SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_dot, avx512)) {
+    const size_t group = params->kv.group;
+    if (rows != 1 || !quant_row_fits(d, group)) {
+        qk_tiles(rows, n, d, q, ldq, k, ldk, s, lds, params);
+        return;
+    }
+    const float *qs = q;
+#if SATTN_TMPL_IS_I4
+    float split[QUANT_ROW_MAX_D];
+    i4_split_row(q, split, d, 0x1p-28f, 0x1p-4f);
+    qs = split;
+#endif
+    const float sv = params->scale;
+    const size_t pf = params->prefetch_keys;
+    if (group == 32) /* the common group as a constant: its loop unrolls */
+        quant_row_keys(0, 1, 32, n, d, qs, k, ldk, &params->kv, sv, s, pf);
+    else if (group % 32 == 0)
+        quant_row_keys(0, 1, group, n, d, qs, k, ldk, &params->kv, sv, s, pf);
+    else
+        quant_row_keys(0, 0, group, n, d, qs, k, ldk, &params->kv, sv, s, pf);
 }
 
 /* Int4: putting the accumulator in block order and back costs about 8 operations per 32 columns, what four
@@ -548,13 +544,93 @@ SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_accumulate, avx512)) {
 #endif
     const size_t pf = params->prefetch_keys;
     if (group == 32)
-        pv_row_quant(1, 32, n, dv, p, v, ldv, &params->kv, acc, pf);
+        quant_row_keys(1, 1, 32, n, dv, p, v, ldv, &params->kv, 0.0f, acc, pf);
     else if (group % 32 == 0)
-        pv_row_quant(1, group, n, dv, p, v, ldv, &params->kv, acc, pf);
+        quant_row_keys(1, 1, group, n, dv, p, v, ldv, &params->kv, 0.0f, acc, pf);
     else
-        pv_row_quant(0, group, n, dv, p, v, ldv, &params->kv, acc, pf);
+        quant_row_keys(1, 0, group, n, dv, p, v, ldv, &params->kv, 0.0f, acc, pf);
 #if SATTN_TMPL_IS_I4
     i4_join_row(acc, dv);
 #endif
+}
+#endif
+
+#if SATTN_TMPL_IS_F16 || SATTN_TMPL_IS_BF16
+/* F16 and BF16 calls of one row, at 16 lanes: a key's dot in two chains over blocks of 32 columns (the tail
+ * masked), reduced by sum4; P·V adds four keys into each accumulator vector in order, one FMA each, as the tiles
+ * do (the same bits). AVX2's one-row kernels convert 8 elements an instruction or two. */
+ALWAYS_INLINE void qk_row16_quad(size_t j, size_t nj, size_t d, const float *q, const void *k, size_t ldk, float scale,
+                                 float *s) {
+    const sattn_elem_t *const kr[4] = {SATTN_TMPL_KEY(k, ldk, j, 0, nj), SATTN_TMPL_KEY(k, ldk, j, 1, nj),
+                                       SATTN_TMPL_KEY(k, ldk, j, 2, nj), SATTN_TMPL_KEY(k, ldk, j, 3, nj)};
+    __m512 g0[4], g1[4];
+    for (int t = 0; t < 4; t++) g0[t] = g1[t] = _mm512_setzero_ps();
+    size_t c = 0;
+    for (; c + 32 <= d; c += 32) {
+        const __m512 x0 = _mm512_loadu_ps(q + c), x1 = _mm512_loadu_ps(q + c + 16);
+        for (int t = 0; t < 4; t++) {
+            g0[t] = _mm512_fmadd_ps(x0, load16(kr[t], c, 16), g0[t]);
+            g1[t] = _mm512_fmadd_ps(x1, load16(kr[t], c + 16, 16), g1[t]);
+        }
+    }
+    for (; c < d; c += 16) {
+        const size_t w = d - c < 16 ? d - c : 16;
+        const __m512 x = _mm512_maskz_loadu_ps(sattn_avx512_tail_mask(w), q + c);
+        for (int t = 0; t < 4; t++) g0[t] = _mm512_fmadd_ps(x, load16(kr[t], c, w), g0[t]);
+    }
+    __m512 a[4];
+    for (int t = 0; t < 4; t++) a[t] = _mm512_add_ps(g0[t], g1[t]);
+    float dots[4];
+    _mm_storeu_ps(dots, _mm_mul_ps(_mm_set1_ps(scale), sum4(a)));
+    for (size_t t = 0; t < nj; t++) s[t] = dots[t];
+}
+
+ALWAYS_INLINE void pv_row16_quad(size_t j, size_t nj, size_t dv, const float *p, const void *v, size_t ldv, float *acc) {
+    const sattn_elem_t *const vr[4] = {SATTN_TMPL_KEY(v, ldv, j, 0, nj), SATTN_TMPL_KEY(v, ldv, j, 1, nj),
+                                       SATTN_TMPL_KEY(v, ldv, j, 2, nj), SATTN_TMPL_KEY(v, ldv, j, 3, nj)};
+    __m512 w[4];
+    for (size_t t = 0; t < 4; t++) w[t] = _mm512_set1_ps(t < nj ? p[j + t] : 0.0f); /* a missing key weighs 0 */
+    size_t c = 0;
+    for (; c + 32 <= dv; c += 32) {
+        __m512 x0 = _mm512_loadu_ps(acc + c), x1 = _mm512_loadu_ps(acc + c + 16);
+        for (int t = 0; t < 4; t++) {
+            x0 = _mm512_fmadd_ps(w[t], load16(vr[t], c, 16), x0);
+            x1 = _mm512_fmadd_ps(w[t], load16(vr[t], c + 16, 16), x1);
+        }
+        _mm512_storeu_ps(acc + c, x0), _mm512_storeu_ps(acc + c + 16, x1);
+    }
+    for (; c < dv; c += 16) {
+        const __mmask16 m = sattn_avx512_tail_mask(dv - c);
+        __m512 x = _mm512_maskz_loadu_ps(m, acc + c);
+        for (int t = 0; t < 4; t++) x = _mm512_fmadd_ps(w[t], load16(vr[t], c, dv - c), x);
+        _mm512_mask_storeu_ps(acc + c, m, x);
+    }
+}
+
+/* As quant_row_keys. */
+ALWAYS_INLINE void row16_keys(const int PV, size_t n, size_t d, const float *x, const void *kv, size_t ld, float scale,
+                              float *out, size_t pf) {
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        if (pf && j + pf < n) sattn_prefetch_rows(SATTN_TMPL_ROW(kv, j + pf, ld), SATTN_TMPL_ROW_BYTES(ld), SATTN_TMPL_ROW_BYTES(d));
+        if (PV) pv_row16_quad(j, 4, d, x, kv, ld, out);
+        else qk_row16_quad(j, 4, d, x, kv, ld, scale, out + j);
+    }
+    if (j < n && PV) pv_row16_quad(j, n - j, d, x, kv, ld, out);
+    else if (j < n) qk_row16_quad(j, n - j, d, x, kv, ld, scale, out + j);
+}
+
+SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_dot, avx512)) {
+    if (rows == 1)
+        row16_keys(0, n, d, q, k, ldk, params->scale, s, params->prefetch_keys);
+    else
+        qk_tiles(rows, n, d, q, ldq, k, ldk, s, lds, params);
+}
+
+SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_accumulate, avx512)) {
+    if (rows == 1)
+        row16_keys(1, n, dv, p, v, ldv, 0.0f, acc, params->prefetch_keys);
+    else
+        pv_tiles(rows, n, dv, p, ldp, v, ldv, acc, ldacc, params);
 }
 #endif

@@ -5,10 +5,13 @@
  * core (48 KiB L1d, 2 MiB L2): a 32 x KC panel of B is 32 KiB of L1, an MC x KC block of A
  * 240 KiB of L2. Attention keeps the AVX2 block of 144 rows (12 tiles) x 256 keys (8 panels).
  *
- * Decode: calls of fewer than 4 rows per K/V head keep AVX2's kernels (bound by memory), but for int8 and int4,
- * whose one-row calls (MHA decode) the conversions bound: those take this level's (decode_tmpl.c; AMX Xeon VM,
- * bench types, 32 heads, d 128, kv 8192 and 32768, 1 and 2 threads, two interleaved rounds: int8 group 32 and per
- * row 0.71-0.92x AVX2's time, int4 0.84-0.93x dense and 0.88-1.0x tokens-major). From 4 rows on, every
+ * Decode: f32 calls of fewer than 4 rows per K/V head keep AVX2's kernels (bound by memory). The other types'
+ * one-row calls (MHA decode) take this level's one-row kernels, where AVX2's spent more operations converting than
+ * the stream allows, and their calls of 2 or 3 rows the tiles (decode_tmpl.c; AMX Xeon VM, bench types, 32 heads,
+ * d 128, kv 8192 and 32768, 1 and 2 threads, two interleaved rounds: int8 group 32 and per row 0.71-0.92x AVX2's
+ * time, int4 0.84-0.93x dense and 0.88-1.0x tokens-major, bf16 0.81-0.93x dense, f16 0.87-1.03x, tokens-major
+ * 16-bit 0.90-1.05x; 2 and 3 rows, kv 8192, 1 thread, 15 calls: f16/bf16 and int8/int4 0.93-1.07x at 2 rows,
+ * 0.68-0.83x at 3). From 4 rows on, every
  * type takes this level's 16-lane kernels (decode_tmpl.c). On this project's 2-vCPU AMX Xeon VM (bench default
  * and types sweeps, decode, d 128, kv 8192 and 32768, 1 and 2 threads, two interleaved rounds, medians of 3) they
  * took 0.78-0.95x AVX2's time for f32 GQA 32/8 and 32/4 with one query and with 4 and 16 queries per K/V head;
@@ -48,6 +51,10 @@ void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_f
     SET_MANY(k, BF16, bf16);
     SET_MANY(k, I8, i8);
     SET_MANY(k, I4, i4);
+    k->decode[SATTN_DTYPE_F16].qk_dot = sattn_f16_qk_dot__avx512;
+    k->decode[SATTN_DTYPE_F16].pv_accumulate = sattn_f16_pv_accumulate__avx512;
+    k->decode[SATTN_DTYPE_BF16].qk_dot = sattn_bf16_qk_dot__avx512;
+    k->decode[SATTN_DTYPE_BF16].pv_accumulate = sattn_bf16_pv_accumulate__avx512;
     k->decode[SATTN_DTYPE_I8].qk_dot = sattn_i8_qk_dot__avx512;
     k->decode[SATTN_DTYPE_I8].pv_accumulate = sattn_i8_pv_accumulate__avx512;
     k->decode[SATTN_DTYPE_I4].qk_dot = sattn_i4_qk_dot__avx512;
