@@ -222,6 +222,16 @@ void store_as(sattn_dtype t, size_t rows, size_t cols, size_t group, const float
         break;
     default:
         assert_int_equal(sattn_quantize(t, rows, cols, group, x, cols, store, cols, scales), SATTN_OK);
+        /* sattn_quantize writes -127..127 (I4 -7..7); the types also hold -128 (-8), as ggml's q4_0 does: put it at
+         * every 11th column of each row (the same places however a test lays its rows out), so the kernels read it. */
+        for (size_t r = 0; r < rows; r++)
+            for (size_t e = r * cols + 5; e < (r + 1) * cols; e += 11) {
+                if (t == SATTN_DTYPE_I8)
+                    ((int8_t *)store)[e] = INT8_MIN;
+                else
+                    ((uint8_t *)store)[e / 2] = (uint8_t)((((uint8_t *)store)[e / 2] & (e % 2 ? 0x0F : 0xF0)) |
+                                                          (e % 2 ? 0x80 : 0x08));
+            }
         for (size_t r = 0; r < rows; r++)
             for (size_t c = 0; c < cols; c++)
                 deq[r * cols + c] = (float)q_at(t, store, r * cols + c) * scales[r * (cols / gs) + c / gs];
