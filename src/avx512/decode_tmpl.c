@@ -3,8 +3,8 @@
  * the width; the table uses them from its qk_many_from / pv_many_from rows on (init.c). For calls of one row (MHA
  * decode) of the types other than f32, whose conversions cost AVX2's 8-lane kernels more than the stream allows:
  * the one-row kernels at the end (f32's stay AVX2's, which the stream bounds). K and V become float as they are
- * loaded (load16: vcvtph2ps for f16, a shift for bf16, sign extension for I8, a byte shuffle and two shifts for
- * I4; the one-row kernels' integer blocks: one sign extension for 32 int4 elements).
+ * loaded (load16: vcvtph2ps for f16, a shift for bf16, sign extension for I8, a byte shuffle, a shift and a table
+ * lookup for I4; the one-row kernels' integer blocks: one extension and two lookups for 32 int4 elements).
  *
  * Each logit is one lane-wise FMA chain over d, reduced by the same tree whatever its place in a tile, and each
  * accumulator element takes its keys in order, one FMA each: a row's bits do not depend on the tile it fell in,
@@ -12,9 +12,18 @@
 #include "../tmpl.h"
 #include "avx512.h"
 
+#if SATTN_TMPL_IS_I4
+/* The 16 nibble values as floats: vpermps picks one by a lane's low four bits, so a lane holding byte b gives the
+ * even element's value from b and the odd one's from b >> 4 (one operation, where shifts and a conversion took
+ * two or three: int4 MHA decode 0.82-0.94x the time, interleaved, on the AMX Xeon VM). */
+static inline __m512 i4_nibble_values(void) {
+    return _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, -8, -7, -6, -5, -4, -3, -2, -1);
+}
+#endif
+
 /* Elements c..c+min(w, 16) of a row (c a multiple of 16, so even for I4) as floats, lanes past w zero and their
  * memory never read; I8/I4: the integers, unscaled (the callers apply the scales). I4: byte t / 2 in lane t,
- * shifted so that its nibble tops the lane, then back with its sign. */
+ * shifted so that its nibble is the lane's lowest, then looked up. */
 static inline __m512 load16(const sattn_elem_t *row, size_t c, size_t w) {
     const __mmask16 m = sattn_avx512_tail_mask(w);
 #if SATTN_TMPL_IS_F32
@@ -30,8 +39,8 @@ static inline __m512 load16(const sattn_elem_t *row, size_t c, size_t w) {
     const size_t bytes = w >= 16 ? 8 : (w + 1) / 2;
     __m128i b = _mm_maskz_loadu_epi8((__mmask16)((1u << bytes) - 1u), row + c / 2);
     b = _mm_shuffle_epi8(b, _mm_setr_epi8(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7));
-    const __m512i top = _mm512_sllv_epi32(_mm512_cvtepi8_epi32(b), _mm512_set4_epi32(24, 28, 24, 28));
-    return _mm512_maskz_cvtepi32_ps(m, _mm512_srai_epi32(top, 28));
+    const __m512i nibble_low = _mm512_srlv_epi32(_mm512_cvtepu8_epi32(b), _mm512_set4_epi32(4, 0, 4, 0));
+    return _mm512_maskz_permutexvar_ps(m, nibble_low, i4_nibble_values());
 #endif
 }
 
@@ -293,16 +302,13 @@ SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_many, avx512)) { pv_tiles(rows, n, 
 /* Int8 and int4 calls of one row (one query per K/V head: MHA decode), which the arithmetic bounds more than the
  * other types': AVX2's one-row kernels spent 8 operations per 8 int4 elements, 7 per 8 int8. Each group is read
  * in blocks of 32 columns (and a block of 16 where 32 do not fit) that become two vectors: int8 by two sign
- * extensions; int4 by one (16 bytes): vpmovsxbd makes byte b lane b = 16 hi + lo, hi the signed odd element
- * 2b + 1, lo the even element 2b (its four bits), so the block's lanes hold its even columns, then its odd ones
- * (a 16-column block: 8 and 8 in one vector). Q·Kᵀ takes int4 scaled (v << 28 for the even elements, v with its
- * low four bits cleared for the odd: 2^28 lo and 16 hi), on q put in that order once per call and scaled by
- * 2^-28 and 2^-4 (exact unless an element is below 2^-98, where the products are below fp32's tolerance
- * anyway); each key sums a group in two chains, scaled once at the group's end. P·V adds the exact integers
- * ((v << 28) >> 28 and v >> 4 for int4, on the accumulator put in that order) with the group's scale folded into
- * the weight: each element takes the same FMAs in the same key order as pv_quant_quad, so the same bits whichever
- * path a call takes (tokens-major walks make short calls). Groups and d multiples of 16 (q8_0 / q4_0's 32, whole
- * rows of 64 to 256); other shapes and more rows take the tiles. */
+ * extensions; int4 from one extension of 16 bytes (lane b holds byte b: the even element 2b in its low nibble,
+ * the odd one 2b + 1 in the next) and a table lookup per vector, so the block's lanes hold its even columns, then
+ * its odd ones (a 16-column block: 8 and 8 in one vector); q and the accumulator are put in that order once per
+ * call. Q·Kᵀ sums each key's group in two chains, scaled once at the group's end; P·V adds the exact integers
+ * with the group's scale folded into the weight: each element takes the same FMAs in the same key order as
+ * pv_quant_quad, so the same bits whichever path a call takes (tokens-major walks make short calls). Groups and
+ * d multiples of 16 (q8_0 / q4_0's 32, whole rows of 64 to 256); other shapes and more rows take the tiles. */
 #define QUANT_ROW_MAX_D 256
 static inline int quant_row_fits(size_t d, size_t group) { return group % 16 == 0 && d % 16 == 0 && d <= QUANT_ROW_MAX_D; }
 
@@ -322,21 +328,18 @@ static inline __m512i i4_block_bytes(const sattn_elem_t *row, size_t c) {
 }
 
 /* A row of d floats into the order of its blocks (32 columns from the start, the last 16 where d % 32 is 16: even
- * columns, then odd; the even ones times se, the odd times so), or back (i4_join_row); in place or not. */
-static void i4_split_row(const float *x, float *out, size_t d, float se, float so) {
+ * columns, then odd), or back (i4_join_row); in place or not. */
+static void i4_split_row(const float *x, float *out, size_t d) {
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
     const __m512i half = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
     size_t c = 0;
     for (; c + 32 <= d; c += 32) {
         const __m512 a = _mm512_loadu_ps(x + c), b = _mm512_loadu_ps(x + c + 16);
-        _mm512_storeu_ps(out + c, _mm512_mul_ps(_mm512_permutex2var_ps(a, even, b), _mm512_set1_ps(se)));
-        _mm512_storeu_ps(out + c + 16, _mm512_mul_ps(_mm512_permutex2var_ps(a, odd, b), _mm512_set1_ps(so)));
+        _mm512_storeu_ps(out + c, _mm512_permutex2var_ps(a, even, b));
+        _mm512_storeu_ps(out + c + 16, _mm512_permutex2var_ps(a, odd, b));
     }
-    if (c < d) {
-        const __m512 f = _mm512_mask_blend_ps(0xFF00, _mm512_set1_ps(se), _mm512_set1_ps(so));
-        _mm512_storeu_ps(out + c, _mm512_mul_ps(_mm512_permutexvar_ps(half, _mm512_loadu_ps(x + c)), f));
-    }
+    if (c < d) _mm512_storeu_ps(out + c, _mm512_permutexvar_ps(half, _mm512_loadu_ps(x + c)));
 }
 
 static void i4_join_row(float *x, size_t d) {
@@ -353,27 +356,23 @@ static void i4_join_row(float *x, size_t d) {
 }
 #endif
 
-/* A block of 32 columns as two vectors, and one of 16 as one: int8's values; int4 even columns then odd, as
- * Q·Kᵀ takes them (QK: scaled, v << 28 and v with its low bits cleared) or as P·V does (the integers). */
-ALWAYS_INLINE void quant_block(const int QK, const sattn_elem_t *row, size_t c, __m512 *y0, __m512 *y1) {
+
+/* A block of 32 columns as two vectors (int4: even columns, then odd), and one of 16 as one (int4: 8 and 8). */
+static inline void quant_block(const sattn_elem_t *row, size_t c, __m512 *y0, __m512 *y1) {
 #if SATTN_TMPL_IS_I4
-    const __m512i v = i4_block_bytes(row, c), even = _mm512_slli_epi32(v, 28);
-    *y0 = _mm512_cvtepi32_ps(QK ? even : _mm512_srai_epi32(even, 28));
-    *y1 = _mm512_cvtepi32_ps(QK ? _mm512_and_si512(v, _mm512_set1_epi32(~15)) : _mm512_srai_epi32(v, 4));
+    const __m512i v = i4_block_bytes(row, c);
+    *y0 = _mm512_permutexvar_ps(v, i4_nibble_values());
+    *y1 = _mm512_permutexvar_ps(_mm512_srli_epi32(v, 4), i4_nibble_values());
 #else
-    (void)QK;
     *y0 = _mm512_cvtepi32_ps(quant_half_lanes(row, c)), *y1 = _mm512_cvtepi32_ps(quant_half_lanes(row, c + 16));
 #endif
 }
 
-ALWAYS_INLINE __m512 quant_half(const int QK, const sattn_elem_t *row, size_t c) {
+static inline __m512 quant_half(const sattn_elem_t *row, size_t c) {
     const __m512i v = quant_half_lanes(row, c);
 #if SATTN_TMPL_IS_I4
-    const __m512i even = _mm512_slli_epi32(v, 28);
-    return _mm512_cvtepi32_ps(QK ? _mm512_mask_and_epi32(even, 0xFF00, v, _mm512_set1_epi32(~15))
-                                 : _mm512_mask_srai_epi32(_mm512_srai_epi32(even, 28), 0xFF00, v, 4));
+    return _mm512_permutexvar_ps(_mm512_mask_srli_epi32(v, 0xFF00, v, 4), i4_nibble_values());
 #else
-    (void)QK;
     return _mm512_cvtepi32_ps(v);
 #endif
 }
@@ -408,7 +407,7 @@ ALWAYS_INLINE void qk_row_quant_quad(const int GROUPED, const size_t group, size
                 const __m512 x0 = _mm512_loadu_ps(qs + c), x1 = _mm512_loadu_ps(qs + c + 16);
                 for (int t = 0; t < 4; t++) {
                     __m512 y0, y1;
-                    quant_block(1, kr[t], c, &y0, &y1);
+                    quant_block(kr[t], c, &y0, &y1);
                     g0[t] = _mm512_fmadd_ps(x0, y0, g0[t]), g1[t] = _mm512_fmadd_ps(x1, y1, g1[t]);
                 }
             }
@@ -421,7 +420,7 @@ ALWAYS_INLINE void qk_row_quant_quad(const int GROUPED, const size_t group, size
             const __m512 x0 = _mm512_loadu_ps(qs + c), x1 = _mm512_loadu_ps(qs + c + 16);
             for (int t = 0; t < 4; t++) {
                 __m512 y0, y1;
-                quant_block(1, kr[t], c, &y0, &y1);
+                quant_block(kr[t], c, &y0, &y1);
 #if SATTN_TMPL_IS_I4
                 a[t] = _mm512_fmadd_ps(_mm512_fmadd_ps(x1, y1, _mm512_mul_ps(x0, y0)), half_scales(ks[t], c, group), a[t]);
 #else
@@ -433,7 +432,7 @@ ALWAYS_INLINE void qk_row_quant_quad(const int GROUPED, const size_t group, size
         if (c < d) {
             const __m512 x = _mm512_loadu_ps(qs + c);
             for (int t = 0; t < 4; t++)
-                a[t] = _mm512_fmadd_ps(_mm512_mul_ps(x, quant_half(1, kr[t], c)), _mm512_set1_ps(ks[t][c / group]), a[t]);
+                a[t] = _mm512_fmadd_ps(_mm512_mul_ps(x, quant_half(kr[t], c)), _mm512_set1_ps(ks[t][c / group]), a[t]);
         }
     }
     float dots[4];
@@ -457,7 +456,7 @@ ALWAYS_INLINE void pv_row_quant_quad(const int GROUPED, const size_t group, size
                 __m512 x0 = _mm512_loadu_ps(acc + c), x1 = _mm512_loadu_ps(acc + c + 16);
                 for (int t = 0; t < 4; t++) {
                     __m512 y0, y1;
-                    quant_block(0, vr[t], c, &y0, &y1);
+                    quant_block(vr[t], c, &y0, &y1);
                     x0 = _mm512_fmadd_ps(w[t], y0, x0), x1 = _mm512_fmadd_ps(w[t], y1, x1);
                 }
                 _mm512_storeu_ps(acc + c, x0), _mm512_storeu_ps(acc + c + 16, x1);
@@ -470,7 +469,7 @@ ALWAYS_INLINE void pv_row_quant_quad(const int GROUPED, const size_t group, size
         __m512 x0 = _mm512_loadu_ps(acc + c), x1 = _mm512_loadu_ps(acc + c + 16);
         for (int t = 0; t < 4; t++) {
             __m512 y0, y1;
-            quant_block(0, vr[t], c, &y0, &y1);
+            quant_block(vr[t], c, &y0, &y1);
             const __m512 wa = _mm512_set1_ps(u[t] * e[t][c / group]), wb = _mm512_set1_ps(u[t] * e[t][(c + 16) / group]);
 #if SATTN_TMPL_IS_I4
             const __m512 w = _mm512_mask_blend_ps(0xFF00, wa, wb);
@@ -483,7 +482,7 @@ ALWAYS_INLINE void pv_row_quant_quad(const int GROUPED, const size_t group, size
     }
     if (c < dv) {
         __m512 x = _mm512_loadu_ps(acc + c);
-        for (int t = 0; t < 4; t++) x = _mm512_fmadd_ps(_mm512_set1_ps(u[t] * e[t][c / group]), quant_half(0, vr[t], c), x);
+        for (int t = 0; t < 4; t++) x = _mm512_fmadd_ps(_mm512_set1_ps(u[t] * e[t][c / group]), quant_half(vr[t], c), x);
         _mm512_storeu_ps(acc + c, x);
     }
 }
@@ -512,7 +511,7 @@ SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_dot, avx512)) {
     const float *qs = q;
 #if SATTN_TMPL_IS_I4
     float split[QUANT_ROW_MAX_D];
-    i4_split_row(q, split, d, 0x1p-28f, 0x1p-4f);
+    i4_split_row(q, split, d);
     qs = split;
 #endif
     const float sv = params->scale;
@@ -540,7 +539,7 @@ SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_accumulate, avx512)) {
         return;
     }
 #if SATTN_TMPL_IS_I4
-    i4_split_row(acc, acc, dv, 1.0f, 1.0f);
+    i4_split_row(acc, acc, dv);
 #endif
     const size_t pf = params->prefetch_keys;
     if (group == 32)
