@@ -9,9 +9,10 @@
  * one-row calls (MHA decode) take this level's one-row kernels, where AVX2's spent more operations converting than
  * the stream allows, and their calls of 2 or 3 rows the tiles (decode_tmpl.c; AMX Xeon VM, bench types, 32 heads,
  * d 128, kv 8192 and 32768, 1 and 2 threads, two interleaved rounds: int8 group 32 and per row 0.71-0.92x AVX2's
- * time, int4 0.84-0.93x dense and 0.88-1.0x tokens-major, bf16 0.81-0.93x dense, f16 0.87-1.03x, tokens-major
- * 16-bit 0.90-1.05x; 2 and 3 rows, kv 8192, 1 thread, 15 calls: f16/bf16 and int8/int4 0.93-1.07x at 2 rows,
- * 0.68-0.83x at 3). From 4 rows on, every
+ * time, int4 0.84-0.93x dense and 0.88-1.0x tokens-major and 0.82-0.94x more with its table lookup, bf16
+ * 0.81-0.93x dense, f16 0.87-1.03x, tokens-major 16-bit 0.90-1.05x; 2 and 3 rows, kv 8192, 1 thread, 15 calls:
+ * f16/bf16 and int8/int4 0.93-1.07x at 2 rows, 0.68-0.83x at 3). Not measured on Zen 4, whose 256-bit units
+ * split each 512-bit operation. From 4 rows on, every
  * type takes this level's 16-lane kernels (decode_tmpl.c). On this project's 2-vCPU AMX Xeon VM (bench default
  * and types sweeps, decode, d 128, kv 8192 and 32768, 1 and 2 threads, two interleaved rounds, medians of 3) they
  * took 0.78-0.95x AVX2's time for f32 GQA 32/8 and 32/4 with one query and with 4 and 16 queries per K/V head;
