@@ -327,35 +327,31 @@ static inline __m512i i4_block_bytes(const sattn_elem_t *row, size_t c) {
     return _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(row + c / 2)));
 }
 
-/* A row of d floats into the order of its blocks (32 columns from the start, the last 16 where d % 32 is 16: even
- * columns, then odd), or back (i4_join_row); in place or not. */
-static void i4_split_row(const float *x, float *out, size_t d) {
-    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
-    const __m512i half = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+/* A row of d floats permuted in blocks of 32 columns from the start (first and second: the two output vectors'
+ * indices into the block's two input vectors) and a last block of 16 where d % 32 is 16 (half); in place or not. */
+static void i4_permute_row(const float *x, float *out, size_t d, __m512i first, __m512i second, __m512i half) {
     size_t c = 0;
     for (; c + 32 <= d; c += 32) {
         const __m512 a = _mm512_loadu_ps(x + c), b = _mm512_loadu_ps(x + c + 16);
-        _mm512_storeu_ps(out + c, _mm512_permutex2var_ps(a, even, b));
-        _mm512_storeu_ps(out + c + 16, _mm512_permutex2var_ps(a, odd, b));
+        _mm512_storeu_ps(out + c, _mm512_permutex2var_ps(a, first, b));
+        _mm512_storeu_ps(out + c + 16, _mm512_permutex2var_ps(a, second, b));
     }
     if (c < d) _mm512_storeu_ps(out + c, _mm512_permutexvar_ps(half, _mm512_loadu_ps(x + c)));
 }
 
+/* A row into the order of its blocks (even columns, then odd), and back. */
+static void i4_split_row(const float *x, float *out, size_t d) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    i4_permute_row(x, out, d, even, _mm512_add_epi32(even, _mm512_set1_epi32(1)),
+                   _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15));
+}
+
 static void i4_join_row(float *x, size_t d) {
     const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    const __m512i hi = _mm512_add_epi32(lo, _mm512_set1_epi32(8));
-    const __m512i half = _mm512_setr_epi32(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
-    size_t c = 0;
-    for (; c + 32 <= d; c += 32) {
-        const __m512 e = _mm512_loadu_ps(x + c), o = _mm512_loadu_ps(x + c + 16);
-        _mm512_storeu_ps(x + c, _mm512_permutex2var_ps(e, lo, o));
-        _mm512_storeu_ps(x + c + 16, _mm512_permutex2var_ps(e, hi, o));
-    }
-    if (c < d) _mm512_storeu_ps(x + c, _mm512_permutexvar_ps(half, _mm512_loadu_ps(x + c)));
+    i4_permute_row(x, x, d, lo, _mm512_add_epi32(lo, _mm512_set1_epi32(8)),
+                   _mm512_setr_epi32(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15));
 }
 #endif
-
 
 /* A block of 32 columns as two vectors (int4: even columns, then odd), and one of 16 as one (int4: 8 and 8). */
 static inline void quant_block(const sattn_elem_t *row, size_t c, __m512 *y0, __m512 *y1) {
@@ -470,12 +466,12 @@ ALWAYS_INLINE void pv_row_quant_quad(const int GROUPED, const size_t group, size
         for (int t = 0; t < 4; t++) {
             __m512 y0, y1;
             quant_block(vr[t], c, &y0, &y1);
-            const __m512 wa = _mm512_set1_ps(u[t] * e[t][c / group]), wb = _mm512_set1_ps(u[t] * e[t][(c + 16) / group]);
 #if SATTN_TMPL_IS_I4
-            const __m512 w = _mm512_mask_blend_ps(0xFF00, wa, wb);
+            const __m512 w = _mm512_mul_ps(_mm512_set1_ps(u[t]), half_scales(e[t], c, group)); /* u * s, as below */
             x0 = _mm512_fmadd_ps(w, y0, x0), x1 = _mm512_fmadd_ps(w, y1, x1);
 #else
-            x0 = _mm512_fmadd_ps(wa, y0, x0), x1 = _mm512_fmadd_ps(wb, y1, x1);
+            x0 = _mm512_fmadd_ps(_mm512_set1_ps(u[t] * e[t][c / group]), y0, x0);
+            x1 = _mm512_fmadd_ps(_mm512_set1_ps(u[t] * e[t][(c + 16) / group]), y1, x1);
 #endif
         }
         _mm512_storeu_ps(acc + c, x0), _mm512_storeu_ps(acc + c + 16, x1);
