@@ -246,18 +246,20 @@ static void merge_item(const struct sattn_exec *x, const struct sattn_attention_
 }
 
 /* Keys per step of a tokens-major walk (see INTERLEAVED_KEYS*). */
-static size_t interleaved_step(const struct sattn_attention_problem *p, const struct decode_plan *pl) {
+static size_t interleaved_step(const struct sattn_exec *x, const struct sattn_attention_problem *p,
+                               const struct decode_plan *pl) {
     if (pl->rows >= 8) return INTERLEAVED_KEYS_MANY_ROWS;
-    if (pl->rows < 4)
-        return p->k_type == SATTN_DTYPE_I4 && p->v_type == SATTN_DTYPE_I4 && rows_own_lines(p->k, p->k_type, p->ks) &&
-                       rows_own_lines(p->v, p->v_type, p->vs)
-                   ? INTERLEAVED_KEYS_I4
-                   : INTERLEAVED_KEYS;
-    /* Integer K or V keep steps of 4 keys at 4 to 7 rows. GQA 32/8, one query, tokens-major, kv 8192, 1 thread,
-     * medians of 3 in three interleaved rounds (bench, this Zen 3 VM), steps of 12 against 4: f32 6.7-7.5 ms
-     * against 8.8-8.9, f16 5.8-6.7 against 7.5-8.5, but int8/32 11.0-11.6 against 7.6-9.4, int8/row 10.1-12.7
-     * against 7.1-9.0, int4 7.3-9.1 against 5.8-8.5. */
-    if (p->k_type >= SATTN_DTYPE_I8 || p->v_type >= SATTN_DTYPE_I8) return INTERLEAVED_KEYS;
+    if (pl->rows < 4 && p->k_type == SATTN_DTYPE_I4 && p->v_type == SATTN_DTYPE_I4)
+        return rows_own_lines(p->k, p->k_type, p->ks) && rows_own_lines(p->v, p->v_type, p->vs) ? INTERLEAVED_KEYS_I4
+                                                                                                 : INTERLEAVED_KEYS;
+    const int integer = p->k_type >= SATTN_DTYPE_I8 || p->v_type >= SATTN_DTYPE_I8;
+    if (integer && x->blk->decode_int_step_keys) return x->blk->decode_int_step_keys;
+    if (pl->rows < 4) return INTERLEAVED_KEYS;
+    /* Integer K or V keep steps of 4 keys at 4 to 7 rows, where the ISA sets no decode_int_step_keys. GQA 32/8, one
+     * query, tokens-major, kv 8192, 1 thread, medians of 3 in three interleaved rounds (bench, this Zen 3 VM),
+     * steps of 12 against 4: f32 6.7-7.5 ms against 8.8-8.9, f16 5.8-6.7 against 7.5-8.5, but int8/32 11.0-11.6
+     * against 7.6-9.4, int8/row 10.1-12.7 against 7.1-9.0, int4 7.3-9.1 against 5.8-8.5. */
+    if (integer) return INTERLEAVED_KEYS;
     const size_t keys = INTERLEAVED_STEP_BYTES / (pl->heads_per_unit * sattn_elem_bytes(p->head_dim, p->k_type));
     return keys < INTERLEAVED_KEYS ? INTERLEAVED_KEYS : keys > INTERLEAVED_KEYS_MANY_ROWS ? INTERLEAVED_KEYS_MANY_ROWS : keys;
 }
@@ -277,7 +279,7 @@ static struct decode_plan plan_decode(const struct sattn_exec *x, const struct s
     pl.heads_per_unit = heads_per_unit(p);
     /* Tokens-major: a few keys of every head at a time; otherwise a head's keys. Either way run_unit ends a
      * kernel call where a page does: a call reads one run of rows s.seq apart. */
-    pl.step = pl.heads_per_unit > 1 && tokens_major(p) ? interleaved_step(p, &pl) : DECODE_CHUNK_KEYS;
+    pl.step = pl.heads_per_unit > 1 && tokens_major(p) ? interleaved_step(x, p, &pl) : DECODE_CHUNK_KEYS;
     const size_t one = x->blk->decode_prefetch_bytes, many = x->blk->decode_many_prefetch_bytes;
     pl.prefetch_k = kernel_prefetch_keys(one, p->k_type, p->head_dim);
     pl.prefetch_v = kernel_prefetch_keys(one, p->v_type, p->v_head_dim);

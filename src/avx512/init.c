@@ -64,8 +64,12 @@ void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_f
      * keep. The one-row kernels (AVX2's) take 2 KiB on Intel: on the AMX Xeon VM (bench types, 32 heads, d 128,
      * kv 32768 past its L3, 1 thread, two rounds) 8 KiB against 2 KiB was bf16 dense 60-61 ms against 46-47, f16
      * 50-53 against 42-43, f32, int8 and int4 alike or slower, tokens-major alike; while GQA 32/8's f16 and bf16
-     * tiles took 13.3-14.1 ms at 8 KiB against 15.0-15.8 at 2 (5.8-6.1 against 7.0-7.8 on 2 threads). */
+     * tiles took 13.3-14.1 ms at 8 KiB against 15.0-15.8 at 2 (5.8-6.1 against 7.0-7.8 on 2 threads).
+     * Tokens-major int8 walks 8 keys a call, not 4: the one-row kernels' per-call work (q, the scales' setup) is
+     * paid half as often. Same VM, bench types, d 128, 32 heads and GQA 32/8, kv 8192 and 32768, 1 and 2
+     * threads, three interleaved rounds, medians of 3: int8 group 32 and per row 0.63-1.06x the time of 4-key
+     * steps (GQA kv 32768: 0.63-0.96x); GQA int4 0.90-1.02x. 16 keys: 0.60-1.09x of 4 (two rounds). */
     k->tuned = (struct sattn_blocking){.gemm_mc = 240, .gemm_kc = 256, .gemm_nc = 4096, .attn_rows = 144, .attn_keys = 256,
                                        .decode_prefetch_bytes = cpu->vendor_intel ? 2048 : 8192,
-                                       .decode_many_prefetch_bytes = 8192};
+                                       .decode_many_prefetch_bytes = 8192, .decode_int_step_keys = 8};
 }
