@@ -251,6 +251,99 @@ def lowp_table(rows):
     return lines + [""]
 
 
+# Issue 15's targets per cache type: a decode step's time against f32's on the same shape (at most), prefill's
+# GFLOP/s against f32's (at least), sattn_convert / sattn_quantize's bytes moved against the read bandwidth (at least).
+DECODE_TARGETS = {"f16": 0.55, "bf16": 0.55, "i8": 0.30, "i4": 0.20}
+PREFILL_TARGET = 0.9
+CONVERT_TARGET = 0.7
+
+
+def cache_family(cache):
+    """'i8g32' / 'i8row0' -> 'i8'; 'f16' -> 'f16'."""
+    for name in ("f16", "bf16", "i8", "i4"):
+        if cache.startswith(name):
+            return name
+    return cache
+
+
+def mark(value, target, at_most):
+    if value is None:
+        return "-"
+    met = value <= target if at_most else value >= target
+    return f"{value:.2f}" + ("" if met else " ✗")
+
+
+def types_table(context, cases):
+    """The types sweep against issue 15's targets, every ratio within this run: each cache type's decode time over
+    f32's on the same shape and thread count (with the fraction of the read bandwidth each reads K+V at), prefill
+    GFLOP/s over f32's, and conversion's bytes moved over the read bandwidth. ✗ marks a cell past its target."""
+    med = {}
+    for c in cases:
+        f = c["fields"]
+        if f.get("impl") != "sattn" or c["kernel"] not in ("decode", "attention") or not f.get("cache"):
+            continue
+        shape = tuple(f.get(k, "") for k in SHAPE_KEYS[c["kernel"]] if k != "cache")
+        med.setdefault((c["kernel"], f.get("threads"), shape), {})[f["cache"]] = c
+    lines = []
+    decode = sorted(((t, s, v) for (k, t, s), v in med.items() if k == "decode" and "f32" in v),
+                    key=lambda x: (int(x[0]), [sort_value(y) for y in x[1]]))
+    if decode:
+        types = sorted({c for _, _, v in decode for c in v if c != "f32"},
+                       key=lambda c: (list(DECODE_TARGETS).index(cache_family(c))
+                                      if cache_family(c) in DECODE_TARGETS else 9, c))
+        targets = ", ".join(f"{k} <= {v:.2f}" for k, v in DECODE_TARGETS.items())
+        lines += ["## KV cache types: decode time against f32 (this run; targets " + targets + "; ✗ missed)", "",
+                  "Each cell: the type's median time over f32's on the same shape and threads, then (in brackets) "
+                  "the fraction of the read bandwidth calibrated in this run that K+V are read at.", "",
+                  "| threads | kv | d | H | KVH | q | layout | f32 ms | " + " | ".join(types) + " |",
+                  "|---|---|---|---|---|---|---|---|" + "---|" * len(types)]
+        for t, shape, v in decode:
+            base = v["f32"]["stats"]["median"]["ms"]
+            bw = read_bandwidth(context, v["f32"])
+            cells = []
+            for c in types:
+                case = v.get(c)
+                if not case:
+                    cells.append("-")
+                    continue
+                ratio = case["stats"]["median"]["ms"] / base
+                target = DECODE_TARGETS.get(cache_family(c))
+                text = mark(ratio, target, True) if target else f"{ratio:.2f}"
+                gbs = throughput(case)[0]
+                cells.append(text + (f" ({gbs / bw:.2f})" if bw and gbs else ""))
+            kv, d, h, kvh, q, layout = shape
+            lines.append(f"| {t} | {kv} | {d} | {h} | {kvh} | {q or 1} | {layout} | {fmt(base)} | " +
+                         " | ".join(cells) + " |")
+        lines.append("")
+    prefill = sorted(((t, s, v) for (k, t, s), v in med.items() if k == "attention" and "f32" in v),
+                     key=lambda x: (int(x[0]), [sort_value(y) for y in x[1]]))
+    if prefill:
+        types = sorted({c for _, _, v in prefill for c in v if c != "f32"})
+        lines += [f"## KV cache types: prefill GFLOP/s against f32 (this run; target >= {PREFILL_TARGET}; ✗ missed)", "",
+                  "| threads | S | d | H | KVH | causal | f32 GFLOP/s | " + " | ".join(types) + " |",
+                  "|---|---|---|---|---|---|---|" + "---|" * len(types)]
+        for t, shape, v in prefill:
+            base = throughput(v["f32"])[0]
+            cells = [mark(throughput(v[c])[0] / base, PREFILL_TARGET, False) if c in v and base else "-"
+                     for c in types]
+            fields = dict(zip([k for k in SHAPE_KEYS["attention"] if k != "cache"], shape))
+            lines.append(f"| {t} | {fields['S']} | {fields['d']} | {fields['H']} | {fields['KVH']} | "
+                         f"{fields['causal']} | {fmt(base)} | " + " | ".join(cells) + " |")
+        lines.append("")
+    converts = sorted((c for c in cases if c["kernel"] == "convert" and c["stats"].get("median", {}).get("bytes")),
+                      key=lambda c: (int(c["fields"].get("threads", 1)), c["fields"].get("from"), c["fields"].get("to")))
+    if converts:
+        lines += [f"## sattn_convert and sattn_quantize: bytes read + written against the read bandwidth "
+                  f"(target >= {CONVERT_TARGET}; ✗ missed)", "",
+                  "| threads | from | to | elements | GB/s | of read bandwidth |", "|---|---|---|---|---|---|"]
+        for c in converts:
+            f, gbs, bw = c["fields"], c["stats"]["median"]["bytes"] / 1e9, read_bandwidth(context, c)
+            lines.append(f"| {f.get('threads')} | {f.get('from')} | {f.get('to')} | {f.get('n')} | {fmt(gbs)} | "
+                         f"{mark(gbs / bw, CONVERT_TARGET, False) if bw else '-'} |")
+        lines.append("")
+    return lines
+
+
 def write_markdown(context, cases, errors, path):
     lines = ["# sattn benchmark report", ""]
     keys = ["cpu_model", "cpu_flags", "physical_cores", "l1d_kib", "l2_kib", "l3_kib", "threads_all", "sattn_version",
@@ -346,6 +439,7 @@ def write_markdown(context, cases, errors, path):
     lines += varlen_table(context, by_kernel.get("varlen", []))
     lines += lowp_table([c for c in by_kernel.get("attention", []) if c["fields"].get("act")
                          or (c["fields"].get("impl") == "sattn" and not c["fields"].get("cache"))])
+    lines += types_table(context, list(cases.values()))
     lines += onnxruntime_table(cases)
     lines += scaling_table(cases)
     if errors:
