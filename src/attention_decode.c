@@ -51,6 +51,8 @@ static int rows_own_lines(const void *x, sattn_dtype t, sattn_strides s) {
  * 4 keys 7.0-9.6 (kv 8192) and 7.0-8.5 (kv 32768), 12 keys 8.4-11.2 and 8.3-9.0; 32 heads x 4 queries: 4
  * keys 7.1-9.2, 12 keys 6.8-8.2. */
 #define INTERLEAVED_STEP_BYTES (64 * 1024)
+/* An ISA's blocking may set its own steps (decode_int_step_keys, decode_many_step_keys; avx512/init.c has the
+ * figures): the constants above are the defaults, measured on Zen 3 with AVX2's kernels. */
 /* At most this many K/V heads per unit (scratch and the unit's bookkeeping grow with it). */
 #define INTERLEAVED_MAX_HEADS 64
 
@@ -248,6 +250,7 @@ static void merge_item(const struct sattn_exec *x, const struct sattn_attention_
 /* Keys per step of a tokens-major walk (see INTERLEAVED_KEYS*). */
 static size_t interleaved_step(const struct sattn_exec *x, const struct sattn_attention_problem *p,
                                const struct decode_plan *pl) {
+    if (pl->rows >= 4 && x->blk->decode_many_step_keys) return x->blk->decode_many_step_keys;
     if (pl->rows >= 8) return INTERLEAVED_KEYS_MANY_ROWS;
     if (pl->rows < 4 && p->k_type == SATTN_DTYPE_I4 && p->v_type == SATTN_DTYPE_I4)
         return rows_own_lines(p->k, p->k_type, p->ks) && rows_own_lines(p->v, p->v_type, p->vs) ? INTERLEAVED_KEYS_I4

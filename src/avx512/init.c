@@ -68,8 +68,17 @@ void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_f
      * Tokens-major int8 walks 8 keys a call, not 4: the one-row kernels' per-call work (q, the scales' setup) is
      * paid half as often. Same VM, bench types, d 128, 32 heads and GQA 32/8, kv 8192 and 32768, 1 and 2
      * threads, three interleaved rounds, medians of 3: int8 group 32 and per row 0.63-1.06x the time of 4-key
-     * steps (GQA kv 32768: 0.63-0.96x); GQA int4 0.90-1.02x. 16 keys: 0.60-1.09x of 4 (two rounds). */
+     * steps (GQA kv 32768: 0.63-0.96x); GQA int4 0.90-1.02x. 16 keys: 0.60-1.09x of 4 (two rounds).
+     * From 4 rows per K/V head on, every type walks 128 keys a call, not 4 to 12: the kernels' own prefetch (a
+     * distance of 8 KiB, 32 keys of f16) then runs inside the call, where the hardware prefetchers do not follow
+     * one head's rows 2 KiB or more apart. Same VM, three interleaved rounds, medians of 3, against 4 to 12:
+     * GQA 32/8 one query (bench types, kv 8192 and 32768, 1 and 2 threads) f16 and bf16 0.61-0.95x the time
+     * (kv 32768: 0.61-0.77x), f32 0.87-1.02x, int8 and int4 0.80-1.17x (one round of int4 at 1.17, the others
+     * 0.87-1.02); default sweep kv 8192: 32 heads x 4 and x 16 queries 0.78-0.93x, GQA 32/4 0.85-0.92x, GQA 32/8
+     * x 4 and x 16 0.88-1.03x. Against 128 (two rounds), 32 keys were slower and 512 (a whole chunk) alike for
+     * f16 and bf16 but 1.2x for f32. One-row calls keep 4 (16 to 128 were 1.1-1.6x the time for f16 and bf16). */
     k->tuned = (struct sattn_blocking){.gemm_mc = 240, .gemm_kc = 256, .gemm_nc = 4096, .attn_rows = 144, .attn_keys = 256,
                                        .decode_prefetch_bytes = cpu->vendor_intel ? 2048 : 8192,
-                                       .decode_many_prefetch_bytes = 8192, .decode_int_step_keys = 8};
+                                       .decode_many_prefetch_bytes = 8192, .decode_int_step_keys = 8,
+                                       .decode_many_step_keys = 128};
 }
