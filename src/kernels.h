@@ -192,7 +192,8 @@ struct sattn_blocking {
     size_t decode_prefetch_bytes;     /* decode: bytes of K or V rows ahead of the stream to prefetch (0: none) */
     size_t decode_many_prefetch_bytes; /* the same for the many-row tiles (sattn_decode_ops' qk_many, pv_many) */
     size_t decode_int_step_keys; /* keys per call of a tokens-major walk with integer K or V and under 8 rows per
-                                    K/V head, where int4's own step does not apply (0: attention_decode.c's 4) */
+                                    K/V head, where int4's own step and decode_many_step_keys do not apply (0:
+                                    attention_decode.c's 4) */
     size_t decode_many_step_keys; /* keys per call of a tokens-major walk from 4 rows per K/V head on, every type
                                      (0: attention_decode.c's steps of 4 to 12) */
 };

@@ -76,7 +76,8 @@ void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_f
      * (kv 32768: 0.61-0.77x), f32 0.87-1.02x, int8 and int4 0.80-1.17x (one round of int4 at 1.17, the others
      * 0.87-1.02); default sweep kv 8192: 32 heads x 4 and x 16 queries 0.78-0.93x, GQA 32/4 0.85-0.92x, GQA 32/8
      * x 4 and x 16 0.88-1.03x. Against 128 (two rounds), 32 keys were slower and 512 (a whole chunk) alike for
-     * f16 and bf16 but 1.2x for f32. One-row calls keep 4 (16 to 128 were 1.1-1.6x the time for f16 and bf16). */
+     * f16 and bf16 but 1.2x for f32. One-row calls keep 4 (16 to 128 were 1.1-1.6x the time for f16 and bf16).
+     * Neither step was measured on Zen 4, which takes them too. */
     k->tuned = (struct sattn_blocking){.gemm_mc = 240, .gemm_kc = 256, .gemm_nc = 4096, .attn_rows = 144, .attn_keys = 256,
                                        .decode_prefetch_bytes = cpu->vendor_intel ? 2048 : 8192,
                                        .decode_many_prefetch_bytes = 8192, .decode_int_step_keys = 8,
