@@ -8,7 +8,9 @@ Several JSON files (say the default sweep and the scaling sweep) make one report
 comes from the first, a case measured in several files keeps its first measurement.
 
 Writes report.md (machine, every case's mean/median/p90/p99 latency, throughput, percent of the
-calibrated peak, and sattn's speed against each peer on the same case) and, when matplotlib is
+calibrated peak, sattn's speed against each peer on the same case, and for a types sweep issue 15's
+targets per cache type: decode time over f32's, prefill GFLOP/s over f32's, conversion bytes over the
+read bandwidth, each missed cell marked) and, when matplotlib is
 installed, attention_vs_seq.png, attention_vs_dim.png, decode_bandwidth.png, latency.png and, with
 cases at more than two thread counts, scaling.png.
 """
