@@ -284,6 +284,22 @@ typedef struct {
 
 static const char *const type_names[] = {"f32", "f16", "bf16", "i8", "i4"};
 
+/* A tokens-major decode with the walk's steps an ISA's blocking may set (decode_int_step_keys,
+ * decode_many_step_keys) at odd sizes, so that every ISA's kernels see calls that end mid-quad: the same bits as
+ * dense (o_dense, `bytes` of it). */
+static void check_tokens_major_steps(const sattn_attention_desc *tok, const void *q, const void *k, const void *v,
+                                     void *out, const void *o_dense, size_t bytes, const char *what) {
+    struct sattn_attention_problem prob;
+    assert_int_equal(sattn_attention_check(tok, sizeof *tok, q, k, v, out, &prob), SATTN_OK);
+    struct sattn_exec x = sattn_exec_for(NULL);
+    struct sattn_blocking b = *x.blk;
+    b.decode_int_step_keys = 5, b.decode_many_step_keys = 7;
+    x.blk = &b;
+    memset(out, 0x5A, bytes);
+    assert_int_equal(sattn_attention_run(&x, &prob, NULL, 0), SATTN_OK);
+    if (memcmp(o_dense, out, bytes)) fail_msg("%s: tokens-major K/V in steps of 5 and 7 keys give different bits", what);
+}
+
 static void run_type_case(const tcase *c, uint64_t seed, int check_threads) {
     rng_t rng = rng_seed(seed);
     const size_t H = c->heads, G = c->kv_heads, S = c->q_len, KV = c->kv_len, D = c->d;
@@ -328,6 +344,7 @@ static void run_type_case(const tcase *c, uint64_t seed, int check_threads) {
              sattn_isa_name(sattn_get_isa()), H, G, S, KV, D, c->causal, type_names[c->qt], type_names[c->kt],
              type_names[c->vt], type_names[c->ot], c->group, (unsigned long long)seed);
     if (memcmp(o_dense, o_tok, no * ob)) fail_msg("%s: dense and tokens-major K/V give different bits", what);
+    if (S <= 4 && G > 1) check_tokens_major_steps(&tok, qs, kt, vt, o_tok, o_dense, no * ob, what);
     if (c->kt == SATTN_DTYPE_I4 && c->vt == SATTN_DTYPE_I4) { /* rows on cache lines: the walk's longer steps */
         const size_t bytes = (nkv / 2 + 63) / 64 * 64;
         void *ka = aligned_alloc(64, bytes), *va = aligned_alloc(64, bytes);
