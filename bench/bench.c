@@ -822,22 +822,24 @@ static void register_cases(enum sweep sweep) {
                     add_attention(dc);
                 }
                 /* The layouts engines keep: tokens-major caches, GQA 32/8 and 32/4 and MQA, 1..16 query
-                 * rows (speculative decoding). The default sweep takes kv 8192 without MQA and 8 rows, and
-                 * GQA 32/4 with one query; the full one everything at kv 2048..32768. */
+                 * rows (speculative decoding). The default sweep takes kv 8192 at d 128 without MQA and 8 rows,
+                 * and GQA 32/4 with one query; the full one everything at kv 2048..32768, d 64 and 128. */
                 if (impl == IMPL_SATTN && is_best && sweep != SWEEP_SMOKE) {
                     static const size_t kv_heads[] = {32, 8, 4, 1}, q_rows[] = {1, 4, 8, 16}, kvs[] = {2048, 8192, 32768};
-                    for (size_t ki = 0; ki < 3; ki++)
-                        for (size_t hi = 0; hi < 4; hi++)
-                            for (size_t qi = 0; qi < 4; qi++)
-                                for (int tm = 0; tm < 2; tm++) {
-                                    attention_case e = dc;
-                                    e.kv_len = kvs[ki], e.kv_heads = kv_heads[hi], e.q_len = q_rows[qi], e.tokens_major = tm;
-                                    const int plain = e.kv_heads == 32 && e.q_len == 1 && !tm; /* registered above */
-                                    const int in_default = e.kv_len == 8192 && e.kv_heads != 1 && e.q_len != 8 &&
-                                                           (e.kv_heads != 4 || e.q_len == 1);
-                                    if (plain || (sweep == SWEEP_DEFAULT && !in_default)) continue;
-                                    add_attention(e);
-                                }
+                    for (size_t d = 64; d <= 128; d *= 2)
+                        for (size_t ki = 0; ki < 3; ki++)
+                            for (size_t hi = 0; hi < 4; hi++)
+                                for (size_t qi = 0; qi < 4; qi++)
+                                    for (int tm = 0; tm < 2; tm++) {
+                                        attention_case e = dc;
+                                        e.d = d, e.kv_len = kvs[ki], e.kv_heads = kv_heads[hi], e.q_len = q_rows[qi];
+                                        e.tokens_major = tm;
+                                        const int plain = d == 128 && e.kv_heads == 32 && e.q_len == 1 && !tm; /* above */
+                                        const int in_default = d == 128 && e.kv_len == 8192 && e.kv_heads != 1 &&
+                                                               e.q_len != 8 && (e.kv_heads != 4 || e.q_len == 1);
+                                        if (plain || (sweep == SWEEP_DEFAULT && !in_default)) continue;
+                                        add_attention(e);
+                                    }
                 }
             }
             /* sgemm: square and the two attention shapes (S x S x d, S x d x S). */
