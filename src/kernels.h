@@ -177,6 +177,10 @@ struct sattn_decode_ops {
     sattn_qk_dot_fn qk_many;
     sattn_pv_accumulate_fn pv_many;
     size_t qk_many_from, pv_many_from;
+    /* Q·Kᵀ with the vector lanes on rows, not on d, where a level has it: the calls of qk_lanes_from rows or more
+     * (NULL: qk_many's tiles keep them), by rows alone too. */
+    sattn_qk_dot_fn qk_lanes;
+    size_t qk_lanes_from;
 };
 
 struct sattn_convert_ops {

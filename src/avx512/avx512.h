@@ -12,9 +12,10 @@
 
 SATTN_GEMM_UKERNEL(sattn_f32_gemm_ukernel_12x32__avx512);
 SATTN_DECLARE_ROW_OPS(avx512, avx512_p6);
-/* Many-row decode tiles per float element type (decode_tmpl.c): the table's qk_many / pv_many. */
+/* Many-row decode tiles per float element type (decode_tmpl.c): the table's qk_many / pv_many / qk_lanes. */
 #define SATTN_AVX512_DECLARE_MANY(type)                                                                             \
     SATTN_QK_DOT_UKERNEL(sattn_##type##_qk_many__avx512);                                                          \
+    SATTN_QK_DOT_UKERNEL(sattn_##type##_qk_lanes__avx512);                                                         \
     SATTN_PV_ACCUMULATE_UKERNEL(sattn_##type##_pv_many__avx512)
 SATTN_AVX512_DECLARE_MANY(f32);
 SATTN_AVX512_DECLARE_MANY(f16);

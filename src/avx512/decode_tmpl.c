@@ -1,12 +1,14 @@
 /* Decode kernels at 16 lanes, compiled once per element type (tmpl.h). For calls of many rows (a GQA group,
  * speculative queries, or both): small-M GEMMs against K and V in place, as AVX2's many-row kernels are, at twice
- * the width; the table uses them from its qk_many_from / pv_many_from rows on (init.c). For calls of one row (MHA
+ * the width; the table uses them from its qk_many_from / pv_many_from rows on (init.c), and from qk_lanes_from rows
+ * Q·Kᵀ with its lanes on rows instead (qk_lanes). For calls of one row (MHA
  * decode) of the types other than f32, whose conversions cost AVX2's 8-lane kernels more than the stream allows:
  * the one-row kernels at the end (f32's stay AVX2's, which the stream bounds). K and V become float as they are
  * loaded (load16: vcvtph2ps for f16, a shift for bf16, sign extension for I8, a byte shuffle, a shift and a table
  * lookup for I4; the one-row kernels' integer blocks: one extension and two lookups for 32 int4 elements).
  *
- * Each logit is one lane-wise FMA chain over d, reduced by the same tree whatever its place in a tile, and each
+ * Each logit of the tiles is one lane-wise FMA chain over d, reduced by the same tree whatever its place in a tile
+ * (qk_lanes: one FMA chain over d in order, whatever its lane), and each
  * accumulator element takes its keys in order, one FMA each: a row's bits do not depend on the tile it fell in,
  * nor on how many keys a call has (tokens-major walks call with a few), so layouts and thread counts agree. */
 #include "../tmpl.h"
@@ -169,6 +171,115 @@ static void qk_tiles(size_t rows, size_t n, size_t d, const float *q, size_t ldq
     }
 }
 
+/* Q·Kᵀ for 16 rows or more: the lanes are rows. Q is transposed once a call (Qᵀ: a vector of 16 rows' elements per
+ * column), and each key's elements are broadcast against it: a 16-row column of logits costs d FMAs and no
+ * horizontal sums, where the 4 x 4 tiles pay sum16's tree for every 16 logits. 16 keys' columns are transposed in
+ * registers into 16 rows of S. In L1 (16 rows x 128 keys, f32, the AMX Xeon VM) 1.47x the tiles' speed at d 128
+ * and 1.62x at d 64. In decode (bench, 1 thread, interleaved rounds, medians of 3) 32 rows per K/V head (MQA, GQA
+ * 32/4 x 4 and 32/8 x 8 queries, dense, kv 8192 and 32768) took 0.73-0.93x the tiles' time at d 64 and 0.90-1.05x
+ * at d 128 in f32, f16 and bf16 0.77-0.81x, int8 and int4 0.81-0.90x (GQA 32/8 x 8, d 64, kv 8192); 16 rows
+ * (32 heads x 16 queries, GQA 32/8 x 4) 0.95-1.03x, where K and V come from memory and the arithmetic was not
+ * what bound them. A logit is then one FMA chain over d in order, not sum16's tree of 16 chains, so its bits differ
+ * from the tiles': the table routes by the call's rows alone (qk_lanes_from), which neither the layout nor the
+ * keys per call change. Fewer than 16 rows leave lanes idle (the slot takes any count: the tests run it so). */
+#define LANES_MAX_D 256
+#define LANES_ROWS 32 /* rows a pass transposes: two vectors of lanes */
+
+/* a[r] = lane t of a[t] for 16 vectors, where lanes are in 128-bit blocks: returned in a[lanes_row(r)]. */
+static inline size_t lanes_row(size_t r) { return (r & ~(size_t)3) | (r & 1) << 1 | (r >> 1 & 1); }
+static inline void transpose16(__m512 a[16]) {
+    __m512 b[16];
+    for (int i = 0; i < 8; i++) {
+        b[2 * i] = _mm512_unpacklo_ps(a[2 * i], a[2 * i + 1]);
+        b[2 * i + 1] = _mm512_unpackhi_ps(a[2 * i], a[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; i++)
+        for (int h = 0; h < 2; h++) {
+            const __m512d x = _mm512_castps_pd(b[4 * i + h]), y = _mm512_castps_pd(b[4 * i + 2 + h]);
+            a[4 * i + h] = _mm512_castpd_ps(_mm512_unpacklo_pd(x, y));
+            a[4 * i + 2 + h] = _mm512_castpd_ps(_mm512_unpackhi_pd(x, y));
+        }
+    for (int i = 0; i < 2; i++)
+        for (int h = 0; h < 4; h++) {
+            b[8 * i + h] = _mm512_shuffle_f32x4(a[8 * i + h], a[8 * i + 4 + h], 0x88);
+            b[8 * i + 4 + h] = _mm512_shuffle_f32x4(a[8 * i + h], a[8 * i + 4 + h], 0xDD);
+        }
+    for (int h = 0; h < 8; h++) {
+        a[h] = _mm512_shuffle_f32x4(b[h], b[8 + h], 0x88);
+        a[8 + h] = _mm512_shuffle_f32x4(b[h], b[8 + h], 0xDD);
+    }
+}
+
+/* Qᵀ of rows [0, rn) (rn <= 16; lanes past rn zero): column c's 16 elements at qt + 16c. */
+static void transpose_rows(size_t rn, size_t d, const float *q, size_t ldq, float *qt) {
+    for (size_t c = 0; c < d; c += 16) {
+        const __mmask16 m = sattn_avx512_tail_mask(d - c);
+        __m512 a[16];
+        for (size_t r = 0; r < 16; r++) a[r] = r < rn ? _mm512_maskz_loadu_ps(m, q + r * ldq + c) : _mm512_setzero_ps();
+        transpose16(a);
+        for (size_t i = 0; i < 16 && c + i < d; i++) _mm512_store_ps(qt + (c + i) * 16, a[lanes_row(i)]);
+    }
+}
+
+/* The 16 lanes of qt (rows [0, rn) of s) against the nj <= 16 keys kr (past nj: the last again). One vector of
+ * lanes at a time: its 16 accumulators, a query vector and the broadcasts fill the registers (two vectors' 32
+ * accumulators spilled: 32 rows 1.16-1.30x the tiles' time). */
+static void qk_lanes_keys(size_t d, const float *qt, const sattn_elem_t *const kr[16], const float *const ks[16],
+                          size_t g, float scale, size_t nj, size_t rn, float *s, size_t lds) {
+    __m512 a[16];
+    for (int t = 0; t < 16; t++) a[t] = _mm512_setzero_ps();
+    for (size_t c = 0; c < d; c += 16) {
+        const size_t w = d - c < 16 ? d - c : 16;
+        _Alignas(64) float kc[16][16]; /* the keys' elements c.. as floats, to broadcast */
+#if SATTN_TMPL_IS_F32
+        (void)ks, (void)g;
+        for (int t = 0; t < 16; t++) _mm512_store_ps(kc[t], _mm512_maskz_loadu_ps(sattn_avx512_tail_mask(w), kr[t] + c));
+#else
+        if (quant_whole(d, g) || !SATTN_TMPL_QUANT) { /* one scale a key for the 16 columns (or none) */
+            const size_t gi = SATTN_TMPL_QUANT ? c / g : 0;
+            for (int t = 0; t < 16; t++)
+                _mm512_store_ps(kc[t], SATTN_TMPL_QUANT ? _mm512_mul_ps(load16(kr[t], c, w), _mm512_set1_ps(ks[t][gi]))
+                                                        : load16(kr[t], c, w));
+        } else {
+            for (int t = 0; t < 16; t++) _mm512_store_ps(kc[t], load16_scaled(kr[t], c, w, ks[t], g));
+        }
+#endif
+        for (size_t i = 0; i < w; i++) {
+            const __m512 x = _mm512_load_ps(qt + (c + i) * 16);
+            for (int t = 0; t < 16; t++) a[t] = _mm512_fmadd_ps(x, _mm512_set1_ps(kc[t][i]), a[t]);
+        }
+    }
+    transpose16(a);
+    const __mmask16 m = sattn_avx512_tail_mask(nj);
+    const __m512 vs = _mm512_set1_ps(scale);
+    for (size_t r = 0; r < rn; r++) _mm512_mask_storeu_ps(s + r * lds, m, _mm512_mul_ps(vs, a[lanes_row(r)]));
+}
+
+static void qk_lanes(size_t rows, size_t n, size_t d, const float *q, size_t ldq, const void *k, size_t ldk, float *s,
+                     size_t lds, const struct sattn_decode_params *params) {
+    _Alignas(64) float qt[2 * LANES_MAX_D * 16];
+    const size_t pf = params->prefetch_keys;
+    const struct sattn_scales *sc = &params->kv;
+    const size_t g = SATTN_TMPL_QUANT ? sc->group : 0;
+    for (size_t r0 = 0; r0 < rows; r0 += LANES_ROWS) {
+        const size_t left = rows - r0, rn[2] = {left < 16 ? left : 16, left > 32 ? 16 : left > 16 ? left - 16 : 0};
+        for (int v = 0; v < 2; v++)
+            if (rn[v]) transpose_rows(rn[v], d, q + (r0 + 16 * v) * ldq, ldq, qt + v * LANES_MAX_D * 16);
+        for (size_t j = 0; j < n; j += 16) {
+            const size_t nj = n - j < 16 ? n - j : 16;
+            const sattn_elem_t *kr[16];
+            const float *ks[16];
+            for (size_t t = 0; t < 16; t++) kr[t] = SATTN_TMPL_KEY(k, ldk, j, t, nj), ks[t] = SATTN_TMPL_KEY_SCALES(sc, j, t, nj);
+            if (pf && j + pf < n && r0 == 0) /* the rows pf keys ahead of this block's */
+                sattn_prefetch_row_run(SATTN_TMPL_ROW(k, j + pf, ldk), n - (j + pf) < 16 ? n - (j + pf) : 16,
+                                       SATTN_TMPL_ROW_BYTES(ldk), SATTN_TMPL_ROW_BYTES(d));
+            for (size_t v = 0; v < 2 && rn[v]; v++)
+                qk_lanes_keys(d, qt + v * LANES_MAX_D * 16, kr, ks, g, params->scale, nj, rn[v],
+                              s + (r0 + 16 * v) * lds + j, lds);
+        }
+    }
+}
+
 /* P·V: a tile of R <= 4 rows x V <= 4 column vectors of acc (64 columns) stays in registers over a block of keys
  * (16 accumulators, V converted vectors, a broadcast weight); each key costs V + R loads for R*V FMAs. Keys go in
  * blocks of PV_BLOCK_KEYS, whose rows stay in L1 while every tile of the block reads them (32 rows of dv 128 in
@@ -295,6 +406,12 @@ static void pv_tiles(size_t rows, size_t n, size_t dv, const float *p, size_t ld
 }
 
 SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_many, avx512)) { qk_tiles(rows, n, d, q, ldq, k, ldk, s, lds, params); }
+
+/* Rows past LANES_MAX_D columns (Qᵀ's stack room) take the tiles, every call of that d alike. */
+SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_lanes, avx512)) {
+    if (d <= LANES_MAX_D) qk_lanes(rows, n, d, q, ldq, k, ldk, s, lds, params);
+    else qk_tiles(rows, n, d, q, ldq, k, ldk, s, lds, params);
+}
 
 SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_many, avx512)) { pv_tiles(rows, n, dv, p, ldp, v, ldv, acc, ldacc, params); }
 

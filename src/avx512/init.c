@@ -34,10 +34,15 @@
 /* Calls of this many rows or more take the 16-lane kernels (decode_tmpl.c); fewer keep AVX2's. */
 #define QK_MANY_FROM 4
 #define PV_MANY_FROM 4
+/* From this many rows Q·Kᵀ puts its lanes on rows (decode_tmpl.c: qk_lanes, with the figures). Fewer rows leave
+ * lanes idle: at 8 rows its FMAs per logit (d / 8) pass the tiles' (d / 16 and sum16's share). */
+#define QK_LANES_FROM 16
 #define SET_MANY(k, TYPE, type)                                                                                     \
     ((k)->decode[SATTN_DTYPE_##TYPE].qk_many = sattn_##type##_qk_many__avx512,                                       \
      (k)->decode[SATTN_DTYPE_##TYPE].pv_many = sattn_##type##_pv_many__avx512,                                       \
-     (k)->decode[SATTN_DTYPE_##TYPE].qk_many_from = QK_MANY_FROM, (k)->decode[SATTN_DTYPE_##TYPE].pv_many_from = PV_MANY_FROM)
+     (k)->decode[SATTN_DTYPE_##TYPE].qk_many_from = QK_MANY_FROM, (k)->decode[SATTN_DTYPE_##TYPE].pv_many_from = PV_MANY_FROM, \
+     (k)->decode[SATTN_DTYPE_##TYPE].qk_lanes = sattn_##type##_qk_lanes__avx512,                                     \
+     (k)->decode[SATTN_DTYPE_##TYPE].qk_lanes_from = QK_LANES_FROM)
 
 void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_features *cpu) {
     const struct sattn_gemm_config avx2_tile = k->gemm;
