@@ -160,7 +160,7 @@ static void qk_keys(const struct sattn_exec *x, const struct sattn_attention_pro
     const int lanes = ops->qk_lanes && w->rb.rows >= ops->qk_lanes_from;
     const struct sattn_decode_params kp = {.scale = p->scale,
                                            .kv = sattn_kv_scales(p, p->k_scales, p->kss, p->k_group, b, w->g, j, 0),
-                                           .prefetch_keys = many ? pl->prefetch_k_many : pl->prefetch_k};
+                                           .prefetch_keys = many || lanes ? pl->prefetch_k_many : pl->prefetch_k};
     const sattn_qk_dot_fn qk = lanes ? ops->qk_lanes : many ? ops->qk_many : ops->qk_dot;
     qk(w->rb.rows, n, p->head_dim, w->q, w->ldq, k, p->ks.seq, w->s + jb, DECODE_CHUNK_KEYS, &kp);
 }
