@@ -185,7 +185,8 @@ static void qk_tiles(size_t rows, size_t n, size_t d, const float *q, size_t ldq
 #define LANES_MAX_D 256
 #define LANES_ROWS 32 /* rows a pass transposes: two vectors of lanes */
 
-/* a[r] = lane t of a[t] for 16 vectors, where lanes are in 128-bit blocks: returned in a[lanes_row(r)]. */
+/* Transposes 16 vectors in place: lane r of every input (input t in lane t) ends in a[lanes_row(r)], the order the
+ * unpacks leave within each block of four. */
 static inline size_t lanes_row(size_t r) { return (r & ~(size_t)3) | (r & 1) << 1 | (r >> 1 & 1); }
 static inline void transpose16(__m512 a[16]) {
     __m512 b[16];
