@@ -506,8 +506,8 @@ static void check_decode_ops(const struct isa_pair *t, rng_t *rng) {
                          !INHERITED(t, decode[SATTN_DTYPE_F32].pv_accumulate), 0);
     check_decode_kernels(t, rng, k->qk_many, k->qk_many && !INHERITED(t, decode[SATTN_DTYPE_F32].qk_many), k->pv_many,
                          k->pv_many && !INHERITED(t, decode[SATTN_DTYPE_F32].pv_many), 1);
-    check_decode_kernels(t, rng, k->qk_lanes, k->qk_lanes && !INHERITED(t, decode[SATTN_DTYPE_F32].qk_lanes), k->pv_many,
-                         0, 1);
+    check_decode_kernels(t, rng, k->qk_lanes, k->qk_lanes && !INHERITED(t, decode[SATTN_DTYPE_F32].qk_lanes), NULL, 0,
+                         1);
 }
 
 /* The ISAs under test beside their parents and the scalar reference; scalar itself is the reference. */

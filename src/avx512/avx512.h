@@ -10,6 +10,33 @@
 #include "../kernels.h"
 #include "tile.h"
 
+/* 16 x 16 32-bit lanes transposed in registers (r[i] lane j -> r[j] lane i), for the pair packer and the decode
+ * kernels' row lanes: pairs of rows interleaved, then pairs of pairs, then 128-bit lanes
+ * gathered in two rounds. */
+static inline void sattn_avx512_transpose_16x16(__m512i r[16]) {
+    __m512i t[16], u[16];
+    for (int k = 0; k < 16; k += 2) {
+        t[k] = _mm512_unpacklo_epi32(r[k], r[k + 1]);
+        t[k + 1] = _mm512_unpackhi_epi32(r[k], r[k + 1]);
+    }
+    /* u[4k + m], 128-bit lane L: rows 4k..4k+3 at column 4L + m */
+    for (int k = 0; k < 16; k += 4) {
+        u[k] = _mm512_unpacklo_epi64(t[k], t[k + 2]);
+        u[k + 1] = _mm512_unpackhi_epi64(t[k], t[k + 2]);
+        u[k + 2] = _mm512_unpacklo_epi64(t[k + 1], t[k + 3]);
+        u[k + 3] = _mm512_unpackhi_epi64(t[k + 1], t[k + 3]);
+    }
+    for (int m = 0; m < 4; m++) {
+        const __m512i p0 = _mm512_shuffle_i32x4(u[m], u[4 + m], 0x88), p1 = _mm512_shuffle_i32x4(u[m], u[4 + m], 0xDD);
+        const __m512i q0 = _mm512_shuffle_i32x4(u[8 + m], u[12 + m], 0x88);
+        const __m512i q1 = _mm512_shuffle_i32x4(u[8 + m], u[12 + m], 0xDD);
+        r[m] = _mm512_shuffle_i32x4(p0, q0, 0x88);
+        r[4 + m] = _mm512_shuffle_i32x4(p1, q1, 0x88);
+        r[8 + m] = _mm512_shuffle_i32x4(p0, q0, 0xDD);
+        r[12 + m] = _mm512_shuffle_i32x4(p1, q1, 0xDD);
+    }
+}
+
 SATTN_GEMM_UKERNEL(sattn_f32_gemm_ukernel_12x32__avx512);
 SATTN_DECLARE_ROW_OPS(avx512, avx512_p6);
 /* Many-row decode tiles per float element type (decode_tmpl.c): the table's qk_many / pv_many / qk_lanes. */

@@ -185,30 +185,12 @@ static void qk_tiles(size_t rows, size_t n, size_t d, const float *q, size_t ldq
 #define LANES_MAX_D 256
 #define LANES_ROWS 32 /* rows a pass transposes: two vectors of lanes */
 
-/* Transposes 16 vectors in place: lane r of every input (input t in lane t) ends in a[lanes_row(r)], the order the
- * unpacks leave within each block of four. */
-static inline size_t lanes_row(size_t r) { return (r & ~(size_t)3) | (r & 1) << 1 | (r >> 1 & 1); }
+/* 16 vectors of floats transposed in place (a[i] lane j -> a[j] lane i). */
 static inline void transpose16(__m512 a[16]) {
-    __m512 b[16];
-    for (int i = 0; i < 8; i++) {
-        b[2 * i] = _mm512_unpacklo_ps(a[2 * i], a[2 * i + 1]);
-        b[2 * i + 1] = _mm512_unpackhi_ps(a[2 * i], a[2 * i + 1]);
-    }
-    for (int i = 0; i < 4; i++)
-        for (int h = 0; h < 2; h++) {
-            const __m512d x = _mm512_castps_pd(b[4 * i + h]), y = _mm512_castps_pd(b[4 * i + 2 + h]);
-            a[4 * i + h] = _mm512_castpd_ps(_mm512_unpacklo_pd(x, y));
-            a[4 * i + 2 + h] = _mm512_castpd_ps(_mm512_unpackhi_pd(x, y));
-        }
-    for (int i = 0; i < 2; i++)
-        for (int h = 0; h < 4; h++) {
-            b[8 * i + h] = _mm512_shuffle_f32x4(a[8 * i + h], a[8 * i + 4 + h], 0x88);
-            b[8 * i + 4 + h] = _mm512_shuffle_f32x4(a[8 * i + h], a[8 * i + 4 + h], 0xDD);
-        }
-    for (int h = 0; h < 8; h++) {
-        a[h] = _mm512_shuffle_f32x4(b[h], b[8 + h], 0x88);
-        a[8 + h] = _mm512_shuffle_f32x4(b[h], b[8 + h], 0xDD);
-    }
+    __m512i r[16];
+    for (int i = 0; i < 16; i++) r[i] = _mm512_castps_si512(a[i]);
+    sattn_avx512_transpose_16x16(r);
+    for (int i = 0; i < 16; i++) a[i] = _mm512_castsi512_ps(r[i]);
 }
 
 /* Qᵀ of rows [0, rn) (rn <= 16; lanes past rn zero): column c's 16 elements at qt + 16c. */
@@ -218,7 +200,7 @@ static void transpose_rows(size_t rn, size_t d, const float *q, size_t ldq, floa
         __m512 a[16];
         for (size_t r = 0; r < 16; r++) a[r] = r < rn ? _mm512_maskz_loadu_ps(m, q + r * ldq + c) : _mm512_setzero_ps();
         transpose16(a);
-        for (size_t i = 0; i < 16 && c + i < d; i++) _mm512_store_ps(qt + (c + i) * 16, a[lanes_row(i)]);
+        for (size_t i = 0; i < 16 && c + i < d; i++) _mm512_store_ps(qt + (c + i) * 16, a[i]);
     }
 }
 
@@ -232,19 +214,12 @@ static void qk_lanes_keys(size_t d, const float *qt, const sattn_elem_t *const k
     for (size_t c = 0; c < d; c += 16) {
         const size_t w = d - c < 16 ? d - c : 16;
         _Alignas(64) float kc[16][16]; /* the keys' elements c.. as floats, to broadcast */
-#if SATTN_TMPL_IS_F32
-        (void)ks, (void)g;
-        for (int t = 0; t < 16; t++) _mm512_store_ps(kc[t], _mm512_maskz_loadu_ps(sattn_avx512_tail_mask(w), kr[t] + c));
-#else
-        if (quant_whole(d, g) || !SATTN_TMPL_QUANT) { /* one scale a key for the 16 columns (or none) */
-            const size_t gi = SATTN_TMPL_QUANT ? c / g : 0;
-            for (int t = 0; t < 16; t++)
-                _mm512_store_ps(kc[t], SATTN_TMPL_QUANT ? _mm512_mul_ps(load16(kr[t], c, w), _mm512_set1_ps(ks[t][gi]))
-                                                        : load16(kr[t], c, w));
+        if (quant_whole(d, g)) { /* one scale a key for the 16 columns, not load16_scaled's lookup per lane */
+            const size_t gi = c / g;
+            for (int t = 0; t < 16; t++) _mm512_store_ps(kc[t], _mm512_mul_ps(load16(kr[t], c, w), _mm512_set1_ps(ks[t][gi])));
         } else {
             for (int t = 0; t < 16; t++) _mm512_store_ps(kc[t], load16_scaled(kr[t], c, w, ks[t], g));
         }
-#endif
         for (size_t i = 0; i < w; i++) {
             const __m512 x = _mm512_load_ps(qt + (c + i) * 16);
             for (int t = 0; t < 16; t++) a[t] = _mm512_fmadd_ps(x, _mm512_set1_ps(kc[t][i]), a[t]);
@@ -253,7 +228,7 @@ static void qk_lanes_keys(size_t d, const float *qt, const sattn_elem_t *const k
     transpose16(a);
     const __mmask16 m = sattn_avx512_tail_mask(nj);
     const __m512 vs = _mm512_set1_ps(scale);
-    for (size_t r = 0; r < rn; r++) _mm512_mask_storeu_ps(s + r * lds, m, _mm512_mul_ps(vs, a[lanes_row(r)]));
+    for (size_t r = 0; r < rn; r++) _mm512_mask_storeu_ps(s + r * lds, m, _mm512_mul_ps(vs, a[r]));
 }
 
 static void qk_lanes(size_t rows, size_t n, size_t d, const float *q, size_t ldq, const void *k, size_t ldk, float *s,

@@ -14,32 +14,6 @@ static inline __mmask32 tail_mask32(size_t n) {
     return n >= 32 ? (__mmask32)0xFFFFFFFFu : (__mmask32)((1u << n) - 1u);
 }
 
-/* r[i] lane j -> r[j] lane i, 32-bit lanes: pairs of rows interleaved, then pairs of pairs, then 128-bit lanes
- * gathered in two rounds. */
-static inline void transpose_16x16(__m512i r[16]) {
-    __m512i t[16], u[16];
-    for (int k = 0; k < 16; k += 2) {
-        t[k] = _mm512_unpacklo_epi32(r[k], r[k + 1]);
-        t[k + 1] = _mm512_unpackhi_epi32(r[k], r[k + 1]);
-    }
-    /* u[4k + m], 128-bit lane L: rows 4k..4k+3 at column 4L + m */
-    for (int k = 0; k < 16; k += 4) {
-        u[k] = _mm512_unpacklo_epi64(t[k], t[k + 2]);
-        u[k + 1] = _mm512_unpackhi_epi64(t[k], t[k + 2]);
-        u[k + 2] = _mm512_unpacklo_epi64(t[k + 1], t[k + 3]);
-        u[k + 3] = _mm512_unpackhi_epi64(t[k + 1], t[k + 3]);
-    }
-    for (int m = 0; m < 4; m++) {
-        const __m512i p0 = _mm512_shuffle_i32x4(u[m], u[4 + m], 0x88), p1 = _mm512_shuffle_i32x4(u[m], u[4 + m], 0xDD);
-        const __m512i q0 = _mm512_shuffle_i32x4(u[8 + m], u[12 + m], 0x88);
-        const __m512i q1 = _mm512_shuffle_i32x4(u[8 + m], u[12 + m], 0xDD);
-        r[m] = _mm512_shuffle_i32x4(p0, q0, 0x88);
-        r[4 + m] = _mm512_shuffle_i32x4(p1, q1, 0x88);
-        r[8 + m] = _mm512_shuffle_i32x4(p0, q0, 0xDD);
-        r[12 + m] = _mm512_shuffle_i32x4(p1, q1, 0xDD);
-    }
-}
-
 /* Kᵀ: keys j0..j0+15 x pairs t0..t0+15, rows past nr and elements past kc as zeros. */
 static void pack_words_16x16(size_t NR, size_t nr, size_t kc, const uint16_t *src, size_t cs, size_t j0, size_t t0,
                              uint16_t *dst) {
@@ -49,7 +23,7 @@ static void pack_words_16x16(size_t NR, size_t nr, size_t kc, const uint16_t *sr
     __m512i r[16];
     for (size_t i = 0; i < 16; i++)
         r[i] = j0 + i < nr ? _mm512_maskz_loadu_epi16(depth, src + (j0 + i) * cs + 2 * t0) : _mm512_setzero_si512();
-    transpose_16x16(r);
+    sattn_avx512_transpose_16x16(r);
     for (size_t w = 0; w < rows_out; w++) _mm512_mask_storeu_epi32(dst + (t0 + w) * 2 * NR + 2 * j0, width, r[w]);
 }
 

@@ -89,7 +89,6 @@ static float *random_floats(reader *r, size_t n) {
     return x;
 }
 
-/* |a - b| within tol relative to the larger magnitude; NaN only with NaN. */
 /* |a - b| within slack plus tol relative to the larger magnitude; NaN only matches NaN. */
 static int close_within(float a, float b, double tol, double slack) {
     if (isnan(a) || isnan(b)) return isnan(a) && isnan(b);
