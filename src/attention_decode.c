@@ -62,6 +62,7 @@ struct decode_plan {
     size_t step;           /* keys per kernel call before page ends: a few in a tokens-major walk, else a chunk */
     size_t prefetch_k, prefetch_v; /* the kernels' prefetch distance in keys of K and of V (0: none) */
     size_t prefetch_k_many, prefetch_v_many; /* the same for the many-row tiles */
+    size_t prefetch_k_max, prefetch_v_max;   /* the many-row tiles' farthest (L1 aliasing; 0 with no prefetch) */
 };
 
 /* An item's rows: its sequence's queries (q_len_b of them) times the group's heads. */
@@ -160,7 +161,8 @@ static void qk_keys(const struct sattn_exec *x, const struct sattn_attention_pro
     const int lanes = ops->qk_lanes && w->rb.rows >= ops->qk_lanes_from;
     const struct sattn_decode_params kp = {.scale = p->scale,
                                            .kv = sattn_kv_scales(p, p->k_scales, p->kss, p->k_group, b, w->g, j, 0),
-                                           .prefetch_keys = many || lanes ? pl->prefetch_k_many : pl->prefetch_k};
+                                           .prefetch_keys = many || lanes ? pl->prefetch_k_many : pl->prefetch_k,
+                                           .prefetch_keys_max = many || lanes ? pl->prefetch_k_max : 0};
     const sattn_qk_dot_fn qk = lanes ? ops->qk_lanes : many ? ops->qk_many : ops->qk_dot;
     qk(w->rb.rows, n, p->head_dim, w->q, w->ldq, k, p->ks.seq, w->s + jb, DECODE_CHUNK_KEYS, &kp);
 }
@@ -172,7 +174,8 @@ static void pv_keys(const struct sattn_exec *x, const struct sattn_attention_pro
     const struct sattn_decode_ops *ops = &x->k->decode[p->v_type];
     const int many = ops->pv_many && w->rb.rows >= ops->pv_many_from;
     const struct sattn_decode_params vp = {.kv = sattn_kv_scales(p, p->v_scales, p->vss, p->v_group, b, w->g, j, 0),
-                                           .prefetch_keys = many ? pl->prefetch_v_many : pl->prefetch_v};
+                                           .prefetch_keys = many ? pl->prefetch_v_many : pl->prefetch_v,
+                                           .prefetch_keys_max = many ? pl->prefetch_v_max : 0};
     const sattn_pv_accumulate_fn pv = many ? ops->pv_many : ops->pv_accumulate;
     pv(w->rb.rows, n, p->v_head_dim, w->s + jb, DECODE_CHUNK_KEYS,
        sattn_elem_addr(p->v, p->v_type, sattn_kv_offset(p, p->vs, b, w->g, j)), p->vs.seq, w->st.acc, p->v_head_dim,
@@ -285,13 +288,13 @@ static size_t kernel_prefetch_keys(size_t bytes, sattn_dtype t, size_t cols) {
  * keys per offset measured alike. Every other shape the full sweep has (GQA, MQA, d 128 f32, whose distance was 16
  * keys already) keeps its distance. */
 #define L1_ALIAS_KEYS 16
-static size_t alias_capped_keys(size_t keys, size_t ld_bytes) {
+static size_t alias_max_keys(size_t ld_bytes) {
     size_t a = 4096, b = ld_bytes % 4096;
     while (b) {
         const size_t r = a % b;
         a = b, b = r;
     }
-    return sattn_min(keys, L1_ALIAS_KEYS * (4096 / a));
+    return L1_ALIAS_KEYS * (4096 / a);
 }
 
 static struct decode_plan plan_decode(const struct sattn_exec *x, const struct sattn_attention_problem *p) {
@@ -307,10 +310,10 @@ static struct decode_plan plan_decode(const struct sattn_exec *x, const struct s
     const size_t one = x->blk->decode_prefetch_bytes, many = x->blk->decode_many_prefetch_bytes;
     pl.prefetch_k = kernel_prefetch_keys(one, p->k_type, p->head_dim);
     pl.prefetch_v = kernel_prefetch_keys(one, p->v_type, p->v_head_dim);
-    pl.prefetch_k_many = alias_capped_keys(kernel_prefetch_keys(many, p->k_type, p->head_dim),
-                                           sattn_elem_bytes(p->ks.seq, p->k_type));
-    pl.prefetch_v_many = alias_capped_keys(kernel_prefetch_keys(many, p->v_type, p->v_head_dim),
-                                           sattn_elem_bytes(p->vs.seq, p->v_type));
+    pl.prefetch_k_max = many ? alias_max_keys(sattn_elem_bytes(p->ks.seq, p->k_type)) : 0;
+    pl.prefetch_v_max = many ? alias_max_keys(sattn_elem_bytes(p->vs.seq, p->v_type)) : 0;
+    pl.prefetch_k_many = sattn_min(kernel_prefetch_keys(many, p->k_type, p->head_dim), pl.prefetch_k_max);
+    pl.prefetch_v_many = sattn_min(kernel_prefetch_keys(many, p->v_type, p->v_head_dim), pl.prefetch_v_max);
     return pl;
 }
 

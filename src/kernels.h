@@ -91,6 +91,8 @@ struct sattn_decode_params {
     float scale;             /* qk_dot: the logit scale */
     struct sattn_scales kv;  /* I8/I4: the scales of the rows of k (qk_dot) or v (pv_accumulate) passed */
     size_t prefetch_keys;    /* rows this many keys ahead are prefetched as the kernel streams (0: none) */
+    size_t prefetch_keys_max; /* a kernel whose blocks want a longer distance may take up to this many keys
+                                 (further ahead, the rows' lines would evict each other in L1; 0: none longer) */
 };
 /* s[r*lds + j] = scale * sum_c q[r*ldq + c] * k[j*ldk + c] for r < rows, j < n, c < d. */
 #define SATTN_QK_DOT_UKERNEL(fn)                                                                                    \

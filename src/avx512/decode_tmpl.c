@@ -184,6 +184,13 @@ static void qk_tiles(size_t rows, size_t n, size_t d, const float *q, size_t ldq
  * keys per call change. Fewer than 16 rows leave lanes idle (the slot takes any count: the tests run it so). */
 #define LANES_MAX_D 256
 #define LANES_ROWS 32 /* rows a pass transposes: two vectors of lanes */
+/* Prefetching a block's rows ahead all at once, 128 lines for 16 keys of d 128 in f32, holds the core until the 16
+ * L1 fill buffers take them, so the stream and the FMAs came one after the other (32 heads x 16 queries, kv 32768,
+ * d 128: 131 ns a key and head, where the FMAs alone take 65 in L2 and the stream 74). Rows under a page apart
+ * (dense, paged) now take one prefetch per FMA step: the hardware has them in L2 and each completes quickly.
+ * Tokens-major rows, a page or more apart, each come from DRAM: there the burst's earlier start was worth more
+ * (spread: d 64 96-98 ms against 90-92, d 128 156-157 against 152-155, 1 thread, two rounds). */
+#define LANES_SPREAD_STRIDE 4096
 
 /* 16 vectors of floats transposed in place (a[i] lane j -> a[j] lane i). */
 static inline void transpose16(__m512 a[16]) {
@@ -192,6 +199,12 @@ static inline void transpose16(__m512 a[16]) {
     sattn_avx512_transpose_16x16(r);
     for (int i = 0; i < 16; i++) a[i] = _mm512_castsi512_ps(r[i]);
 }
+
+/* Rows to prefetch: rows of them from x, ld_bytes apart (rows 0: none). */
+struct row_run {
+    const char *x;
+    size_t rows, ld_bytes;
+};
 
 /* Qᵀ of rows [0, rn) (rn <= 16; lanes past rn zero): column c's 16 elements at qt + 16c. */
 static void transpose_rows(size_t rn, size_t d, const float *q, size_t ldq, float *qt) {
@@ -208,11 +221,14 @@ static void transpose_rows(size_t rn, size_t d, const float *q, size_t ldq, floa
  * lanes at a time: its 16 accumulators, a query vector and the broadcasts fill the registers (two vectors' 32
  * accumulators spilled: 32 rows 1.16-1.30x the tiles' time). */
 static void qk_lanes_keys(size_t d, const float *qt, const sattn_elem_t *const kr[16], const float *const ks[16],
-                          size_t g, float scale, size_t nj, size_t rn, float *s, size_t lds) {
+                          size_t g, float scale, size_t nj, size_t rn, float *s, size_t lds, const struct row_run *ahead) {
     __m512 a[16];
     for (int t = 0; t < 16; t++) a[t] = _mm512_setzero_ps();
     for (size_t c = 0; c < d; c += 16) {
         const size_t w = d - c < 16 ? d - c : 16;
+        /* The line of the rows ahead that starts in these columns' bytes, if one does: one row's a step of i. */
+        const size_t b0 = SATTN_TMPL_ROW_BYTES(c), line = (b0 + 63) & ~(size_t)63;
+        const char *pf = ahead->rows && line < SATTN_TMPL_ROW_BYTES(c + w) ? ahead->x + line : NULL;
         _Alignas(64) float kc[16][16]; /* the keys' elements c.. as floats, to broadcast */
         if (quant_whole(d, g)) { /* one scale a key for the 16 columns, not load16_scaled's lookup per lane */
             const size_t gi = c / g;
@@ -221,9 +237,12 @@ static void qk_lanes_keys(size_t d, const float *qt, const sattn_elem_t *const k
             for (int t = 0; t < 16; t++) _mm512_store_ps(kc[t], load16_scaled(kr[t], c, w, ks[t], g));
         }
         for (size_t i = 0; i < w; i++) {
+            if (pf && i < ahead->rows) __builtin_prefetch(pf + i * ahead->ld_bytes);
             const __m512 x = _mm512_load_ps(qt + (c + i) * 16);
             for (int t = 0; t < 16; t++) a[t] = _mm512_fmadd_ps(x, _mm512_set1_ps(kc[t][i]), a[t]);
         }
+        if (pf)
+            for (size_t t = w; t < ahead->rows; t++) __builtin_prefetch(pf + t * ahead->ld_bytes);
     }
     transpose16(a);
     const __mmask16 m = sattn_avx512_tail_mask(nj);
@@ -246,12 +265,18 @@ static void qk_lanes(size_t rows, size_t n, size_t d, const float *q, size_t ldq
             const sattn_elem_t *kr[16];
             const float *ks[16];
             for (size_t t = 0; t < 16; t++) kr[t] = SATTN_TMPL_KEY(k, ldk, j, t, nj), ks[t] = SATTN_TMPL_KEY_SCALES(sc, j, t, nj);
-            if (pf && j + pf < n && r0 == 0) /* the rows pf keys ahead of this block's */
-                sattn_prefetch_row_run(SATTN_TMPL_ROW(k, j + pf, ldk), n - (j + pf) < 16 ? n - (j + pf) : 16,
-                                       SATTN_TMPL_ROW_BYTES(ldk), SATTN_TMPL_ROW_BYTES(d));
+            /* The rows pf keys ahead of this block's: rows less than a page apart, which the hardware streams
+             * into L2, line by line among the first pass's FMAs; rows a page or more apart (tokens-major), each
+             * line from DRAM, all at once before it. */
+            struct row_run ahead = {NULL, 0, SATTN_TMPL_ROW_BYTES(ldk)}, none = {NULL, 0, 0};
+            const size_t ahead_rows = pf && j + pf < n && r0 == 0 ? (n - (j + pf) < 16 ? n - (j + pf) : 16) : 0;
+            if (ahead_rows && ahead.ld_bytes < LANES_SPREAD_STRIDE)
+                ahead.x = (const char *)SATTN_TMPL_ROW(k, j + pf, ldk), ahead.rows = ahead_rows;
+            else if (ahead_rows)
+                sattn_prefetch_row_run(SATTN_TMPL_ROW(k, j + pf, ldk), ahead_rows, ahead.ld_bytes, SATTN_TMPL_ROW_BYTES(d));
             for (size_t v = 0; v < 2 && rn[v]; v++)
                 qk_lanes_keys(d, qt + v * LANES_MAX_D * 16, kr, ks, g, params->scale, nj, rn[v],
-                              s + (r0 + 16 * v) * lds + j, lds);
+                              s + (r0 + 16 * v) * lds + j, lds, v == 0 ? &ahead : &none);
         }
     }
 }
@@ -259,19 +284,21 @@ static void qk_lanes(size_t rows, size_t n, size_t d, const float *q, size_t ldq
 /* P·V: a tile of R <= 4 rows x V <= 4 column vectors of acc (64 columns) stays in registers over a block of keys
  * (16 accumulators, V converted vectors, a broadcast weight); each key costs V + R loads for R*V FMAs. Keys go in
  * blocks of PV_BLOCK_KEYS, whose rows stay in L1 while every tile of the block reads them (32 rows of dv 128 in
- * f32: 16 KiB). The first row tile of each column tile prefetches those columns pf keys ahead. */
+ * f32: 16 KiB). Each column tile prefetches its columns pf keys ahead, the row tiles taking turns key by key (all
+ * in the first tile, a quarter of the time for 16 rows, had its prefetches wait on the L1 fill buffers and the FMAs
+ * wait on them; see pv_tiles for the distance). */
 #define PV_BLOCK_KEYS 32
 
 ALWAYS_INLINE void pv_tile(const int R, const int V, size_t n, const float *p, size_t ldp, const void *v, size_t ldv,
                            const struct sattn_scales *sc, size_t c, size_t wlast, float *acc, size_t ldacc, size_t pf,
-                           size_t left) {
+                           size_t left, size_t pf_every, size_t pf_phase) {
     __m512 x[4][4];
     for (int r = 0; r < R; r++)
         for (int t = 0; t < V; t++)
             x[r][t] = _mm512_maskz_loadu_ps(sattn_avx512_tail_mask(t == V - 1 ? wlast : 16), acc + r * ldacc + c + 16 * t);
-    for (size_t j = 0; j < n; j++) {
+    for (size_t j = 0, turn = pf_phase; j < n; j++, turn = turn ? turn - 1 : pf_every - 1) {
         const sattn_elem_t *row = SATTN_TMPL_ROW(v, j, ldv);
-        if (pf && j + pf < left) /* the same columns pf keys ahead */
+        if (pf && j + pf < left && turn == 0) /* the same columns pf keys ahead, on this tile's turn */
             for (size_t b = SATTN_TMPL_ROW_BYTES(c); b < SATTN_TMPL_ROW_BYTES(c + 16 * V); b += 64)
                 __builtin_prefetch((const char *)SATTN_TMPL_ROW(v, j + pf, ldv) + b);
         __m512 y[4];
@@ -291,13 +318,17 @@ ALWAYS_INLINE void pv_tile(const int R, const int V, size_t n, const float *p, s
 ALWAYS_INLINE void pv_columns(const int V, size_t rows, size_t n, const float *p, size_t ldp, const void *v, size_t ldv,
                               const struct sattn_scales *sc, size_t c, size_t wlast, float *acc, size_t ldacc, size_t pf,
                               size_t left) {
-    size_t r = 0;
-    for (; r + 4 <= rows; r += 4, pf = 0)
-        pv_tile(4, V, n, p + r * ldp, ldp, v, ldv, sc, c, wlast, acc + r * ldacc, ldacc, pf, left);
+    /* Rows a block or more ahead are the next block's: every tile may take its turn. Nearer ones are still this
+     * block's, which the first tile reads first: it prefetches them all. */
+    const size_t turns = pf >= PV_BLOCK_KEYS ? (rows + 3) / 4 : 1;
+    size_t r = 0, t = 0;
+    for (; r + 4 <= rows; r += 4, t++)
+        pv_tile(4, V, n, p + r * ldp, ldp, v, ldv, sc, c, wlast, acc + r * ldacc, ldacc, t < turns ? pf : 0, left, turns, t);
+    const size_t pft = t < turns ? pf : 0;
     switch (rows - r) {
-    case 3: pv_tile(3, V, n, p + r * ldp, ldp, v, ldv, sc, c, wlast, acc + r * ldacc, ldacc, pf, left); break;
-    case 2: pv_tile(2, V, n, p + r * ldp, ldp, v, ldv, sc, c, wlast, acc + r * ldacc, ldacc, pf, left); break;
-    case 1: pv_tile(1, V, n, p + r * ldp, ldp, v, ldv, sc, c, wlast, acc + r * ldacc, ldacc, pf, left); break;
+    case 3: pv_tile(3, V, n, p + r * ldp, ldp, v, ldv, sc, c, wlast, acc + r * ldacc, ldacc, pft, left, turns, t); break;
+    case 2: pv_tile(2, V, n, p + r * ldp, ldp, v, ldv, sc, c, wlast, acc + r * ldacc, ldacc, pft, left, turns, t); break;
+    case 1: pv_tile(1, V, n, p + r * ldp, ldp, v, ldv, sc, c, wlast, acc + r * ldacc, ldacc, pft, left, turns, t); break;
     default: break;
     }
 }
@@ -347,7 +378,7 @@ ALWAYS_INLINE void pv_quant_rows(const int R, size_t n, size_t dv, const float *
 
 static void pv_tiles(size_t rows, size_t n, size_t dv, const float *p, size_t ldp, const void *v, size_t ldv, float *acc,
                      size_t ldacc, const struct sattn_decode_params *params) {
-    const size_t pf = params->prefetch_keys;
+    size_t pf = params->prefetch_keys;
 #if SATTN_TMPL_QUANT
     if (quant_whole(dv, params->kv.group)) {
         size_t r = 0;
@@ -362,6 +393,12 @@ static void pv_tiles(size_t rows, size_t n, size_t dv, const float *p, size_t ld
         return;
     }
 #endif
+    /* Past 4 rows the tiles take turns prefetching when the rows are a whole block ahead (pv_columns): so far ahead,
+     * as far as the driver allows. 32 heads x 16 queries, dense, kv 32768, d 128, 1 thread: 109-113 ns a key and
+     * head, 117-118 with the 16 keys that 8 KiB make (the block's far half in turns), 119-124 with the first tile
+     * prefetching every row. */
+    const size_t block_ahead = PV_BLOCK_KEYS < params->prefetch_keys_max ? PV_BLOCK_KEYS : params->prefetch_keys_max;
+    if (rows > 4 && pf && pf < block_ahead) pf = block_ahead;
     for (size_t j = 0; j < n; j += PV_BLOCK_KEYS) {
         const size_t nj = n - j < PV_BLOCK_KEYS ? n - j : PV_BLOCK_KEYS;
         const void *vb = SATTN_TMPL_ROW(v, j, ldv);
