@@ -226,7 +226,7 @@ static void qk_lanes_keys(size_t d, const float *qt, const sattn_elem_t *const k
     for (int t = 0; t < 16; t++) a[t] = _mm512_setzero_ps();
     for (size_t c = 0; c < d; c += 16) {
         const size_t w = d - c < 16 ? d - c : 16;
-        /* The line of the rows ahead that starts in these columns' bytes, if one does: one row's a step of i. */
+        /* The line of the rows ahead that starts in these columns' bytes, if one does: row i's at step i. */
         const size_t b0 = SATTN_TMPL_ROW_BYTES(c), line = (b0 + 63) & ~(size_t)63;
         const char *pf = ahead->rows && line < SATTN_TMPL_ROW_BYTES(c + w) ? ahead->x + line : NULL;
         _Alignas(64) float kc[16][16]; /* the keys' elements c.. as floats, to broadcast */
