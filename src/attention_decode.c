@@ -53,6 +53,16 @@ static int rows_own_lines(const void *x, sattn_dtype t, sattn_strides s) {
 #define INTERLEAVED_STEP_BYTES (64 * 1024)
 /* An ISA's blocking may set its own steps (decode_int_step_keys, decode_many_step_keys; avx512/init.c has the
  * figures): the constants above are the defaults, measured on Zen 3 with AVX2's kernels. */
+/* Where a level walks long steps from 4 rows per K/V head (decode_many_step_keys), a key whose rows of all heads
+ * span WIDE_KEY_BYTES or more (32 heads of d 64 in f32) takes steps of at most WIDE_KEY_STEP_KEYS, unless Q·Kᵀ runs
+ * on row lanes (which transpose Q every call). A head's rows of one step lie on as many pages as keys, and the
+ * next head reads the lines beside them: the L2 streamer, which follows a few dozen pages, then has them ready.
+ * AMX Xeon VM, bench full, tokens-major, kv 32768, 1 thread, two rounds, steps of 32 against 128: 32 heads x 4
+ * queries d 64 44.5-44.8 ms against 58.6-58.9, x 8 58.2-58.7 against 67.0-67.5, d 128 x 4 87.3-88.1 against
+ * 92.6-93.4, x 8 106 against 106-107; with row lanes (x 16) d 128 149 against 143. Narrower keys lose: GQA 32/8
+ * at d 64 (2 KiB a key) 14.9-15.1 ms against 11.5-11.6 for one query, GQA 32/4 11.5-11.6 against 5.9. */
+#define WIDE_KEY_BYTES (8 * 1024)
+#define WIDE_KEY_STEP_KEYS 32
 /* At most this many K/V heads per unit (scratch and the unit's bookkeeping grow with it). */
 #define INTERLEAVED_MAX_HEADS 64
 
@@ -254,7 +264,12 @@ static void merge_item(const struct sattn_exec *x, const struct sattn_attention_
 /* Keys per step of a tokens-major walk (see INTERLEAVED_KEYS*). */
 static size_t interleaved_step(const struct sattn_exec *x, const struct sattn_attention_problem *p,
                                const struct decode_plan *pl) {
-    if (pl->rows >= 4 && x->blk->decode_many_step_keys) return x->blk->decode_many_step_keys;
+    if (pl->rows >= 4 && x->blk->decode_many_step_keys) {
+        const int lanes = x->k->decode[p->k_type].qk_lanes && pl->rows >= x->k->decode[p->k_type].qk_lanes_from;
+        if (!lanes && sattn_elem_bytes(p->ks.seq, p->k_type) >= WIDE_KEY_BYTES)
+            return sattn_min(x->blk->decode_many_step_keys, WIDE_KEY_STEP_KEYS);
+        return x->blk->decode_many_step_keys;
+    }
     if (pl->rows >= 8) return INTERLEAVED_KEYS_MANY_ROWS;
     if (pl->rows < 4 && p->k_type == SATTN_DTYPE_I4 && p->v_type == SATTN_DTYPE_I4)
         return rows_own_lines(p->k, p->k_type, p->ks) && rows_own_lines(p->v, p->v_type, p->vs) ? INTERLEAVED_KEYS_I4
