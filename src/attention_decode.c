@@ -54,14 +54,17 @@ static int rows_own_lines(const void *x, sattn_dtype t, sattn_strides s) {
 /* An ISA's blocking may set its own steps (decode_int_step_keys, decode_many_step_keys; avx512/init.c has the
  * figures): the constants above are the defaults, measured on Zen 3 with AVX2's kernels. */
 /* Where a level walks long steps from 4 rows per K/V head (decode_many_step_keys), a key whose rows of all heads
- * span WIDE_KEY_BYTES or more (32 heads of d 64 in f32) takes steps of at most WIDE_KEY_STEP_KEYS, unless Q·Kᵀ runs
- * on row lanes (which transpose Q every call). A head's rows of one step lie on as many pages as keys, and the
- * next head reads the lines beside them: the L2 streamer, which follows a few dozen pages, then has them ready.
- * AMX Xeon VM, bench full, tokens-major, kv 32768, 1 thread, two rounds, steps of 32 against 128: 32 heads x 4
- * queries d 64 44.5-44.8 ms against 58.6-58.9, x 8 58.2-58.7 against 67.0-67.5, d 128 x 4 87.3-88.1 against
- * 92.6-93.4, x 8 106 against 106-107; with row lanes (x 16) d 128 149 against 143. Narrower keys lose: GQA 32/8
- * at d 64 (2 KiB a key) 14.9-15.1 ms against 11.5-11.6 for one query, GQA 32/4 11.5-11.6 against 5.9. */
-#define WIDE_KEY_BYTES (8 * 1024)
+ * span WIDE_KEY_BYTES or more of K (32 heads of d 32 in f32, of d 64 in f16, of d 128 in int8) takes steps of at
+ * most WIDE_KEY_STEP_KEYS, unless Q·Kᵀ runs on row lanes (which transpose Q every call). A head's rows of one step
+ * lie on as many pages as keys, and the next head reads the lines beside them: the L2 streamer, which follows a
+ * few dozen pages, then still has them. AMX Xeon VM, tokens-major, kv 32768, 1 thread, two rounds, steps of 32
+ * against 128 (bench full, f32): 32 heads x 4 queries d 64 44.5-44.8 ms against 58.6-58.9, x 8 58.2-58.7 against
+ * 67.0-67.5, d 128 x 4 87.3-88.1 against 92.6-93.4, x 8 106 against 106-107, GQA 32/8 one query d 128 (4 KiB a key)
+ * 0.92-1.10x in three rounds; own timing program, 32 heads: f16 and bf16 d 128 x 4 0.52-0.54x, x 8 0.75-0.80x, d 64
+ * x 4 0.62-0.67x, x 8 0.57-0.60x, int8 (group 32) d 128 x 4 0.57x, x 8 0.82x. With row lanes (x 16) d 128 took 149
+ * against 143; narrower keys lose: GQA 32/8 at d 64 (2 KiB) 14.9-15.1 ms against 11.5-11.6 for one query, GQA 32/4
+ * 11.5-11.6 against 5.9. */
+#define WIDE_KEY_BYTES (4 * 1024)
 #define WIDE_KEY_STEP_KEYS 32
 /* At most this many K/V heads per unit (scratch and the unit's bookkeeping grow with it). */
 #define INTERLEAVED_MAX_HEADS 64
