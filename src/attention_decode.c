@@ -163,6 +163,11 @@ static void prefetch_next_call(const struct sattn_attention_problem *p, const st
         prefetch_keys(p, p->k, p->k_type, p->ks, w[tn].rb.b, w[tn].g, j, keys, p->head_dim);
 }
 
+/* Whether a call of `rows` rows takes the level's Q·Kᵀ on row lanes (by rows alone, so the layout changes no bit). */
+static int qk_takes_lanes(const struct sattn_decode_ops *ops, size_t rows) {
+    return ops->qk_lanes && rows >= ops->qk_lanes_from;
+}
+
 /* S[:, jb..jb+n) = scale * Q·Kᵀ for the keys j0 + jb.., which lie in one run (sattn_kv_run): one call for
  * all of the item's rows, so K is read once. */
 static void qk_keys(const struct sattn_exec *x, const struct sattn_attention_problem *p, const struct decode_plan *pl,
@@ -171,7 +176,7 @@ static void qk_keys(const struct sattn_exec *x, const struct sattn_attention_pro
     const size_t b = w->rb.b, j = w->j0 + jb;
     const void *k = sattn_elem_addr(p->k, p->k_type, sattn_kv_offset(p, p->ks, b, w->g, j));
     const int many = ops->qk_many && w->rb.rows >= ops->qk_many_from;
-    const int lanes = ops->qk_lanes && w->rb.rows >= ops->qk_lanes_from;
+    const int lanes = qk_takes_lanes(ops, w->rb.rows);
     const struct sattn_decode_params kp = {.scale = p->scale,
                                            .kv = sattn_kv_scales(p, p->k_scales, p->kss, p->k_group, b, w->g, j, 0),
                                            .prefetch_keys = many || lanes ? pl->prefetch_k_many : pl->prefetch_k,
@@ -268,8 +273,7 @@ static void merge_item(const struct sattn_exec *x, const struct sattn_attention_
 static size_t interleaved_step(const struct sattn_exec *x, const struct sattn_attention_problem *p,
                                const struct decode_plan *pl) {
     if (pl->rows >= 4 && x->blk->decode_many_step_keys) {
-        const int lanes = x->k->decode[p->k_type].qk_lanes && pl->rows >= x->k->decode[p->k_type].qk_lanes_from;
-        if (!lanes && sattn_elem_bytes(p->ks.seq, p->k_type) >= WIDE_KEY_BYTES)
+        if (!qk_takes_lanes(&x->k->decode[p->k_type], pl->rows) && sattn_elem_bytes(p->ks.seq, p->k_type) >= WIDE_KEY_BYTES)
             return sattn_min(x->blk->decode_many_step_keys, WIDE_KEY_STEP_KEYS);
         return x->blk->decode_many_step_keys;
     }
