@@ -69,7 +69,8 @@ static inline size_t sattn_lowp_panel_elems(size_t kc, size_t NR) { return (kc +
 /* y[i] = exp(x[i] * scale - max), x[i] * scale rounded to float first (as a product's epilogue would have: a
  * tile can store its logits unscaled and leave the multiply to this pass, with the same bits), rounded to 16 bits
  * as the type's convert from_f32 rounds, the exp only as precise as that rounding needs (AVX-512's: relative error
- * 2.8e-6, src/avx512_bf16/bf16_exp.c); returns the sum of the unrounded values, as raddstoreexpminusmax does. */
+ * under 6.5e-6 within 100 of the maximum, src/avx512_bf16/bf16_exp.c); returns the sum of the unrounded values, as
+ * raddstoreexpminusmax does. */
 #define SATTN_RADDSTOREEXPMINUSMAX_X16_UKERNEL(fn)                                                                  \
     float fn(size_t n, const float *x, float scale, float max, uint16_t *y)
 /* y[i] = x[i] * s. y may equal x. */

@@ -76,37 +76,4 @@ static inline __m512 sattn_avx512_exp(__m512 x) {
     return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(SATTN_EXP_MIN_INPUT), _CMP_NLT_UQ), e);
 }
 
-/* The exp pass of the online softmax over one row: each vector of EXP(ARG(x, scale, max)) goes to STORE(i, e) (16
- * lanes from element i) or, for the tail, STORE_TAIL(i, mask, e), and `sum` gets the fp32 values' sum. ARG(v, s,
- * m) forms the exp's argument from 16 logits and the broadcast scale and max: x - max for logits already scaled,
- * x * scale - max for those whose scale was left to the row update. One loop for every form of the
- * output (fp32 in f32_softmax.c with sattn_avx512_exp, bf16 in src/avx512_bf16 with an exp as precise as the
- * rounding to bf16 needs); a statement macro, so the exp and the stores stay inline. */
-#define SATTN_AVX512_EXP_ROW(sum, n, x, scale, max, ARG, EXP, STORE, STORE_TAIL)                                   \
-    do {                                                                                                            \
-        const __m512 vmax_ = _mm512_set1_ps(max), vscale_ = _mm512_set1_ps(scale);                                  \
-        (void)vscale_; /* unused where ARG takes no scale */                                                       \
-        __m512 s0_ = _mm512_setzero_ps(), s1_ = _mm512_setzero_ps(), s2_ = _mm512_setzero_ps();                     \
-        size_t i_ = 0;                                                                                              \
-        for (; i_ + 48 <= (n); i_ += 48) {                                                                          \
-            const __m512 e0_ = EXP(ARG(_mm512_loadu_ps((x) + i_), vscale_, vmax_));                                 \
-            const __m512 e1_ = EXP(ARG(_mm512_loadu_ps((x) + i_ + 16), vscale_, vmax_));                            \
-            const __m512 e2_ = EXP(ARG(_mm512_loadu_ps((x) + i_ + 32), vscale_, vmax_));                            \
-            STORE(i_, e0_), STORE(i_ + 16, e1_), STORE(i_ + 32, e2_);                                               \
-            s0_ = _mm512_add_ps(s0_, e0_), s1_ = _mm512_add_ps(s1_, e1_), s2_ = _mm512_add_ps(s2_, e2_);            \
-        }                                                                                                           \
-        for (; i_ + 16 <= (n); i_ += 16) {                                                                          \
-            const __m512 e_ = EXP(ARG(_mm512_loadu_ps((x) + i_), vscale_, vmax_));                                  \
-            STORE(i_, e_);                                                                                          \
-            s0_ = _mm512_add_ps(s0_, e_);                                                                           \
-        }                                                                                                           \
-        if (i_ < (n)) {                                                                                             \
-            const __mmask16 m_ = sattn_avx512_tail_mask((n)-i_);                                                    \
-            const __m512 e_ = EXP(ARG(_mm512_maskz_loadu_ps(m_, (x) + i_), vscale_, vmax_));                        \
-            STORE_TAIL(i_, m_, e_);                                                                                 \
-            s1_ = _mm512_mask_add_ps(s1_, m_, s1_, e_);                                                             \
-        }                                                                                                           \
-        (sum) = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0_, s1_), s2_));                                  \
-    } while (0)
-
 #endif

@@ -19,13 +19,29 @@ SATTN_RMAX_UKERNEL(sattn_f32_rmax_ukernel__avx512) {
     return _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(m0, m1), _mm512_max_ps(m2, m3)));
 }
 
-#define MINUS_MAX(v, scale, max) _mm512_sub_ps(v, max)
-#define STORE_F32(i, e) _mm512_storeu_ps(y + (i), e)
-#define STORE_F32_TAIL(i, m, e) _mm512_mask_storeu_ps(y + (i), m, e)
 SATTN_RADDSTOREEXPMINUSMAX_UKERNEL(sattn_f32_raddstoreexpminusmax_ukernel__avx512_p6) {
-    float sum;
-    SATTN_AVX512_EXP_ROW(sum, n, x, 1.0f, max, MINUS_MAX, sattn_avx512_exp, STORE_F32, STORE_F32_TAIL);
-    return sum;
+    const __m512 vmax = _mm512_set1_ps(max);
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps();
+    size_t i = 0;
+    for (; i + 48 <= n; i += 48) {
+        const __m512 e0 = sattn_avx512_exp(_mm512_sub_ps(_mm512_loadu_ps(x + i), vmax));
+        const __m512 e1 = sattn_avx512_exp(_mm512_sub_ps(_mm512_loadu_ps(x + i + 16), vmax));
+        const __m512 e2 = sattn_avx512_exp(_mm512_sub_ps(_mm512_loadu_ps(x + i + 32), vmax));
+        _mm512_storeu_ps(y + i, e0), _mm512_storeu_ps(y + i + 16, e1), _mm512_storeu_ps(y + i + 32, e2);
+        s0 = _mm512_add_ps(s0, e0), s1 = _mm512_add_ps(s1, e1), s2 = _mm512_add_ps(s2, e2);
+    }
+    for (; i + 16 <= n; i += 16) {
+        const __m512 e = sattn_avx512_exp(_mm512_sub_ps(_mm512_loadu_ps(x + i), vmax));
+        _mm512_storeu_ps(y + i, e);
+        s0 = _mm512_add_ps(s0, e);
+    }
+    if (i < n) {
+        const __mmask16 m = sattn_avx512_tail_mask(n - i);
+        const __m512 e = sattn_avx512_exp(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + i), vmax));
+        _mm512_mask_storeu_ps(y + i, m, e);
+        s1 = _mm512_mask_add_ps(s1, m, s1, e);
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), s2));
 }
 
 SATTN_VSCALE_UKERNEL(sattn_f32_vscale_ukernel__avx512) {
