@@ -168,6 +168,13 @@ static int qk_takes_lanes(const struct sattn_decode_ops *ops, size_t rows) {
     return ops->qk_lanes && rows >= ops->qk_lanes_from;
 }
 
+/* Whether the many-row tiles prefetch rows ld elements of type t apart into L2 (the blocking's choice): rows a
+ * page or more apart (tokens-major) keep L1, where L2 took 1.00-1.03x the time (avx512/init.c has the figures). */
+#define PREFETCH_L2_MAX_ROW_BYTES 4096
+static int many_prefetch_l2(const struct sattn_exec *x, size_t ld, sattn_dtype t) {
+    return x->blk->decode_many_prefetch_l2 && sattn_elem_bytes(ld, t) < PREFETCH_L2_MAX_ROW_BYTES;
+}
+
 /* S[:, jb..jb+n) = scale * Q·Kᵀ for the keys j0 + jb.., which lie in one run (sattn_kv_run): one call for
  * all of the item's rows, so K is read once. */
 static void qk_keys(const struct sattn_exec *x, const struct sattn_attention_problem *p, const struct decode_plan *pl,
@@ -180,7 +187,8 @@ static void qk_keys(const struct sattn_exec *x, const struct sattn_attention_pro
     const struct sattn_decode_params kp = {.scale = p->scale,
                                            .kv = sattn_kv_scales(p, p->k_scales, p->kss, p->k_group, b, w->g, j, 0),
                                            .prefetch_keys = many || lanes ? pl->prefetch_k_many : pl->prefetch_k,
-                                           .prefetch_keys_max = many || lanes ? pl->prefetch_k_max : 0};
+                                           .prefetch_keys_max = many || lanes ? pl->prefetch_k_max : 0,
+                                           .prefetch_l2 = (many || lanes) && many_prefetch_l2(x, p->ks.seq, p->k_type)};
     const sattn_qk_dot_fn qk = lanes ? ops->qk_lanes : many ? ops->qk_many : ops->qk_dot;
     qk(w->rb.rows, n, p->head_dim, w->q, w->ldq, k, p->ks.seq, w->s + jb, DECODE_CHUNK_KEYS, &kp);
 }
@@ -193,7 +201,8 @@ static void pv_keys(const struct sattn_exec *x, const struct sattn_attention_pro
     const int many = ops->pv_many && w->rb.rows >= ops->pv_many_from;
     const struct sattn_decode_params vp = {.kv = sattn_kv_scales(p, p->v_scales, p->vss, p->v_group, b, w->g, j, 0),
                                            .prefetch_keys = many ? pl->prefetch_v_many : pl->prefetch_v,
-                                           .prefetch_keys_max = many ? pl->prefetch_v_max : 0};
+                                           .prefetch_keys_max = many ? pl->prefetch_v_max : 0,
+                                           .prefetch_l2 = many && many_prefetch_l2(x, p->vs.seq, p->v_type)};
     const sattn_pv_accumulate_fn pv = many ? ops->pv_many : ops->pv_accumulate;
     pv(w->rb.rows, n, p->v_head_dim, w->s + jb, DECODE_CHUNK_KEYS,
        sattn_elem_addr(p->v, p->v_type, sattn_kv_offset(p, p->vs, b, w->g, j)), p->vs.seq, w->st.acc, p->v_head_dim,

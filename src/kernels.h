@@ -94,6 +94,7 @@ struct sattn_decode_params {
     size_t prefetch_keys;    /* rows this many keys ahead are prefetched as the kernel streams (0: none) */
     size_t prefetch_keys_max; /* a kernel whose blocks want a longer distance may take up to this many keys
                                  (further ahead, the rows' lines would evict each other in L1; 0: none longer) */
+    int prefetch_l2;          /* prefetch into L2 (PREFETCHT1) rather than L1: the blocking's decode_many_prefetch_l2 */
 };
 /* s[r*lds + j] = scale * sum_c q[r*ldq + c] * k[j*ldk + c] for r < rows, j < n, c < d. */
 #define SATTN_QK_DOT_UKERNEL(fn)                                                                                    \
@@ -198,6 +199,8 @@ struct sattn_blocking {
     size_t attn_rows, attn_keys;      /* fused attention: stacked (head, query) rows per item, keys per block */
     size_t decode_prefetch_bytes;     /* decode: bytes of K or V rows ahead of the stream to prefetch (0: none) */
     size_t decode_many_prefetch_bytes; /* the same for the many-row tiles (sattn_decode_ops' qk_many, pv_many) */
+    size_t decode_many_prefetch_l2;    /* 1: the many-row tiles prefetch into L2, not L1 (avx512/init.c); 0: L1. A size_t,
+                                          so the struct has no padding (tests compare it whole) */
     size_t decode_int_step_keys; /* keys per call of a tokens-major walk with integer K or V and under 8 rows per
                                     K/V head, where int4's own step and decode_many_step_keys do not apply (0:
                                     attention_decode.c's 4) */
@@ -280,12 +283,20 @@ struct sattn_kernels {
  * microkernel always reads MR valid rows (the extra ones are computed and never stored). */
 #define SATTN_TILE_ROW(a, rs, i, mr) ((a) + ((size_t)(i) < (mr) ? (size_t)(i) : (mr)-1) * (rs))
 
+/* One line, into L1 or (to_l2) into L2 only. */
+static inline void sattn_prefetch_line(const void *p, int to_l2) {
+    if (to_l2) __builtin_prefetch(p, 0, 2); /* PREFETCHT1 */
+    else __builtin_prefetch(p);
+}
 /* Prefetches n rows of row_bytes each, ld_bytes apart, one prefetch per 64-byte line of each row: in a
  * tokens-major cache the other heads lie between them, and those lines are not fetched. */
-static inline void sattn_prefetch_row_run(const void *x, size_t n, size_t ld_bytes, size_t row_bytes) {
+static inline void sattn_prefetch_row_run_to(const void *x, size_t n, size_t ld_bytes, size_t row_bytes, int to_l2) {
     const char *p = (const char *)x;
     for (size_t r = 0; r < n; r++, p += ld_bytes)
-        for (size_t t = 0; t < row_bytes; t += 64) __builtin_prefetch(p + t);
+        for (size_t t = 0; t < row_bytes; t += 64) sattn_prefetch_line(p + t, to_l2);
+}
+static inline void sattn_prefetch_row_run(const void *x, size_t n, size_t ld_bytes, size_t row_bytes) {
+    sattn_prefetch_row_run_to(x, n, ld_bytes, row_bytes, 0);
 }
 /* The four rows a decode kernel streams next. */
 static inline void sattn_prefetch_rows(const void *x, size_t ld_bytes, size_t row_bytes) {

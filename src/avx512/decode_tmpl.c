@@ -160,8 +160,8 @@ static void qk_tiles(size_t rows, size_t n, size_t d, const float *q, size_t ldq
         const float *const ks[4] = {SATTN_TMPL_KEY_SCALES(sc, j, 0, nj), SATTN_TMPL_KEY_SCALES(sc, j, 1, nj),
                                     SATTN_TMPL_KEY_SCALES(sc, j, 2, nj), SATTN_TMPL_KEY_SCALES(sc, j, 3, nj)};
         if (pf && j + pf < n) /* the rows pf keys ahead of this quad's */
-            sattn_prefetch_row_run(SATTN_TMPL_ROW(k, j + pf, ldk), n - (j + pf) < nj ? n - (j + pf) : nj,
-                                   SATTN_TMPL_ROW_BYTES(ldk), SATTN_TMPL_ROW_BYTES(d));
+            sattn_prefetch_row_run_to(SATTN_TMPL_ROW(k, j + pf, ldk), n - (j + pf) < nj ? n - (j + pf) : nj,
+                                      SATTN_TMPL_ROW_BYTES(ldk), SATTN_TMPL_ROW_BYTES(d), params->prefetch_l2);
         switch (nj) {
         case 4: qk_quad(4, rows, d, q, ldq, kr, ks, g, params->scale, s + j, lds); break;
         case 3: qk_quad(3, rows, d, q, ldq, kr, ks, g, params->scale, s + j, lds); break;
@@ -200,10 +200,11 @@ static inline void transpose16(__m512 a[16]) {
     for (int i = 0; i < 16; i++) a[i] = _mm512_castsi512_ps(r[i]);
 }
 
-/* Rows to prefetch: rows of them from x, ld_bytes apart (rows 0: none). */
+/* Rows to prefetch: rows of them from x, ld_bytes apart (rows 0: none), into L2 or L1. */
 struct row_run {
     const char *x;
     size_t rows, ld_bytes;
+    int to_l2;
 };
 
 /* Qᵀ of rows [0, rn) (rn <= 16; lanes past rn zero): column c's 16 elements at qt + 16c. */
@@ -237,12 +238,12 @@ static void qk_lanes_keys(size_t d, const float *qt, const sattn_elem_t *const k
             for (int t = 0; t < 16; t++) _mm512_store_ps(kc[t], load16_scaled(kr[t], c, w, ks[t], g));
         }
         for (size_t i = 0; i < w; i++) {
-            if (pf && i < ahead->rows) __builtin_prefetch(pf + i * ahead->ld_bytes);
+            if (pf && i < ahead->rows) sattn_prefetch_line(pf + i * ahead->ld_bytes, ahead->to_l2);
             const __m512 x = _mm512_load_ps(qt + (c + i) * 16);
             for (int t = 0; t < 16; t++) a[t] = _mm512_fmadd_ps(x, _mm512_set1_ps(kc[t][i]), a[t]);
         }
         if (pf)
-            for (size_t t = w; t < ahead->rows; t++) __builtin_prefetch(pf + t * ahead->ld_bytes);
+            for (size_t t = w; t < ahead->rows; t++) sattn_prefetch_line(pf + t * ahead->ld_bytes, ahead->to_l2);
     }
     transpose16(a);
     const __mmask16 m = sattn_avx512_tail_mask(nj);
@@ -268,12 +269,13 @@ static void qk_lanes(size_t rows, size_t n, size_t d, const float *q, size_t ldq
             /* The rows pf keys ahead of this block's: rows less than a page apart, which the hardware streams
              * into L2, line by line among the first pass's FMAs; rows a page or more apart (tokens-major), each
              * line from DRAM, all at once before it. */
-            struct row_run ahead = {NULL, 0, SATTN_TMPL_ROW_BYTES(ldk)}, none = {NULL, 0, 0};
+            struct row_run ahead = {NULL, 0, SATTN_TMPL_ROW_BYTES(ldk), params->prefetch_l2}, none = {NULL, 0, 0, 0};
             const size_t ahead_rows = pf && j + pf < n && r0 == 0 ? (n - (j + pf) < 16 ? n - (j + pf) : 16) : 0;
             if (ahead_rows && ahead.ld_bytes < LANES_SPREAD_STRIDE)
                 ahead.x = (const char *)SATTN_TMPL_ROW(k, j + pf, ldk), ahead.rows = ahead_rows;
             else if (ahead_rows)
-                sattn_prefetch_row_run(SATTN_TMPL_ROW(k, j + pf, ldk), ahead_rows, ahead.ld_bytes, SATTN_TMPL_ROW_BYTES(d));
+                sattn_prefetch_row_run_to(SATTN_TMPL_ROW(k, j + pf, ldk), ahead_rows, ahead.ld_bytes, SATTN_TMPL_ROW_BYTES(d),
+                                          ahead.to_l2);
             for (size_t v = 0; v < 2 && rn[v]; v++)
                 qk_lanes_keys(d, qt + v * LANES_MAX_D * 16, kr, ks, g, params->scale, nj, rn[v],
                               s + (r0 + 16 * v) * lds + j, lds, v == 0 ? &ahead : &none);
@@ -291,7 +293,7 @@ static void qk_lanes(size_t rows, size_t n, size_t d, const float *q, size_t ldq
 
 ALWAYS_INLINE void pv_tile(const int R, const int V, size_t n, const float *p, size_t ldp, const void *v, size_t ldv,
                            const struct sattn_scales *sc, size_t c, size_t wlast, float *acc, size_t ldacc, size_t pf,
-                           size_t left, size_t pf_every, size_t pf_phase) {
+                           int l2, size_t left, size_t pf_every, size_t pf_phase) {
     __m512 x[4][4];
     for (int r = 0; r < R; r++)
         for (int t = 0; t < V; t++)
@@ -300,7 +302,7 @@ ALWAYS_INLINE void pv_tile(const int R, const int V, size_t n, const float *p, s
         const sattn_elem_t *row = SATTN_TMPL_ROW(v, j, ldv);
         if (pf && j + pf < left && turn == 0) /* the same columns pf keys ahead, on this tile's turn */
             for (size_t b = SATTN_TMPL_ROW_BYTES(c); b < SATTN_TMPL_ROW_BYTES(c + 16 * V); b += 64)
-                __builtin_prefetch((const char *)SATTN_TMPL_ROW(v, j + pf, ldv) + b);
+                sattn_prefetch_line((const char *)SATTN_TMPL_ROW(v, j + pf, ldv) + b, l2);
         __m512 y[4];
         const float *e = SATTN_TMPL_QUANT ? sc->at + j * sc->ld : NULL;
         for (int t = 0; t < V; t++) y[t] = load16_scaled(row, c + 16 * t, t == V - 1 ? wlast : 16, e, sc->group);
@@ -317,18 +319,18 @@ ALWAYS_INLINE void pv_tile(const int R, const int V, size_t n, const float *p, s
 /* Columns [c, c + 16V) (the last vector wlast wide) of every row, in row tiles of 4. */
 ALWAYS_INLINE void pv_columns(const int V, size_t rows, size_t n, const float *p, size_t ldp, const void *v, size_t ldv,
                               const struct sattn_scales *sc, size_t c, size_t wlast, float *acc, size_t ldacc, size_t pf,
-                              size_t left) {
+                              int l2, size_t left) {
     /* Rows a block or more ahead are the next block's: every tile may take its turn. Nearer ones are still this
      * block's, which the first tile reads first: it prefetches them all. */
     const size_t turns = pf >= PV_BLOCK_KEYS ? (rows + 3) / 4 : 1;
     size_t r = 0, t = 0;
     for (; r + 4 <= rows; r += 4, t++)
-        pv_tile(4, V, n, p + r * ldp, ldp, v, ldv, sc, c, wlast, acc + r * ldacc, ldacc, t < turns ? pf : 0, left, turns, t);
+        pv_tile(4, V, n, p + r * ldp, ldp, v, ldv, sc, c, wlast, acc + r * ldacc, ldacc, t < turns ? pf : 0, l2, left, turns, t);
     const size_t pft = t < turns ? pf : 0;
     switch (rows - r) {
-    case 3: pv_tile(3, V, n, p + r * ldp, ldp, v, ldv, sc, c, wlast, acc + r * ldacc, ldacc, pft, left, turns, t); break;
-    case 2: pv_tile(2, V, n, p + r * ldp, ldp, v, ldv, sc, c, wlast, acc + r * ldacc, ldacc, pft, left, turns, t); break;
-    case 1: pv_tile(1, V, n, p + r * ldp, ldp, v, ldv, sc, c, wlast, acc + r * ldacc, ldacc, pft, left, turns, t); break;
+    case 3: pv_tile(3, V, n, p + r * ldp, ldp, v, ldv, sc, c, wlast, acc + r * ldacc, ldacc, pft, l2, left, turns, t); break;
+    case 2: pv_tile(2, V, n, p + r * ldp, ldp, v, ldv, sc, c, wlast, acc + r * ldacc, ldacc, pft, l2, left, turns, t); break;
+    case 1: pv_tile(1, V, n, p + r * ldp, ldp, v, ldv, sc, c, wlast, acc + r * ldacc, ldacc, pft, l2, left, turns, t); break;
     default: break;
     }
 }
@@ -340,7 +342,7 @@ ALWAYS_INLINE void pv_columns(const int V, size_t rows, size_t n, const float *p
  * vector by its scale, measured 0.91-1.16x of AVX2's time for int8/int4 GQA where this takes 0.75-0.90x). */
 ALWAYS_INLINE void pv_quant_quad(const int R, size_t j, size_t nj, size_t n, size_t dv, const float *p, size_t ldp,
                                  const void *v, size_t ldv, const struct sattn_scales *sc, float *acc, size_t ldacc,
-                                 size_t pf) {
+                                 size_t pf, int l2) {
     const size_t group = sc->group;
     const sattn_elem_t *const vr[4] = {SATTN_TMPL_KEY(v, ldv, j, 0, nj), SATTN_TMPL_KEY(v, ldv, j, 1, nj),
                                        SATTN_TMPL_KEY(v, ldv, j, 2, nj), SATTN_TMPL_KEY(v, ldv, j, 3, nj)};
@@ -350,7 +352,7 @@ ALWAYS_INLINE void pv_quant_quad(const int R, size_t j, size_t nj, size_t n, siz
     for (int r = 0; r < R; r++)
         for (size_t t = 0; t < 4; t++) u[r][t] = t < nj ? p[r * ldp + j + t] : 0.0f; /* a missing key weighs 0 */
     if (pf && j + pf < n)
-        sattn_prefetch_rows(SATTN_TMPL_ROW(v, j + pf, ldv), SATTN_TMPL_ROW_BYTES(ldv), SATTN_TMPL_ROW_BYTES(dv));
+        sattn_prefetch_row_run_to(SATTN_TMPL_ROW(v, j + pf, ldv), 4, SATTN_TMPL_ROW_BYTES(ldv), SATTN_TMPL_ROW_BYTES(dv), l2);
     for (size_t g0 = 0, gi = 0; g0 < dv; g0 += group, gi++) {
         __m512 w[4][4];
         for (int r = 0; r < R; r++)
@@ -369,10 +371,10 @@ ALWAYS_INLINE void pv_quant_quad(const int R, size_t j, size_t nj, size_t n, siz
 }
 
 ALWAYS_INLINE void pv_quant_rows(const int R, size_t n, size_t dv, const float *p, size_t ldp, const void *v,
-                                 size_t ldv, const struct sattn_scales *sc, float *acc, size_t ldacc, size_t pf) {
+                                 size_t ldv, const struct sattn_scales *sc, float *acc, size_t ldacc, size_t pf, int l2) {
     size_t j = 0;
-    for (; j + 4 <= n; j += 4) pv_quant_quad(R, j, 4, n, dv, p, ldp, v, ldv, sc, acc, ldacc, pf);
-    if (j < n) pv_quant_quad(R, j, n - j, n, dv, p, ldp, v, ldv, sc, acc, ldacc, pf);
+    for (; j + 4 <= n; j += 4) pv_quant_quad(R, j, 4, n, dv, p, ldp, v, ldv, sc, acc, ldacc, pf, l2);
+    if (j < n) pv_quant_quad(R, j, n - j, n, dv, p, ldp, v, ldv, sc, acc, ldacc, pf, l2);
 }
 #endif
 
@@ -383,11 +385,11 @@ static void pv_tiles(size_t rows, size_t n, size_t dv, const float *p, size_t ld
     if (quant_whole(dv, params->kv.group)) {
         size_t r = 0;
         for (; r + 4 <= rows; r += 4)
-            pv_quant_rows(4, n, dv, p + r * ldp, ldp, v, ldv, &params->kv, acc + r * ldacc, ldacc, pf);
+            pv_quant_rows(4, n, dv, p + r * ldp, ldp, v, ldv, &params->kv, acc + r * ldacc, ldacc, pf, params->prefetch_l2);
         switch (rows - r) {
-        case 3: pv_quant_rows(3, n, dv, p + r * ldp, ldp, v, ldv, &params->kv, acc + r * ldacc, ldacc, pf); break;
-        case 2: pv_quant_rows(2, n, dv, p + r * ldp, ldp, v, ldv, &params->kv, acc + r * ldacc, ldacc, pf); break;
-        case 1: pv_quant_rows(1, n, dv, p + r * ldp, ldp, v, ldv, &params->kv, acc + r * ldacc, ldacc, pf); break;
+        case 3: pv_quant_rows(3, n, dv, p + r * ldp, ldp, v, ldv, &params->kv, acc + r * ldacc, ldacc, pf, params->prefetch_l2); break;
+        case 2: pv_quant_rows(2, n, dv, p + r * ldp, ldp, v, ldv, &params->kv, acc + r * ldacc, ldacc, pf, params->prefetch_l2); break;
+        case 1: pv_quant_rows(1, n, dv, p + r * ldp, ldp, v, ldv, &params->kv, acc + r * ldacc, ldacc, pf, params->prefetch_l2); break;
         default: break;
         }
         return;
@@ -405,16 +407,16 @@ static void pv_tiles(size_t rows, size_t n, size_t dv, const float *p, size_t ld
         struct sattn_scales bs = params->kv;
         if (SATTN_TMPL_QUANT) bs.at += j * bs.ld;
         size_t c = 0;
-        for (; c + 64 <= dv; c += 64) pv_columns(4, rows, nj, p + j, ldp, vb, ldv, &bs, c, 16, acc, ldacc, pf, n - j);
+        for (; c + 64 <= dv; c += 64) pv_columns(4, rows, nj, p + j, ldp, vb, ldv, &bs, c, 16, acc, ldacc, pf, params->prefetch_l2, n - j);
         const size_t left = dv - c;
         if (left > 48)
-            pv_columns(4, rows, nj, p + j, ldp, vb, ldv, &bs, c, left - 48, acc, ldacc, pf, n - j);
+            pv_columns(4, rows, nj, p + j, ldp, vb, ldv, &bs, c, left - 48, acc, ldacc, pf, params->prefetch_l2, n - j);
         else if (left > 32)
-            pv_columns(3, rows, nj, p + j, ldp, vb, ldv, &bs, c, left - 32, acc, ldacc, pf, n - j);
+            pv_columns(3, rows, nj, p + j, ldp, vb, ldv, &bs, c, left - 32, acc, ldacc, pf, params->prefetch_l2, n - j);
         else if (left > 16)
-            pv_columns(2, rows, nj, p + j, ldp, vb, ldv, &bs, c, left - 16, acc, ldacc, pf, n - j);
+            pv_columns(2, rows, nj, p + j, ldp, vb, ldv, &bs, c, left - 16, acc, ldacc, pf, params->prefetch_l2, n - j);
         else if (left > 0)
-            pv_columns(1, rows, nj, p + j, ldp, vb, ldv, &bs, c, left, acc, ldacc, pf, n - j);
+            pv_columns(1, rows, nj, p + j, ldp, vb, ldv, &bs, c, left, acc, ldacc, pf, params->prefetch_l2, n - j);
     }
 }
 

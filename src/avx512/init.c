@@ -82,9 +82,16 @@ void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_f
      * 0.87-1.02); default sweep kv 8192: 32 heads x 4 and x 16 queries 0.78-0.93x, GQA 32/4 0.85-0.92x, GQA 32/8
      * x 4 and x 16 0.88-1.03x. Against 128 (two rounds), 32 keys were slower and 512 (a whole chunk) alike for
      * f16 and bf16 but 1.2x for f32. One-row calls keep 4 (16 to 128 were 1.1-1.6x the time for f16 and bf16).
-     * Neither step was measured on Zen 4, which takes them too. */
+     * Neither step was measured on Zen 4, which takes them too.
+     * On Intel the many-row tiles prefetch into L2 (PREFETCHT1), not L1: a PREFETCHT0 holds one of the L1's fill
+     * buffers until its line arrives, and pv_tiles' prefetches waited for one (a quarter of its samples, perf, 32
+     * heads x 16 queries, d 64). Xeon AMX VM, the two builds in one process, calls alternating, medians of 8, kv
+     * 32768, two runs: f32 dense 32 heads x 16 queries at d 64 0.96-0.97x the time on 1 thread, 0.94-0.97x on 2;
+     * GQA 32/8 x 4 at d 128 0.96x / 0.95x; f16 0.98-1.00x, MQA 1.00x; tokens-major rows a page apart 1.00-1.03x,
+     * so those keep L1 (attention_decode.c). Zen 4 keeps L1 (not measured there). */
     k->tuned = (struct sattn_blocking){.gemm_mc = 240, .gemm_kc = 256, .gemm_nc = 4096, .attn_rows = 144, .attn_keys = 256,
                                        .decode_prefetch_bytes = cpu->vendor_intel ? 2048 : 8192,
-                                       .decode_many_prefetch_bytes = 8192, .decode_int_step_keys = 8,
+                                       .decode_many_prefetch_bytes = 8192,
+                                       .decode_many_prefetch_l2 = cpu->vendor_intel, .decode_int_step_keys = 8,
                                        .decode_many_step_keys = 128};
 }
