@@ -4,7 +4,7 @@
  *
  *   sattn_tune_blocks [phases|prefetch]   (one line per candidate: median of 7 runs; `phases`: only
  *                                 the per-phase profile of one attention block; `prefetch`: only the
- *                                 decode prefetch distance)
+ *                                 decode prefetch distance, then the many-row tiles' prefetch level)
  *
  * The phase profile replays the fused driver's steps on one block (the fitted rows x keys, d = dv
  * = 64 and 128) and times each: packing Kᵀ and V, S = Q·Kᵀ, the online softmax, P·V; the two
@@ -23,8 +23,9 @@ static int by_value(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* On cache lines, as engines allocate their caches (a row that straddles lines costs the decode kernels more). */
 static float *filled(size_t n) {
-    float *x = malloc(n * sizeof *x);
+    float *x = aligned_alloc(64, (n * sizeof *x + 63) / 64 * 64);
     for (size_t i = 0; i < n; i++) x[i] = (float)((i * 2654435761u) % 1000) / 500.0f - 1.0f;
     return x;
 }
@@ -190,6 +191,55 @@ static void decode_prefetch(const struct sattn_blocking *live) {
     free(q), free(kk), free(v), free(o), free(k16[0]), free(k16[1]), free(v16[0]), free(v16[1]);
 }
 
+/* The many-row tiles' prefetch level: one thread, decode shapes of 4 and 16 rows per K/V head (32 heads x 16
+ * queries, GQA 32/8 with one query and with 4, dense f32 at d 128, kv 8192) with the live distance, prefetching
+ * into L1 and into L2 (decode_many_prefetch_l2), interleaved rounds; prints the median K+V GB/s of each and the
+ * SATTN_DECODE_PREFETCH_L2 line of the better geometric mean. Only kernels that honour the flag (AVX-512's) can
+ * tell the two apart; elsewhere the line is noise's. */
+static void decode_prefetch_level(const struct sattn_blocking *live) {
+    enum { SHAPES = 3, ROUNDS = 15, H = 32, KV = 8192, D = 128 };
+    static const char *const names[SHAPES] = {"32 heads x 16 queries", "GQA 32/8 x 1", "GQA 32/8 x 4"};
+    static const size_t kv_heads[SHAPES] = {H, H / 4, H / 4}, queries[SHAPES] = {16, 1, 4};
+    const size_t n = (size_t)H * KV * D;
+    float *q = filled(H * 16 * D), *kk = filled(n), *v = filled(n), *o = filled(H * 16 * D);
+    struct sattn_attention_problem p[SHAPES];
+    double bytes[SHAPES], t[2][SHAPES][ROUNDS];
+    for (int s = 0; s < SHAPES; s++) {
+        const sattn_attention_desc desc = {.batch = 1, .heads = H, .kv_heads = kv_heads[s], .q_len = queries[s],
+                                           .kv_len = KV, .head_dim = D};
+        if (sattn_attention_check(&desc, sizeof desc, q, kk, v, o, &p[s]) != SATTN_OK) return;
+        bytes[s] = 2.0 * kv_heads[s] * KV * D * sizeof(float);
+    }
+    printf("decode prefetch level of the many-row tiles, isa %s (in use: %s), 1 thread, K+V GB/s, medians of %d "
+           "interleaved rounds:\n", sattn_isa_name(sattn_kernels_current()->isa),
+           live->decode_many_prefetch_l2 ? "L2" : "L1", ROUNDS);
+    for (int r = -1; r < ROUNDS; r++) /* round -1 warms up */
+        for (int l2 = 0; l2 < 2; l2++)
+            for (int s = 0; s < SHAPES; s++) {
+                struct sattn_blocking b = *live;
+                b.decode_many_prefetch_l2 = (size_t)l2;
+                const struct sattn_exec x = candidate(&b);
+                const double t0 = bench_seconds();
+                sattn_attention_run(&x, &p[s], NULL, 0);
+                if (r >= 0) t[l2][s][r] = bench_seconds() - t0;
+            }
+    double mean[2];
+    for (int l2 = 0; l2 < 2; l2++) {
+        double log_sum = 0;
+        printf("  %s:", l2 ? "L2" : "L1");
+        for (int s = 0; s < SHAPES; s++) {
+            qsort(t[l2][s], ROUNDS, sizeof t[l2][s][0], by_value);
+            const double gbs = bytes[s] / t[l2][s][ROUNDS / 2] * 1e-9;
+            log_sum += log(gbs);
+            printf("  %s %5.1f", names[s], gbs);
+        }
+        printf("\n");
+        mean[l2] = exp(log_sum / SHAPES);
+    }
+    printf("best: export SATTN_DECODE_PREFETCH_L2=%d\n", mean[1] > mean[0]);
+    free(q), free(kk), free(v), free(o);
+}
+
 int main(int argc, char **argv) {
     const struct sattn_kernels *k = sattn_kernels_current();
     const struct sattn_blocking live = *sattn_blocking_for(k->isa);
@@ -199,6 +249,7 @@ int main(int argc, char **argv) {
     }
     if (argc > 1 && !strcmp(argv[1], "prefetch")) {
         decode_prefetch(&live);
+        decode_prefetch_level(&live);
         return 0;
     }
     printf("isa %s, blocking: gemm MC %zu KC %zu NC %zu, attention %zu rows x %zu keys\n", sattn_isa_name(k->isa),

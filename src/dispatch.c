@@ -52,6 +52,19 @@ static void decode_prefetch_from_env(void) {
         blocking[isa].decode_prefetch_bytes = blocking[isa].decode_many_prefetch_bytes = (size_t)bytes;
 }
 
+/* SATTN_DECODE_PREFETCH_L2=0|1: whether the many-row decode tiles prefetch into L2 rather than L1 (where rows lie
+ * under a page apart; the kernels that honour it: AVX-512's), as sattn_tune_blocks prefetch measured best on this
+ * machine; unset, each ISA keeps its default (AVX-512: 1 on Intel CPUs). */
+static void decode_prefetch_l2_from_env(void) {
+    const char *env = getenv("SATTN_DECODE_PREFETCH_L2");
+    if (!env || !*env) return;
+    if (strcmp(env, "0") && strcmp(env, "1")) {
+        fprintf(stderr, "sattn: SATTN_DECODE_PREFETCH_L2=%s is not 0 or 1; ignored\n", env);
+        return;
+    }
+    for (int isa = SATTN_ISA_SCALAR; isa < ISA_COUNT; isa++) blocking[isa].decode_many_prefetch_l2 = env[0] == '1';
+}
+
 /* An ISA starts from its parent's table and overrides what it provides. */
 static void add_isa(sattn_isa isa, sattn_isa parent, void (*init)(struct sattn_kernels *, const struct sattn_cpu_features *),
                     const struct sattn_cpu_features *cpu, int cpu_has) {
@@ -95,6 +108,7 @@ static void init_tables(void) {
     for (int isa = SATTN_ISA_SCALAR; isa < ISA_COUNT; isa++)
         if (available[isa]) blocking[isa] = sattn_blocking_fit(&tables[isa], topo->l1d_bytes, topo->l2_bytes);
     decode_prefetch_from_env();
+    decode_prefetch_l2_from_env();
     initial = isa_from_env();
 }
 

@@ -2,7 +2,8 @@
  * lacks (or a bogus name) and SATTN_NUM_THREADS=3: the library must fall back to the best ISA
  * with exactly one warning line on stderr, and default to 3 threads. Or with SATTN_DECODE_PREFETCH
  * alone: a byte count becomes every ISA's decode prefetch distance, silently; anything else leaves
- * the ISAs' defaults with one warning line. */
+ * the ISAs' defaults with one warning line. SATTN_DECODE_PREFETCH_L2 likewise: 0 or 1 for every ISA, or the
+ * defaults and one warning. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,24 @@ static void test_env_decode_prefetch(void **state) {
     }
 }
 
+static void test_env_decode_prefetch_l2(void **state) {
+    (void)state;
+    const char *env = getenv("SATTN_DECODE_PREFETCH_L2");
+    char text[512];
+    const size_t lines = first_use_lines(text, sizeof text);
+    const int valid = !strcmp(env, "0") || !strcmp(env, "1");
+    assert_int_equal(lines, valid ? 0 : 1);
+    if (!valid) assert_non_null(strstr(text, "SATTN_DECODE_PREFETCH_L2"));
+    for (int isa = SATTN_ISA_SCALAR; isa <= SATTN_ISA_LAST; isa++) {
+        const struct sattn_kernels *k = sattn_kernels_for((sattn_isa)isa);
+        if (!k) continue;
+        assert_int_equal(sattn_blocking_for((sattn_isa)isa)->decode_many_prefetch_l2,
+                         valid ? (size_t)(env[0] == '1') : k->tuned.decode_many_prefetch_l2);
+        /* the distances keep their defaults */
+        assert_int_equal(sattn_blocking_for((sattn_isa)isa)->decode_many_prefetch_bytes, k->tuned.decode_many_prefetch_bytes);
+    }
+}
+
 static void test_env_fallback(void **state) {
     (void)state;
     const char *want_isa = getenv("SATTN_ISA");
@@ -72,6 +91,10 @@ static void test_env_fallback(void **state) {
 }
 
 int main(void) {
+    if (getenv("SATTN_DECODE_PREFETCH_L2")) {
+        const struct CMUnitTest tests[] = {cmocka_unit_test(test_env_decode_prefetch_l2)};
+        return cmocka_run_group_tests(tests, NULL, NULL);
+    }
     if (getenv("SATTN_DECODE_PREFETCH")) {
         const struct CMUnitTest tests[] = {cmocka_unit_test(test_env_decode_prefetch)};
         return cmocka_run_group_tests(tests, NULL, NULL);
