@@ -127,6 +127,21 @@ static void phases(const struct sattn_kernels *k, const struct sattn_blocking *b
     free(q), free(kk), free(v), free(kp), free(vp), free(s), free(acc);
 }
 
+/* Each shape's median K+V GB/s over its rounds (t: shape after shape, `rounds` times each, sorted in place),
+ * printed after its name on the current line; returns their geometric mean. */
+static double median_rates(int shapes, int rounds, double *t, const double *bytes, const char *const *names) {
+    double log_sum = 0;
+    for (int s = 0; s < shapes; s++) {
+        double *ts = t + (size_t)s * rounds;
+        qsort(ts, (size_t)rounds, sizeof *ts, by_value);
+        const double gbs = bytes[s] / ts[rounds / 2] * 1e-9;
+        log_sum += log(gbs);
+        printf("  %s %5.1f", names[s], gbs);
+    }
+    printf("\n");
+    return exp(log_sum / shapes);
+}
+
 /* The decode prefetch distance: one thread streams K+V of decode shapes (32 heads x 8192 keys at d 128, one
  * query: f32 dense and tokens-major, f16 and bf16 dense; GQA 32/8 dense in f32 and bf16) with each candidate
  * distance, interleaved rounds so that the machine's drift hits every candidate alike, and prints the median K+V
@@ -176,16 +191,9 @@ static void decode_prefetch(const struct sattn_blocking *live) {
     size_t best = 0;
     double best_mean = 0;
     for (size_t c = 0; c < NC; c++) {
-        double log_sum = 0;
         printf("  %5zu bytes:", candidates[c]);
-        for (int s = 0; s < SHAPES; s++) {
-            qsort(t[c][s], ROUNDS, sizeof t[c][s][0], by_value);
-            const double gbs = bytes[s] / t[c][s][ROUNDS / 2] * 1e-9;
-            log_sum += log(gbs);
-            printf("  %s %5.1f", names[s], gbs);
-        }
-        printf("\n");
-        if (exp(log_sum / SHAPES) > best_mean) best_mean = exp(log_sum / SHAPES), best = c;
+        const double mean = median_rates(SHAPES, ROUNDS, &t[c][0][0], bytes, names);
+        if (mean > best_mean) best_mean = mean, best = c;
     }
     printf("best: export SATTN_DECODE_PREFETCH=%zu\n", candidates[best]);
     free(q), free(kk), free(v), free(o), free(k16[0]), free(k16[1]), free(v16[0]), free(v16[1]);
@@ -225,16 +233,8 @@ static void decode_prefetch_level(const struct sattn_blocking *live) {
             }
     double mean[2];
     for (int l2 = 0; l2 < 2; l2++) {
-        double log_sum = 0;
         printf("  %s:", l2 ? "L2" : "L1");
-        for (int s = 0; s < SHAPES; s++) {
-            qsort(t[l2][s], ROUNDS, sizeof t[l2][s][0], by_value);
-            const double gbs = bytes[s] / t[l2][s][ROUNDS / 2] * 1e-9;
-            log_sum += log(gbs);
-            printf("  %s %5.1f", names[s], gbs);
-        }
-        printf("\n");
-        mean[l2] = exp(log_sum / SHAPES);
+        mean[l2] = median_rates(SHAPES, ROUNDS, &t[l2][0][0], bytes, names);
     }
     printf("best: export SATTN_DECODE_PREFETCH_L2=%d\n", mean[1] > mean[0]);
     free(q), free(kk), free(v), free(o);
