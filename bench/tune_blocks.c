@@ -157,7 +157,9 @@ static void decode_prefetch(const struct sattn_blocking *live) {
                                               "32 heads dense f16", "32 heads dense bf16", "GQA 32/8 dense bf16"};
     const size_t n = (size_t)H * KV * D;
     float *q = filled(H * D), *kk = filled(n), *v = filled(n), *o = filled(H * D);
-    uint16_t *k16[2] = {malloc(n * 2), malloc(n * 2)}, *v16[2] = {malloc(n * 2), malloc(n * 2)};
+    uint16_t *k16[2], *v16[2];
+    for (int t = 0; t < 2; t++) /* on cache lines too (n * 2 bytes is whole lines) */
+        k16[t] = aligned_alloc(64, n * 2), v16[t] = aligned_alloc(64, n * 2);
     for (int t = 0; t < 2; t++) {
         const sattn_dtype type = t ? SATTN_DTYPE_BF16 : SATTN_DTYPE_F16;
         if (sattn_convert(SATTN_DTYPE_F32, type, n, kk, k16[t]) != SATTN_OK ||
