@@ -16,6 +16,16 @@ static inline __mmask16 sattn_avx512_tail_mask(size_t n) {
 static inline void sattn_avx512_store_tile_row(float *c, __m512 lo, __m512 hi, __mmask16 m_lo, __mmask16 m_hi,
                                                __m512 alpha, float beta) {
     __m512 v_lo = _mm512_mul_ps(alpha, lo), v_hi = _mm512_mul_ps(alpha, hi);
+    if ((m_lo & m_hi) == 0xFFFF) { /* a whole row: plain loads and stores (Zen 5 stalls on masked ones) */
+        if (beta != 0.0f) {
+            const __m512 vb = _mm512_set1_ps(beta);
+            v_lo = _mm512_fmadd_ps(vb, _mm512_loadu_ps(c), v_lo);
+            v_hi = _mm512_fmadd_ps(vb, _mm512_loadu_ps(c + 16), v_hi);
+        }
+        _mm512_storeu_ps(c, v_lo);
+        _mm512_storeu_ps(c + 16, v_hi);
+        return;
+    }
     if (beta != 0.0f) {
         const __m512 vb = _mm512_set1_ps(beta);
         v_lo = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m_lo, c), v_lo);
