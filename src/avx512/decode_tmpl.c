@@ -28,18 +28,21 @@ static inline __m512 i4_nibble_values(void) {
  * shifted so that its nibble is the lane's lowest, then looked up. */
 static inline __m512 load16(const sattn_elem_t *row, size_t c, size_t w) {
     const __mmask16 m = sattn_avx512_tail_mask(w);
+    /* Whole vectors by plain loads: a masked load that misses L1 stalls on Zen 5 where a plain one streams. */
 #if SATTN_TMPL_IS_F32
-    return _mm512_maskz_loadu_ps(m, row + c);
+    return w >= 16 ? _mm512_loadu_ps(row + c) : _mm512_maskz_loadu_ps(m, row + c);
 #elif SATTN_TMPL_IS_F16
-    return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, row + c));
+    return _mm512_cvtph_ps(w >= 16 ? _mm256_loadu_si256((const __m256i *)(row + c)) : _mm256_maskz_loadu_epi16(m, row + c));
 #elif SATTN_TMPL_IS_BF16
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, row + c)), 16));
+    const __m256i h = w >= 16 ? _mm256_loadu_si256((const __m256i *)(row + c)) : _mm256_maskz_loadu_epi16(m, row + c);
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
 #elif SATTN_TMPL_IS_I8
     if (w >= 16) return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(row + c))));
     return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, row + c)));
 #else /* I4 */
     const size_t bytes = w >= 16 ? 8 : (w + 1) / 2;
-    __m128i b = _mm_maskz_loadu_epi8((__mmask16)((1u << bytes) - 1u), row + c / 2);
+    __m128i b = w >= 16 ? _mm_loadl_epi64((const __m128i *)(row + c / 2))
+                        : _mm_maskz_loadu_epi8((__mmask16)((1u << bytes) - 1u), row + c / 2);
     b = _mm_shuffle_epi8(b, _mm_setr_epi8(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7));
     const __m512i nibble_low = _mm512_srlv_epi32(_mm512_cvtepu8_epi32(b), _mm512_set4_epi32(4, 0, 4, 0));
     return _mm512_maskz_permutexvar_ps(m, nibble_low, i4_nibble_values());
