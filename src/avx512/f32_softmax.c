@@ -58,7 +58,9 @@ SATTN_VSCALE_UKERNEL(sattn_f32_vscale_ukernel__avx512) {
 }
 
 SATTN_VADD_UKERNEL(sattn_f32_vadd_ukernel__avx512) {
-    for (size_t i = 0; i < n; i += 16) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(z + i, _mm512_add_ps(_mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i)));
+    for (; i < n; i += 16) {
         const __mmask16 m = sattn_avx512_tail_mask(n - i);
         _mm512_mask_storeu_ps(z + i, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, x + i), _mm512_maskz_loadu_ps(m, y + i)));
     }

@@ -31,13 +31,17 @@ SATTN_FROM_F32_UKERNEL(sattn_bf16_from_f32__avx512_bf16) {
     for (size_t c = 0; c < n; c += 32) {
         const size_t w = n - c;
         const __mmask16 m0 = sattn_avx512_tail_mask(w), m1 = sattn_avx512_tail_mask(w > 16 ? w - 16 : 0);
-        const __m512 x0 = _mm512_maskz_loadu_ps(m0, src + c), x1 = _mm512_maskz_loadu_ps(m1, src + c + 16);
+        const int whole = w >= 32; /* plain loads and stores there: masked ones stall Zen 5 on a stream */
+        const __m512 x0 = whole ? _mm512_loadu_ps(src + c) : _mm512_maskz_loadu_ps(m0, src + c);
+        const __m512 x1 = whole ? _mm512_loadu_ps(src + c + 16) : _mm512_maskz_loadu_ps(m1, src + c + 16);
         __m512i h;
         if (subnormal_lanes(x0) | subnormal_lanes(x1))
             h = _mm512_inserti64x4(_mm512_castsi256_si512(round_bits16(x0)), round_bits16(x1), 1);
         else
             h = (__m512i)_mm512_cvtne2ps_pbh(x1, x0); /* x0 in the low half */
-        const __mmask32 m = w >= 32 ? (__mmask32)0xFFFFFFFFu : (__mmask32)((1u << w) - 1u);
-        _mm512_mask_storeu_epi16(out + c, m, h);
+        if (whole)
+            _mm512_storeu_si512(out + c, h);
+        else
+            _mm512_mask_storeu_epi16(out + c, (__mmask32)((1u << w) - 1u), h);
     }
 }
