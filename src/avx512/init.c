@@ -82,7 +82,12 @@ void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_f
      * 0.87-1.02); default sweep kv 8192: 32 heads x 4 and x 16 queries 0.78-0.93x, GQA 32/4 0.85-0.92x, GQA 32/8
      * x 4 and x 16 0.88-1.03x. Against 128 (two rounds), 32 keys were slower and 512 (a whole chunk) alike for
      * f16 and bf16 but 1.2x for f32. One-row calls keep 4 (16 to 128 were 1.1-1.6x the time for f16 and bf16).
-     * Neither step was measured on Zen 4, which takes them too.
+     * On AMD the many-row step is a whole chunk (512 keys): on the Zen 5 VM (AMD EPYC, family 26, 2 vCPUs) GQA
+     * 32/8 one query, tokens-major, d 128 and 64, kv 8192 and 32768, 1 and 2 threads (two builds in one process,
+     * calls alternating, medians of 11-15) took at 512 against 128 int8 0.66-0.73x the time, int4 0.77-0.89x,
+     * bf16 0.76-0.89x, f16 0.82-0.94x (one run 1.10x on 2 threads), f32 0.98-1.02x; 256 keys between, 12 and 32
+     * slower (1.2-1.7x). Zen 4 takes the AMD values unmeasured; the int8 step of one-row calls was not measured
+     * on either.
      * On Intel the many-row tiles prefetch into L2 (PREFETCHT1), not L1: a PREFETCHT0 holds one of the L1's fill
      * buffers until its line arrives, and pv_tiles' prefetches waited for one (a quarter of its samples, perf, 32
      * heads x 16 queries, d 64). Xeon AMX VM, the two builds in one process, calls alternating, medians of 8, kv
@@ -93,5 +98,5 @@ void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_f
                                        .decode_prefetch_bytes = cpu->vendor_intel ? 2048 : 8192,
                                        .decode_many_prefetch_bytes = 8192,
                                        .decode_many_prefetch_l2 = cpu->vendor_intel, .decode_int_step_keys = 8,
-                                       .decode_many_step_keys = 128};
+                                       .decode_many_step_keys = cpu->vendor_intel ? 128 : 512};
 }
