@@ -51,8 +51,8 @@ static int rows_own_lines(const void *x, sattn_dtype t, sattn_strides s) {
  * 4 keys 7.0-9.6 (kv 8192) and 7.0-8.5 (kv 32768), 12 keys 8.4-11.2 and 8.3-9.0; 32 heads x 4 queries: 4
  * keys 7.1-9.2, 12 keys 6.8-8.2. */
 #define INTERLEAVED_STEP_BYTES (64 * 1024)
-/* An ISA's blocking may set its own steps (decode_int_step_keys, decode_many_step_keys; avx512/init.c has the
- * figures): the constants above are the defaults, measured on Zen 3 with AVX2's kernels. */
+/* An ISA's blocking may set its own steps (decode_step_keys, decode_int_step_keys, decode_many_step_keys;
+ * avx512/init.c has the figures): the constants above are the defaults, measured on Zen 3 with AVX2's kernels. */
 /* Where a level walks long steps from 4 rows per K/V head (decode_many_step_keys), a key whose rows of all heads
  * span WIDE_KEY_BYTES or more of K (32 heads of d 32 in f32, of d 64 in f16, of d 128 in int8) takes steps of at
  * most WIDE_KEY_STEP_KEYS, unless Q·Kᵀ runs on row lanes (which transpose Q every call). A head's rows of one step
@@ -292,6 +292,7 @@ static size_t interleaved_step(const struct sattn_exec *x, const struct sattn_at
                                                                                                  : INTERLEAVED_KEYS;
     const int integer = p->k_type >= SATTN_DTYPE_I8 || p->v_type >= SATTN_DTYPE_I8;
     if (integer && x->blk->decode_int_step_keys) return x->blk->decode_int_step_keys;
+    if (pl->rows < 4 && !integer && x->blk->decode_step_keys) return x->blk->decode_step_keys;
     if (pl->rows < 4) return INTERLEAVED_KEYS;
     /* Integer K or V keep steps of 4 keys at 4 to 7 rows, where the ISA sets no decode_int_step_keys. GQA 32/8, one
      * query, tokens-major, kv 8192, 1 thread, medians of 3 in three interleaved rounds (bench, this Zen 3 VM),

@@ -206,6 +206,8 @@ struct sattn_blocking {
                                     attention_decode.c's 4) */
     size_t decode_many_step_keys; /* keys per call of a tokens-major walk from 4 rows per K/V head on, every type
                                      (0: attention_decode.c's steps of 4 to 12) */
+    size_t decode_step_keys; /* keys per call of a tokens-major walk under 4 rows per K/V head with K and V not
+                                integers (0: attention_decode.c's 4) */
 };
 
 struct sattn_kernels {

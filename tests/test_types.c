@@ -284,7 +284,7 @@ typedef struct {
 
 static const char *const type_names[] = {"f32", "f16", "bf16", "i8", "i4"};
 
-/* A tokens-major decode with the walk's steps an ISA's blocking may set (decode_int_step_keys,
+/* A tokens-major decode with the walk's steps an ISA's blocking may set (decode_step_keys, decode_int_step_keys,
  * decode_many_step_keys) at odd sizes, so that every ISA's kernels see calls that end mid-quad: the same bits as
  * dense (o_dense, `bytes` of it). */
 static void check_tokens_major_steps(const sattn_attention_desc *tok, const void *q, const void *k, const void *v,
@@ -293,11 +293,11 @@ static void check_tokens_major_steps(const sattn_attention_desc *tok, const void
     assert_int_equal(sattn_attention_check(tok, sizeof *tok, q, k, v, out, &prob), SATTN_OK);
     struct sattn_exec x = sattn_exec_for(NULL);
     struct sattn_blocking b = *x.blk;
-    b.decode_int_step_keys = 5, b.decode_many_step_keys = 7;
+    b.decode_step_keys = 3, b.decode_int_step_keys = 5, b.decode_many_step_keys = 7;
     x.blk = &b;
     memset(out, 0x5A, bytes);
     assert_int_equal(sattn_attention_run(&x, &prob, NULL, 0), SATTN_OK);
-    if (memcmp(o_dense, out, bytes)) fail_msg("%s: tokens-major K/V in steps of 5 and 7 keys give different bits", what);
+    if (memcmp(o_dense, out, bytes)) fail_msg("%s: tokens-major K/V in steps of 3, 5 and 7 keys give different bits", what);
 }
 
 static void run_type_case(const tcase *c, uint64_t seed, int check_threads) {

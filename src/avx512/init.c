@@ -86,8 +86,11 @@ void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_f
      * 32/8 one query, tokens-major, d 128 and 64, kv 8192 and 32768, 1 and 2 threads (two builds in one process,
      * calls alternating, medians of 11-15) took at 512 against 128 int8 0.66-0.73x the time, int4 0.77-0.89x,
      * bf16 0.76-0.89x, f16 0.82-0.94x (one run 1.10x on 2 threads), f32 0.98-1.02x; 256 keys between, 12 and 32
-     * slower (1.2-1.7x). Zen 4 takes the AMD values unmeasured; the int8 step of one-row calls was not measured
-     * on either.
+     * slower (1.2-1.7x). Calls of 1 to 3 rows with float K and V walk 64 keys on AMD, not 4: same VM and method,
+     * tokens-major, kv 8192 and 32768, 1 and 2 threads, 32 heads at d 128: f32 0.86-0.98x the time, f16
+     * 0.77-1.01x, bf16 0.74-1.13x (one run of five at 1.13); d 64 0.92-1.03x; GQA 32/16 (2 rows) 0.68-0.86x. A
+     * whole chunk (512) was 0.71-0.95x at d 128 but 1.0-1.15x for f16 and bf16 at d 64. Zen 4 takes the AMD
+     * values unmeasured; the int8 step of one-row calls was not measured on either.
      * On Intel the many-row tiles prefetch into L2 (PREFETCHT1), not L1: a PREFETCHT0 holds one of the L1's fill
      * buffers until its line arrives, and pv_tiles' prefetches waited for one (a quarter of its samples, perf, 32
      * heads x 16 queries, d 64). Xeon AMX VM, the two builds in one process, calls alternating, medians of 8, kv
@@ -98,5 +101,6 @@ void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_f
                                        .decode_prefetch_bytes = cpu->vendor_intel ? 2048 : 8192,
                                        .decode_many_prefetch_bytes = 8192,
                                        .decode_many_prefetch_l2 = cpu->vendor_intel, .decode_int_step_keys = 8,
-                                       .decode_many_step_keys = cpu->vendor_intel ? 128 : 512};
+                                       .decode_many_step_keys = cpu->vendor_intel ? 128 : 512,
+                                       .decode_step_keys = cpu->vendor_intel ? 0 : 64};
 }
