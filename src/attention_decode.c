@@ -287,9 +287,10 @@ static size_t interleaved_step(const struct sattn_exec *x, const struct sattn_at
         return x->blk->decode_many_step_keys;
     }
     if (pl->rows >= 8) return INTERLEAVED_KEYS_MANY_ROWS;
-    if (pl->rows < 4 && p->k_type == SATTN_DTYPE_I4 && p->v_type == SATTN_DTYPE_I4)
-        return rows_own_lines(p->k, p->k_type, p->ks) && rows_own_lines(p->v, p->v_type, p->vs) ? INTERLEAVED_KEYS_I4
-                                                                                                 : INTERLEAVED_KEYS;
+    if (pl->rows < 4 && p->k_type == SATTN_DTYPE_I4 && p->v_type == SATTN_DTYPE_I4) /* the ISA's int step if longer */
+        return rows_own_lines(p->k, p->k_type, p->ks) && rows_own_lines(p->v, p->v_type, p->vs)
+                   ? sattn_max(INTERLEAVED_KEYS_I4, x->blk->decode_int_step_keys)
+                   : INTERLEAVED_KEYS;
     const int integer = p->k_type >= SATTN_DTYPE_I8 || p->v_type >= SATTN_DTYPE_I8;
     if (integer && x->blk->decode_int_step_keys) return x->blk->decode_int_step_keys;
     if (pl->rows < 4 && !integer && x->blk->decode_step_keys) return x->blk->decode_step_keys;

@@ -202,8 +202,8 @@ struct sattn_blocking {
     size_t decode_many_prefetch_l2;    /* 1: the many-row tiles prefetch into L2, not L1 (avx512/init.c); 0: L1. A size_t,
                                           so the struct has no padding (tests compare it whole) */
     size_t decode_int_step_keys; /* keys per call of a tokens-major walk with integer K or V and under 8 rows per
-                                    K/V head, where int4's own step and decode_many_step_keys do not apply (0:
-                                    attention_decode.c's 4) */
+                                    K/V head, where decode_many_step_keys does not apply (0: attention_decode.c's 4);
+                                    int4 rows on lines of their own take it where it is longer than their 32 */
     size_t decode_many_step_keys; /* keys per call of a tokens-major walk from 4 rows per K/V head on, every type
                                      (0: attention_decode.c's steps of 4 to 12) */
     size_t decode_step_keys; /* keys per call of a tokens-major walk under 4 rows per K/V head with K and V not

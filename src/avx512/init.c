@@ -90,7 +90,11 @@ void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_f
      * tokens-major, kv 8192 and 32768, 1 and 2 threads, 32 heads at d 128: f32 0.86-0.98x the time, f16
      * 0.77-1.01x, bf16 0.74-1.13x (one run of five at 1.13); d 64 0.92-1.03x; GQA 32/16 (2 rows) 0.68-0.86x. A
      * whole chunk (512) was 0.71-0.95x at d 128 but 1.0-1.15x for f16 and bf16 at d 64. Zen 4 takes the AMD
-     * values unmeasured; the int8 step of one-row calls was not measured on either.
+     * values unmeasured. Int8 and int4 calls under 4 rows walk a whole chunk on AMD too (int4 rows on lines of
+     * their own took 32 keys, int8 8): 32 heads, tokens-major, against those steps, same method, d 128 kv 8192
+     * and 32768 on 1 and 2 threads: int8 0.51-0.62x the time, int4 0.34-0.46x; d 64 int8 0.32-0.45x, int4
+     * 0.91-0.95x; GQA 32/16 0.59-0.65x; int8 and int4 with a scale per row 0.71x / 0.44x. (Int8 at 128 keys was
+     * 0.95-1.15x, at 32 0.82-0.94x: only the whole chunk won; int4 at 128 0.43-0.60x, 256 0.38-0.48x.)
      * On Intel the many-row tiles prefetch into L2 (PREFETCHT1), not L1: a PREFETCHT0 holds one of the L1's fill
      * buffers until its line arrives, and pv_tiles' prefetches waited for one (a quarter of its samples, perf, 32
      * heads x 16 queries, d 64). Xeon AMX VM, the two builds in one process, calls alternating, medians of 8, kv
@@ -100,7 +104,8 @@ void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_f
     k->tuned = (struct sattn_blocking){.gemm_mc = 240, .gemm_kc = 256, .gemm_nc = 4096, .attn_rows = 144, .attn_keys = 256,
                                        .decode_prefetch_bytes = cpu->vendor_intel ? 2048 : 8192,
                                        .decode_many_prefetch_bytes = 8192,
-                                       .decode_many_prefetch_l2 = cpu->vendor_intel, .decode_int_step_keys = 8,
+                                       .decode_many_prefetch_l2 = cpu->vendor_intel,
+                                       .decode_int_step_keys = cpu->vendor_intel ? 8 : 512,
                                        .decode_many_step_keys = cpu->vendor_intel ? 128 : 512,
                                        .decode_step_keys = cpu->vendor_intel ? 0 : 64};
 }
