@@ -31,11 +31,13 @@ static inline __m512 load16(const sattn_elem_t *row, size_t c, size_t w) {
     /* Whole vectors by plain loads: a masked load that misses L1 stalls on Zen 5 where a plain one streams. */
 #if SATTN_TMPL_IS_F32
     return w >= 16 ? _mm512_loadu_ps(row + c) : _mm512_maskz_loadu_ps(m, row + c);
-#elif SATTN_TMPL_IS_F16
-    return _mm512_cvtph_ps(w >= 16 ? _mm256_loadu_si256((const __m256i *)(row + c)) : _mm256_maskz_loadu_epi16(m, row + c));
-#elif SATTN_TMPL_IS_BF16
+#elif SATTN_TMPL_IS_F16 || SATTN_TMPL_IS_BF16
     const __m256i h = w >= 16 ? _mm256_loadu_si256((const __m256i *)(row + c)) : _mm256_maskz_loadu_epi16(m, row + c);
+#if SATTN_TMPL_IS_F16
+    return _mm512_cvtph_ps(h);
+#else
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+#endif
 #elif SATTN_TMPL_IS_I8
     if (w >= 16) return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(row + c))));
     return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, row + c)));
