@@ -230,29 +230,34 @@ static void test_quantize_bits(void **state) {
     }
     assert_int_equal(sattn_set_isa(SATTN_ISA_SCALAR), SATTN_OK);
 
-    /* Random rows with outliers, groups that split vectors and ones that do not, on every ISA. */
+    /* Random rows with outliers, groups that split vectors and ones that do not, on every ISA; rows of 96 (whole
+     * pairs of 16-lane vectors), 80 (an odd number of vectors) and 77 (a tail, and an odd I4 row). */
     enum { ROWS = 9, COLS = 96 };
     rng_t rng = rng_seed(77);
     float *in = malloc(ROWS * (COLS + 5) * sizeof *in);
     fill_uniform(&rng, in, ROWS * (COLS + 5), -3, 3);
     in[7] = 1e4f, in[300] = -5e-3f, in[301] = 1e-41f;
-    const size_t groups[] = {0, 96, 32, 16, 8, 12, 3};
+    const size_t widths[] = {COLS, 80, 77};
+    const size_t groups[] = {0, 96, 80, 77, 48, 40, 32, 16, 11, 8, 12, 7, 5, 3};
     const sattn_dtype types[] = {SATTN_DTYPE_I8, SATTN_DTYPE_I4};
     uint8_t want_q[ROWS * (COLS + 6)], got_q[ROWS * (COLS + 6)];
     float want_s[ROWS * COLS], got_s[ROWS * COLS];
+    for (size_t wi = 0; wi < sizeof widths / sizeof widths[0]; wi++)
     for (size_t t = 0; t < 2; t++)
         for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+            const size_t cols = widths[wi];
+            if (groups[g] && cols % groups[g]) continue;
             assert_int_equal(sattn_set_isa(SATTN_ISA_SCALAR), SATTN_OK);
             memset(want_q, 0, sizeof want_q), memset(got_q, 0, sizeof got_q);
-            assert_int_equal(sattn_quantize(types[t], ROWS, COLS, groups[g], in, COLS + 5, want_q, COLS + 6, want_s), SATTN_OK);
+            assert_int_equal(sattn_quantize(types[t], ROWS, cols, groups[g], in, COLS + 5, want_q, COLS + 6, want_s), SATTN_OK);
             /* The scalar code is the contract's formula. */
-            const size_t gs = groups[g] ? groups[g] : COLS, qmax = t ? 7 : 127;
+            const size_t gs = groups[g] ? groups[g] : cols, qmax = t ? 7 : 127;
             for (size_t r = 0; r < ROWS; r++)
-                for (size_t c = 0; c < COLS; c += gs) {
+                for (size_t c = 0; c < cols; c += gs) {
                     float amax = 0;
                     for (size_t u = 0; u < gs; u++) amax = fmaxf(amax, fabsf(in[r * (COLS + 5) + c + u]));
                     const float s = amax / (float)qmax;
-                    assert_true(bits_of(want_s[r * (COLS / gs) + c / gs]) == bits_of(s));
+                    assert_true(bits_of(want_s[r * (cols / gs) + c / gs]) == bits_of(s));
                     for (size_t u = 0; u < gs; u++) {
                         const double yv = (double)(in[r * (COLS + 5) + c + u] / s);
                         double rq = yv < 0 ? -floor(-yv + 0.5) : floor(yv + 0.5);
@@ -263,11 +268,23 @@ static void test_quantize_bits(void **state) {
                 }
             for (size_t a = 0; a < ni; a++) {
                 assert_int_equal(sattn_set_isa(isas[a]), SATTN_OK);
-                memset(got_q, 0, sizeof got_q);
-                assert_int_equal(sattn_quantize(types[t], ROWS, COLS, groups[g], in, COLS + 5, got_q, COLS + 6, got_s), SATTN_OK);
-                const size_t ns = ROWS * (COLS / gs);
-                if (memcmp(got_q, want_q, sizeof got_q) || memcmp(got_s, want_s, ns * sizeof *got_s))
-                    fail_msg("%s: quantize type %d group %zu differs from scalar", sattn_isa_name(isas[a]), (int)types[t], groups[g]);
+                /* 0xA5 around the rows: what lies past a row's cols (an odd I4 row's last high nibble) is kept */
+                memset(got_q, 0xA5, sizeof got_q);
+                assert_int_equal(sattn_quantize(types[t], ROWS, cols, groups[g], in, COLS + 5, got_q, COLS + 6, got_s), SATTN_OK);
+                const size_t ns = ROWS * (cols / gs), row_bytes = types[t] == SATTN_DTYPE_I4 ? (COLS + 6) / 2 : COLS + 6;
+                int same = !memcmp(got_s, want_s, ns * sizeof *got_s);
+                for (size_t r = 0; r < ROWS; r++)
+                    for (size_t i = 0; i < row_bytes; i++) {
+                        const size_t e = 2 * i; /* I4: the byte's elements e, e + 1 */
+                        const uint8_t want = types[t] == SATTN_DTYPE_I4
+                                                 ? (uint8_t)((e < cols ? want_q[r * row_bytes + i] & 0x0F : 0x05) |
+                                                             (e + 1 < cols ? want_q[r * row_bytes + i] & 0xF0 : 0xA0))
+                                                 : (i < cols ? want_q[r * row_bytes + i] : 0xA5);
+                        same &= got_q[r * row_bytes + i] == want;
+                    }
+                if (!same)
+                    fail_msg("%s: quantize type %d cols %zu group %zu differs from scalar", sattn_isa_name(isas[a]),
+                             (int)types[t], cols, groups[g]);
             }
         }
     free(in);

@@ -54,8 +54,25 @@ SATTN_DECLARE_DECODE_OPS(f16, avx512);
 SATTN_DECLARE_DECODE_OPS(bf16, avx512);
 SATTN_DECLARE_DECODE_OPS(i8, avx512);
 SATTN_DECLARE_DECODE_OPS(i4, avx512);
+/* Every type's row conversions (convert_tmpl.c). */
+SATTN_DECLARE_CONVERT_OPS(f32, avx512);
+SATTN_DECLARE_CONVERT_OPS(f16, avx512);
+SATTN_DECLARE_CONVERT_OPS(bf16, avx512);
+SATTN_DECLARE_CONVERT_OPS(i8, avx512);
+SATTN_DECLARE_CONVERT_OPS(i4, avx512);
 /* The pair layout's B packer for the bf16 levels built on AVX-512 (x16_pack.c). */
 SATTN_LOWP_PACK_B(sattn_x16_pack_b_pairs__avx512);
+
+/* Round-to-nearest-even of 16 binary32 values to bfloat16 (their upper halves) with integer adds, as elem.h
+ * does; NaN quieted. Subnormals are kept (AVX512-BF16's instruction flushes them). */
+static inline __m256i sattn_avx512_round_bf16(__m512 x) {
+    const __m512i b = _mm512_castps_si512(x);
+    const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(b, 16), _mm512_set1_epi32(1));
+    const __m512i rounded = _mm512_srli_epi32(_mm512_add_epi32(_mm512_add_epi32(b, _mm512_set1_epi32(0x7FFF)), lsb), 16);
+    const __m512i quiet = _mm512_or_si512(_mm512_srli_epi32(b, 16), _mm512_set1_epi32(0x40));
+    const __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+    return _mm512_cvtepi32_epi16(_mm512_mask_mov_epi32(rounded, nan, quiet));
+}
 
 /* exp(x) for x <= 0 (softmax: x - max) with exp.h's reduction and polynomial; 2^n is applied by
  * vscalefps, which scales exactly, so the result equals the AVX2 form's s*(1 + r*p(r)) bit for bit.

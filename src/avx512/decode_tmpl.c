@@ -4,8 +4,9 @@
  * Q·Kᵀ with its lanes on rows instead (qk_lanes). For calls of one row (MHA
  * decode) of the types other than f32, whose conversions cost AVX2's 8-lane kernels more than the stream allows:
  * the one-row kernels at the end (f32's stay AVX2's, which the stream bounds). K and V become float as they are
- * loaded (load16: vcvtph2ps for f16, a shift for bf16, sign extension for I8, a byte shuffle, a shift and a table
- * lookup for I4; the one-row kernels' integer blocks: one extension and two lookups for 32 int4 elements).
+ * loaded (elems.h's load16: vcvtph2ps for f16, a shift for bf16, sign extension for I8, a byte shuffle, a shift
+ * and a table lookup for I4; the one-row kernels' integer blocks: one extension and two lookups for 32 int4
+ * elements).
  *
  * Each logit of the tiles is one lane-wise FMA chain over d, reduced by the same tree whatever its place in a tile
  * (qk_lanes: one FMA chain over d in order, whatever its lane), and each
@@ -13,43 +14,7 @@
  * nor on how many keys a call has (tokens-major walks call with a few), so layouts and thread counts agree. */
 #include "../tmpl.h"
 #include "avx512.h"
-
-#if SATTN_TMPL_IS_I4
-/* The 16 nibble values as floats: vpermps picks one by a lane's low four bits, so a lane holding byte b gives the
- * even element's value from b and the odd one's from b >> 4 (one operation, where shifts and a conversion took
- * two or three: int4 MHA decode 0.82-0.94x the time, interleaved, on the AMX Xeon VM). */
-static inline __m512 i4_nibble_values(void) {
-    return _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, -8, -7, -6, -5, -4, -3, -2, -1);
-}
-#endif
-
-/* Elements c..c+min(w, 16) of a row (c a multiple of 16, so even for I4) as floats, lanes past w zero and their
- * memory never read; I8/I4: the integers, unscaled (the callers apply the scales). I4: byte t / 2 in lane t,
- * shifted so that its nibble is the lane's lowest, then looked up. */
-static inline __m512 load16(const sattn_elem_t *row, size_t c, size_t w) {
-    const __mmask16 m = sattn_avx512_tail_mask(w);
-    /* Whole vectors by plain loads: a masked load that misses L1 stalls on Zen 5 where a plain one streams. */
-#if SATTN_TMPL_IS_F32
-    return w >= 16 ? _mm512_loadu_ps(row + c) : _mm512_maskz_loadu_ps(m, row + c);
-#elif SATTN_TMPL_IS_F16 || SATTN_TMPL_IS_BF16
-    const __m256i h = w >= 16 ? _mm256_loadu_si256((const __m256i *)(row + c)) : _mm256_maskz_loadu_epi16(m, row + c);
-#if SATTN_TMPL_IS_F16
-    return _mm512_cvtph_ps(h);
-#else
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
-#endif
-#elif SATTN_TMPL_IS_I8
-    if (w >= 16) return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(row + c))));
-    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, row + c)));
-#else /* I4 */
-    const size_t bytes = w >= 16 ? 8 : (w + 1) / 2;
-    __m128i b = w >= 16 ? _mm_loadl_epi64((const __m128i *)(row + c / 2))
-                        : _mm_maskz_loadu_epi8((__mmask16)((1u << bytes) - 1u), row + c / 2);
-    b = _mm_shuffle_epi8(b, _mm_setr_epi8(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7));
-    const __m512i nibble_low = _mm512_srlv_epi32(_mm512_cvtepu8_epi32(b), _mm512_set4_epi32(4, 0, 4, 0));
-    return _mm512_maskz_permutexvar_ps(m, nibble_low, i4_nibble_values());
-#endif
-}
+#include "elems.h"
 
 /* I8/I4 values are q * scale. Where groups hold whole vectors and d has no tail (quant_whole) the callers take a
  * group's scale once (Q·Kᵀ: broadcast per key and group, one multiply per vector, the products load16_scaled
@@ -59,7 +24,7 @@ static inline int quant_whole(size_t d, size_t group) { return SATTN_TMPL_QUANT 
 
 /* Elements c..c+min(w, 16) as their values, I8/I4 scaled lane by lane (srow: the row's scales). */
 static inline __m512 load16_scaled(const sattn_elem_t *row, size_t c, size_t w, const float *srow, size_t group) {
-    const __m512 x = load16(row, c, w);
+    const __m512 x = sattn_avx512_load16(row, c, w);
     if (!SATTN_TMPL_QUANT) return x;
     float s[16] = {0};
     for (size_t t = 0; t < w && t < 16; t++) s[t] = srow[(c + t) / group];
@@ -109,7 +74,7 @@ ALWAYS_INLINE void qk_tile(const int R, const int T, size_t d, const float *q, s
             for (int t = 0; t < T; t++) f[t] = _mm512_set1_ps(ks[t][gi]);
             for (size_t c = c0; c < c0 + g; c += 16) {
                 __m512 y[4];
-                for (int t = 0; t < T; t++) y[t] = _mm512_mul_ps(load16(kr[t], c, 16), f[t]);
+                for (int t = 0; t < T; t++) y[t] = _mm512_mul_ps(sattn_avx512_load16(kr[t], c, 16), f[t]);
                 for (int r = 0; r < R; r++) {
                     const __m512 x = _mm512_loadu_ps(q + r * ldq + c);
                     for (int t = 0; t < T; t++) a[4 * r + t] = _mm512_fmadd_ps(x, y[t], a[4 * r + t]);
@@ -238,7 +203,7 @@ static void qk_lanes_keys(size_t d, const float *qt, const sattn_elem_t *const k
         _Alignas(64) float kc[16][16]; /* the keys' elements c.. as floats, to broadcast */
         if (quant_whole(d, g)) { /* one scale a key for the 16 columns, not load16_scaled's lookup per lane */
             const size_t gi = c / g;
-            for (int t = 0; t < 16; t++) _mm512_store_ps(kc[t], _mm512_mul_ps(load16(kr[t], c, w), _mm512_set1_ps(ks[t][gi])));
+            for (int t = 0; t < 16; t++) _mm512_store_ps(kc[t], _mm512_mul_ps(sattn_avx512_load16(kr[t], c, w), _mm512_set1_ps(ks[t][gi])));
         } else {
             for (int t = 0; t < 16; t++) _mm512_store_ps(kc[t], load16_scaled(kr[t], c, w, ks[t], g));
         }
@@ -364,7 +329,7 @@ ALWAYS_INLINE void pv_quant_quad(const int R, size_t j, size_t nj, size_t n, siz
             for (int t = 0; t < 4; t++) w[r][t] = _mm512_set1_ps(u[r][t] * e[t][gi]);
         for (size_t c = g0; c < g0 + group; c += 16) {
             __m512 y[4];
-            for (int t = 0; t < 4; t++) y[t] = load16(vr[t], c, 16);
+            for (int t = 0; t < 4; t++) y[t] = sattn_avx512_load16(vr[t], c, 16);
             for (int r = 0; r < R; r++) {
                 float *a = acc + r * ldacc + c;
                 __m512 x = _mm512_loadu_ps(a);
@@ -494,8 +459,8 @@ static void i4_join_row(float *x, size_t d) {
 static inline void quant_block(const sattn_elem_t *row, size_t c, __m512 *y0, __m512 *y1) {
 #if SATTN_TMPL_IS_I4
     const __m512i v = i4_block_bytes(row, c);
-    *y0 = _mm512_permutexvar_ps(v, i4_nibble_values());
-    *y1 = _mm512_permutexvar_ps(_mm512_srli_epi32(v, 4), i4_nibble_values());
+    *y0 = _mm512_permutexvar_ps(v, sattn_avx512_i4_nibble_values());
+    *y1 = _mm512_permutexvar_ps(_mm512_srli_epi32(v, 4), sattn_avx512_i4_nibble_values());
 #else
     *y0 = _mm512_cvtepi32_ps(quant_half_lanes(row, c)), *y1 = _mm512_cvtepi32_ps(quant_half_lanes(row, c + 16));
 #endif
@@ -504,7 +469,7 @@ static inline void quant_block(const sattn_elem_t *row, size_t c, __m512 *y0, __
 static inline __m512 quant_half(const sattn_elem_t *row, size_t c) {
     const __m512i v = quant_half_lanes(row, c);
 #if SATTN_TMPL_IS_I4
-    return _mm512_permutexvar_ps(_mm512_mask_srli_epi32(v, 0xFF00, v, 4), i4_nibble_values());
+    return _mm512_permutexvar_ps(_mm512_mask_srli_epi32(v, 0xFF00, v, 4), sattn_avx512_i4_nibble_values());
 #else
     return _mm512_cvtepi32_ps(v);
 #endif
@@ -701,14 +666,14 @@ ALWAYS_INLINE void qk_row16_quad(size_t j, size_t nj, size_t d, const float *q, 
     for (; c + 32 <= d; c += 32) {
         const __m512 x0 = _mm512_loadu_ps(q + c), x1 = _mm512_loadu_ps(q + c + 16);
         for (int t = 0; t < 4; t++) {
-            g0[t] = _mm512_fmadd_ps(x0, load16(kr[t], c, 16), g0[t]);
-            g1[t] = _mm512_fmadd_ps(x1, load16(kr[t], c + 16, 16), g1[t]);
+            g0[t] = _mm512_fmadd_ps(x0, sattn_avx512_load16(kr[t], c, 16), g0[t]);
+            g1[t] = _mm512_fmadd_ps(x1, sattn_avx512_load16(kr[t], c + 16, 16), g1[t]);
         }
     }
     for (; c < d; c += 16) {
         const size_t w = d - c < 16 ? d - c : 16;
         const __m512 x = _mm512_maskz_loadu_ps(sattn_avx512_tail_mask(w), q + c);
-        for (int t = 0; t < 4; t++) g0[t] = _mm512_fmadd_ps(x, load16(kr[t], c, w), g0[t]);
+        for (int t = 0; t < 4; t++) g0[t] = _mm512_fmadd_ps(x, sattn_avx512_load16(kr[t], c, w), g0[t]);
     }
     __m512 a[4];
     for (int t = 0; t < 4; t++) a[t] = _mm512_add_ps(g0[t], g1[t]);
@@ -726,15 +691,15 @@ ALWAYS_INLINE void pv_row16_quad(size_t j, size_t nj, size_t dv, const float *p,
     for (; c + 32 <= dv; c += 32) {
         __m512 x0 = _mm512_loadu_ps(acc + c), x1 = _mm512_loadu_ps(acc + c + 16);
         for (int t = 0; t < 4; t++) {
-            x0 = _mm512_fmadd_ps(w[t], load16(vr[t], c, 16), x0);
-            x1 = _mm512_fmadd_ps(w[t], load16(vr[t], c + 16, 16), x1);
+            x0 = _mm512_fmadd_ps(w[t], sattn_avx512_load16(vr[t], c, 16), x0);
+            x1 = _mm512_fmadd_ps(w[t], sattn_avx512_load16(vr[t], c + 16, 16), x1);
         }
         _mm512_storeu_ps(acc + c, x0), _mm512_storeu_ps(acc + c + 16, x1);
     }
     for (; c < dv; c += 16) {
         const __mmask16 m = sattn_avx512_tail_mask(dv - c);
         __m512 x = _mm512_maskz_loadu_ps(m, acc + c);
-        for (int t = 0; t < 4; t++) x = _mm512_fmadd_ps(w[t], load16(vr[t], c, dv - c), x);
+        for (int t = 0; t < 4; t++) x = _mm512_fmadd_ps(w[t], sattn_avx512_load16(vr[t], c, dv - c), x);
         _mm512_mask_storeu_ps(acc + c, m, x);
     }
 }
