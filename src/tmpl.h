@@ -86,6 +86,19 @@ static inline float sattn_elem_get(const sattn_elem_t *row, size_t c, const floa
 #define SATTN_TMPL_KEY(x, ld, j, t, nj) SATTN_TMPL_ROW(x, (j) + ((t) < (nj) ? (t) : (nj)-1), ld)
 #define SATTN_TMPL_KEY_SCALES(sc, j, t, nj) (SATTN_TMPL_QUANT ? (sc)->at + ((j) + ((t) < (nj) ? (t) : (nj)-1)) * (sc)->ld : NULL)
 
+/* How a pack_b call's source lies (kernels.h's SATTN_PACK_B), for the ISAs' fast packers: V rows (keys along p,
+ * a row's elements adjacent), Kᵀ columns (keys along j, depth adjacent), or another layout, which they leave to
+ * the portable packer, as they do panels whose NR is not a multiple of their width. */
+enum sattn_pack_b_layout { SATTN_PACK_B_ROWS, SATTN_PACK_B_COLUMNS, SATTN_PACK_B_OTHER };
+static inline enum sattn_pack_b_layout sattn_pack_b_layout(size_t NR, size_t width, size_t rs, size_t cs,
+                                                           const struct sattn_scales *sc) {
+    const int keys_along_j = SATTN_TMPL_QUANT ? sc->keys_along_j : rs == 1;
+    (void)sc;
+    if (NR % width) return SATTN_PACK_B_OTHER;
+    if (cs == 1 && !keys_along_j) return SATTN_PACK_B_ROWS;
+    return rs == 1 && keys_along_j ? SATTN_PACK_B_COLUMNS : SATTN_PACK_B_OTHER;
+}
+
 #define SATTN_TMPL_PASTE(a, b, c, d, e) a##b##c##d##e
 #define SATTN_TMPL_XPASTE(a, b, c, d, e) SATTN_TMPL_PASTE(a, b, c, d, e)
 /* SATTN_TMPL_FN(qk_dot, avx2) is sattn_f32_qk_dot__avx2 in the f32 instantiation. */

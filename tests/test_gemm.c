@@ -107,7 +107,60 @@ static void packers(void) {
     }
 }
 
-static void test_packers(void **s) { (void)s; packers(); }
+/* The B packers of every element type against the portable one bit for bit: Kᵀ (keys along j) and V (keys along
+ * p; panels from column 0 and right of it, as kernels.h's col0 allows), depth and width tails, groups that hold
+ * whole vectors and ones that split them. Every ISA's packer converts exactly, so any difference is a wrong
+ * element. */
+static void typed_packers(void) {
+    enum { KEYS = 40, COLS = 96, LD = 100, NRMAX = 32 };
+    sattn_isa isas[8];
+    const size_t ni = test_isas(isas);
+    rng_t rng = rng_seed(32);
+    float x[KEYS * COLS], scales[KEYS * COLS], got[(KEYS + 8) * NRMAX], want[(KEYS + 8) * NRMAX];
+    fill_uniform(&rng, x, KEYS * COLS, -2, 2);
+    uint8_t store[KEYS * LD * 4];
+    const struct sattn_kernels *ref = sattn_kernels_for(SATTN_ISA_SCALAR);
+    const size_t groups[] = {COLS, 32, 16, 12, 8};
+    const size_t col0s[] = {0, 8, 16, 32};
+    const size_t widths[] = {16, 24, 32};
+    for (int t = SATTN_DTYPE_F32; t <= SATTN_DTYPE_I4; t++)
+        for (size_t gi = 0; gi < (t >= SATTN_DTYPE_I8 ? sizeof groups / sizeof groups[0] : 1); gi++) {
+            const size_t g = groups[gi];
+            memset(store, 0, sizeof store);
+            if (t >= SATTN_DTYPE_I8)
+                assert_int_equal(sattn_quantize((sattn_dtype)t, KEYS, COLS, g, x, COLS, store, LD, scales), SATTN_OK);
+            else
+                for (size_t r = 0; r < KEYS; r++)
+                    assert_int_equal(sattn_convert(SATTN_DTYPE_F32, (sattn_dtype)t, COLS, x + r * COLS,
+                                                   (void *)sattn_elem_addr(store, (sattn_dtype)t, r * LD)), SATTN_OK);
+            for (size_t ci = 0; ci < sizeof col0s / sizeof col0s[0]; ci++)
+                for (int along_j = 0; along_j < 2; along_j++) {
+                    const size_t col0 = col0s[ci];
+                    if (along_j && col0) continue; /* Kᵀ panels start at column 0 */
+                    const struct sattn_scales sc = {.at = scales, .ld = COLS / g, .group = g, .keys_along_j = along_j,
+                                                    .col0 = col0};
+                    const void *src = sattn_elem_addr(store, (sattn_dtype)t, col0);
+                    const size_t rs = along_j ? 1 : LD, cs = along_j ? LD : 1;
+                    /* Kᵀ: depth up to the columns right of col0, width up to the keys; V the other way */
+                    const size_t kc_max = along_j ? COLS - col0 : KEYS, nr_max = along_j ? KEYS : COLS - col0;
+                    for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++)
+                        for (size_t nr = 1; nr <= widths[w] && nr <= nr_max; nr += 5)
+                            for (size_t kc = 1; kc <= kc_max; kc += 13)
+                                for (size_t a = 0; a < ni; a++) {
+                                    const struct sattn_kernels *k = sattn_kernels_for(isas[a]);
+                                    memset(got, 0x7f, sizeof got), memset(want, 0x7f, sizeof want);
+                                    const struct sattn_scales *s = t >= SATTN_DTYPE_I8 ? &sc : NULL;
+                                    k->gemm.pack_b[t](widths[w], nr, kc, src, rs, cs, s, got);
+                                    ref->gemm.pack_b[t](widths[w], nr, kc, src, rs, cs, s, want);
+                                    if (memcmp(got, want, sizeof got))
+                                        fail_msg("%s pack_b type %d group %zu col0 %zu %s NR %zu nr %zu kc %zu",
+                                                 sattn_isa_name(isas[a]), t, g, col0, along_j ? "Kt" : "V", widths[w], nr, kc);
+                                }
+                }
+        }
+}
+
+static void test_packers(void **s) { (void)s; packers(); typed_packers(); }
 static void test_edges(void **s) { (void)s; for_each_isa(edges); }
 static void test_blocks(void **s) { (void)s; for_each_isa(blocks); }
 static void test_alpha_beta(void **s) { (void)s; for_each_isa(alpha_beta); }

@@ -432,6 +432,9 @@ static void test_attention_types(void **state) {
             {8, 8, 1, 600, 64, 0, SATTN_DTYPE_BF16, SATTN_DTYPE_I4, SATTN_DTYPE_BF16, SATTN_DTYPE_BF16, 16},
             {4, 2, 50, 200, 80, 1, SATTN_DTYPE_F16, SATTN_DTYPE_I8, SATTN_DTYPE_I4, SATTN_DTYPE_F16, 16},
             {4, 1, 20, 130, 128, 1, SATTN_DTYPE_BF16, SATTN_DTYPE_BF16, SATTN_DTYPE_F32, SATTN_DTYPE_F32, 0},
+            /* prefill with groups that split 16-lane vectors (the packers' per-lane scales) */
+            {4, 2, 40, 200, 96, 1, SATTN_DTYPE_F32, SATTN_DTYPE_I8, SATTN_DTYPE_I4, SATTN_DTYPE_F32, 12},
+            {4, 2, 37, 150, 80, 0, SATTN_DTYPE_F32, SATTN_DTYPE_I4, SATTN_DTYPE_I8, SATTN_DTYPE_F32, 40},
             /* 2, 6 and 12 rows per K/V head: the row counts between the loops above */
             {8, 4, 1, 700, 64, 0, SATTN_DTYPE_F32, SATTN_DTYPE_I8, SATTN_DTYPE_I8, SATTN_DTYPE_F32, 32},
             {8, 4, 3, 700, 64, 1, SATTN_DTYPE_F32, SATTN_DTYPE_F16, SATTN_DTYPE_I4, SATTN_DTYPE_F32, 0},

@@ -44,11 +44,9 @@ static void pack_b_rows(size_t NR, size_t nr, size_t kc, const void *src, size_t
 }
 
 SATTN_PACK_B(SATTN_TMPL_FN(pack_b, avx2)) {
-    const int keys_along_j = SATTN_TMPL_QUANT ? sc->keys_along_j : rs == 1;
-    if (NR % 8 == 0 && cs == 1 && !keys_along_j)
-        pack_b_rows(NR, nr, kc, src, rs, sc, dst);
-    else if (NR % 8 == 0 && rs == 1 && keys_along_j)
-        pack_b_columns(NR, nr, kc, src, cs, sc, dst);
-    else
-        SATTN_TMPL_FN(pack_b, scalar)(NR, nr, kc, src, rs, cs, sc, dst);
+    switch (sattn_pack_b_layout(NR, 8, rs, cs, sc)) {
+    case SATTN_PACK_B_ROWS: pack_b_rows(NR, nr, kc, src, rs, sc, dst); break;
+    case SATTN_PACK_B_COLUMNS: pack_b_columns(NR, nr, kc, src, cs, sc, dst); break;
+    default: SATTN_TMPL_FN(pack_b, scalar)(NR, nr, kc, src, rs, cs, sc, dst);
+    }
 }

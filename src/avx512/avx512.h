@@ -54,6 +54,12 @@ SATTN_DECLARE_DECODE_OPS(f16, avx512);
 SATTN_DECLARE_DECODE_OPS(bf16, avx512);
 SATTN_DECLARE_DECODE_OPS(i8, avx512);
 SATTN_DECLARE_DECODE_OPS(i4, avx512);
+/* Every type's B packer (pack_b_tmpl.c). */
+SATTN_PACK_B(sattn_f32_pack_b__avx512);
+SATTN_PACK_B(sattn_f16_pack_b__avx512);
+SATTN_PACK_B(sattn_bf16_pack_b__avx512);
+SATTN_PACK_B(sattn_i8_pack_b__avx512);
+SATTN_PACK_B(sattn_i4_pack_b__avx512);
 /* Every type's row conversions (convert_tmpl.c). */
 SATTN_DECLARE_CONVERT_OPS(f32, avx512);
 SATTN_DECLARE_CONVERT_OPS(f16, avx512);

@@ -11,38 +11,11 @@
 #include "avx512.h"
 #include "elems.h"
 
-#if SATTN_TMPL_QUANT
-/* The group of column c: a shift for the power-of-two groups engines use, else a division. */
-static inline size_t group_of(size_t c, size_t group) {
-    return (group & (group - 1)) == 0 ? c >> __builtin_ctzl(group) : c / group;
-}
-
-/* The scales of columns c..c+min(w, 16) of a row whose scales are srow (lanes past w: 0, so their q is 0): one
- * broadcast when a group holds whole vectors, two for groups of 8k, else lane by lane. */
-static inline __m512 scales16(const float *srow, size_t c, size_t w, size_t group) {
-    if (group % 16 == 0) return _mm512_set1_ps(srow[group_of(c, group)]);
-    const float s0 = srow[group_of(c, group)];
-    if (group % 8 == 0)
-        return _mm512_insertf32x8(_mm512_set1_ps(s0), _mm256_set1_ps(w > 8 ? srow[group_of(c + 8, group)] : s0), 1);
-    float s[16] = {0};
-    size_t g = group_of(c, group), r = c - g * group; /* column c's group and its place in it */
-    for (size_t t = 0; t < w && t < 16; t++) {
-        s[t] = srow[g];
-        if (++r == group) r = 0, g++;
-    }
-    return _mm512_loadu_ps(s);
-}
-#endif
-
 SATTN_TO_F32_UKERNEL(SATTN_TMPL_FN(to_f32, avx512)) {
     const sattn_elem_t *row = src;
-    (void)scales, (void)group;
     for (size_t c = 0; c < n; c += 16) {
         const size_t w = n - c;
-        __m512 x = sattn_avx512_load16(row, c, w);
-#if SATTN_TMPL_QUANT
-        x = _mm512_mul_ps(x, scales16(scales, c, w, group));
-#endif
+        const __m512 x = sattn_avx512_load16_scaled(row, c, w, scales, group);
         if (w >= 16) /* plain stores for whole vectors: masked ones stall Zen 5 on a stream */
             _mm512_storeu_ps(dst + c, x);
         else
@@ -135,14 +108,14 @@ SATTN_FROM_F32_UKERNEL(SATTN_TMPL_FN(from_f32, avx512)) {
     for (size_t g = 0; g < n / group; g++) scales[g] = group_scale(group, src + g * group);
     if (group % 16 == 0) {
         for (; c + 32 <= n; c += 32)
-            store_q32(out, c, quantize16(_mm512_loadu_ps(src + c), scales16(scales, c, 16, group)),
-                      quantize16(_mm512_loadu_ps(src + c + 16), scales16(scales, c + 16, 16, group)));
+            store_q32(out, c, quantize16(_mm512_loadu_ps(src + c), sattn_avx512_scales16(scales, c, 16, group)),
+                      quantize16(_mm512_loadu_ps(src + c + 16), sattn_avx512_scales16(scales, c + 16, 16, group)));
     }
     /* Other groups: every scale of the row, then its q 16 at a time with each lane's own. */
     for (; c < n; c += 16) {
         const size_t w = n - c;
         const __m512 x = w >= 16 ? _mm512_loadu_ps(src + c) : _mm512_maskz_loadu_ps(sattn_avx512_tail_mask(w), src + c);
-        store_q16(out, c, w, quantize16(x, scales16(scales, c, w, group)));
+        store_q16(out, c, w, quantize16(x, sattn_avx512_scales16(scales, c, w, group)));
     }
 #elif SATTN_TMPL_IS_F32
     (void)group, (void)scales;

@@ -17,19 +17,10 @@
 #include "elems.h"
 
 /* I8/I4 values are q * scale. Where groups hold whole vectors and d has no tail (quant_whole) the callers take a
- * group's scale once (Q·Kᵀ: broadcast per key and group, one multiply per vector, the products load16_scaled
- * makes; P·V: folded into the weights); elsewhere load16_scaled finds each lane's. A division per vector to find
- * the group (an early form) made int8 GQA decode 1.4x slower. */
+ * group's scale once (Q·Kᵀ: broadcast per key and group, one multiply per vector, the products elems.h's
+ * load16_scaled makes; P·V: folded into the weights); elsewhere load16_scaled finds each lane's. A division per
+ * vector to find the group (an early form) made int8 GQA decode 1.4x slower. */
 static inline int quant_whole(size_t d, size_t group) { return SATTN_TMPL_QUANT && group % 16 == 0 && d % 16 == 0; }
-
-/* Elements c..c+min(w, 16) as their values, I8/I4 scaled lane by lane (srow: the row's scales). */
-static inline __m512 load16_scaled(const sattn_elem_t *row, size_t c, size_t w, const float *srow, size_t group) {
-    const __m512 x = sattn_avx512_load16(row, c, w);
-    if (!SATTN_TMPL_QUANT) return x;
-    float s[16] = {0};
-    for (size_t t = 0; t < w && t < 16; t++) s[t] = srow[(c + t) / group];
-    return _mm512_mul_ps(x, _mm512_loadu_ps(s));
-}
 
 /* Lane i of the result: the sum of a[4 (i % 4) + i / 4]'s lanes (a 4x4 transpose of the order, undone by the
  * caller). Every vector is summed by the same tree wherever it sits (its 256-bit halves, then 128-bit quarters,
@@ -85,7 +76,7 @@ ALWAYS_INLINE void qk_tile(const int R, const int T, size_t d, const float *q, s
         for (size_t c = 0; c < d; c += 16) {
             const size_t w = d - c < 16 ? d - c : 16;
             __m512 y[4];
-            for (int t = 0; t < T; t++) y[t] = load16_scaled(kr[t], c, w, ks[t], g);
+            for (int t = 0; t < T; t++) y[t] = sattn_avx512_load16_scaled(kr[t], c, w, ks[t], g);
             for (int r = 0; r < R; r++) {
                 const __m512 x = _mm512_maskz_loadu_ps(sattn_avx512_tail_mask(w), q + r * ldq + c);
                 for (int t = 0; t < T; t++) a[4 * r + t] = _mm512_fmadd_ps(x, y[t], a[4 * r + t]);
@@ -205,7 +196,7 @@ static void qk_lanes_keys(size_t d, const float *qt, const sattn_elem_t *const k
             const size_t gi = c / g;
             for (int t = 0; t < 16; t++) _mm512_store_ps(kc[t], _mm512_mul_ps(sattn_avx512_load16(kr[t], c, w), _mm512_set1_ps(ks[t][gi])));
         } else {
-            for (int t = 0; t < 16; t++) _mm512_store_ps(kc[t], load16_scaled(kr[t], c, w, ks[t], g));
+            for (int t = 0; t < 16; t++) _mm512_store_ps(kc[t], sattn_avx512_load16_scaled(kr[t], c, w, ks[t], g));
         }
         for (size_t i = 0; i < w; i++) {
             if (pf && i < ahead->rows) sattn_prefetch_line(pf + i * ahead->ld_bytes, ahead->to_l2);
@@ -275,7 +266,7 @@ ALWAYS_INLINE void pv_tile(const int R, const int V, size_t n, const float *p, s
                 sattn_prefetch_line((const char *)SATTN_TMPL_ROW(v, j + pf, ldv) + b, l2);
         __m512 y[4];
         const float *e = SATTN_TMPL_QUANT ? sc->at + j * sc->ld : NULL;
-        for (int t = 0; t < V; t++) y[t] = load16_scaled(row, c + 16 * t, t == V - 1 ? wlast : 16, e, sc->group);
+        for (int t = 0; t < V; t++) y[t] = sattn_avx512_load16_scaled(row, c + 16 * t, t == V - 1 ? wlast : 16, e, sc->group);
         for (int r = 0; r < R; r++) {
             const __m512 w = _mm512_set1_ps(p[r * ldp + j]);
             for (int t = 0; t < V; t++) x[r][t] = _mm512_fmadd_ps(w, y[t], x[r][t]);

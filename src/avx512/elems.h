@@ -43,4 +43,39 @@ static inline __m512 sattn_avx512_load16(const sattn_elem_t *row, size_t c, size
 #endif
 }
 
+#if SATTN_TMPL_QUANT
+/* The group of column c: a shift for the power-of-two groups engines use, else a division. */
+static inline size_t sattn_avx512_group_of(size_t c, size_t group) {
+    return (group & (group - 1)) == 0 ? c >> __builtin_ctzl(group) : c / group;
+}
+
+/* The scales of columns c..c+min(w, 16) of a row whose scales are srow: one broadcast when the columns lie in one
+ * group, two for halves of groups of 8k, else lane by lane (lanes past w: 0). */
+static inline __m512 sattn_avx512_scales16(const float *srow, size_t c, size_t w, size_t group) {
+    const size_t n = w < 16 ? w : 16, g = sattn_avx512_group_of(c, group);
+    if (sattn_avx512_group_of(c + n - 1, group) == g) return _mm512_set1_ps(srow[g]);
+    if (group % 8 == 0 && c % 8 == 0 && n == 16)
+        return _mm512_insertf32x8(_mm512_set1_ps(srow[g]), _mm256_set1_ps(srow[sattn_avx512_group_of(c + 8, group)]), 1);
+    float s[16] = {0};
+    for (size_t t = 0, gt = g, r = c - g * group; t < n; t++) { /* r: column c + t's place in its group */
+        s[t] = srow[gt];
+        if (++r == group) r = 0, gt++;
+    }
+    return _mm512_loadu_ps(s);
+}
+#endif
+
+/* Elements c..c+min(w, 16) as their values (lanes past w zero), I8/I4 scaled lane by lane (srow: the row's
+ * scales, counted from the row's column 0). */
+static inline __m512 sattn_avx512_load16_scaled(const sattn_elem_t *row, size_t c, size_t w, const float *srow,
+                                                size_t group) {
+    const __m512 x = sattn_avx512_load16(row, c, w);
+#if SATTN_TMPL_QUANT
+    return _mm512_maskz_mul_ps(sattn_avx512_tail_mask(w), x, sattn_avx512_scales16(srow, c, w, group));
+#else
+    (void)srow, (void)group;
+    return x;
+#endif
+}
+
 #endif

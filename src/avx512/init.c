@@ -1,7 +1,10 @@
 /* The AVX-512 slots, over the AVX2 table (dispatch's cascade). The 12x32 tile beat 8x32 on the
  * 16-core Xeon host (sgemm 1024^3 125-145 vs 106-110 GFLOP/s; attention block phases 90-122 vs
- * 82-86); its operands are laid out by the AVX2 packers, which serve any MR <= 16 and NR a
- * multiple of 8 (their transposes work in 8-wide strips). Blocking for a Sapphire Rapids class
+ * 82-86); its A operand is laid out by AVX2's packer (any MR <= 16), its B panels by this level's
+ * (pack_b_tmpl.c: 16x16 transposes for Kᵀ, NR a multiple of 16). Against AVX2's B packers, prefill on the Zen 5
+ * VM (S 1024 and 4096, d 64 and 128, causal and not, 1 thread, the two builds in one process, calls
+ * alternating, medians of 7) took f32 0.95-0.99x the time, f16 K/V 0.96-0.98x, int8 0.89-0.93x, int4
+ * 0.89-0.94x (2 threads, S 2048 d 128: f32 0.97x, int8 0.92x). Blocking for a Sapphire Rapids class
  * core (48 KiB L1d, 2 MiB L2): a 32 x KC panel of B is 32 KiB of L1, an MC x KC block of A
  * 240 KiB of L2. Attention keeps the AVX2 block of 144 rows (12 tiles) x 256 keys (8 panels).
  *
@@ -49,8 +52,7 @@ void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_f
     k->isa = SATTN_ISA_AVX512;
     k->parent = SATTN_ISA_AVX2;
     k->gemm = (struct sattn_gemm_config){.mr = 12, .nr = 32, .ukernel = sattn_f32_gemm_ukernel_12x32__avx512,
-                                         .pack_a = avx2_tile.pack_a};
-    memcpy(k->gemm.pack_b, avx2_tile.pack_b, sizeof k->gemm.pack_b);
+                                         .pack_a = avx2_tile.pack_a, .pack_b = SATTN_PACK_B_ALL(avx512)};
     k->row = SATTN_ROW_OPS(avx512, avx512_p6);
     SET_MANY(k, F32, f32);
     SET_MANY(k, F16, f16);
