@@ -116,7 +116,7 @@ static void typed_packers(void) {
     sattn_isa isas[8];
     const size_t ni = test_isas(isas);
     rng_t rng = rng_seed(32);
-    float x[KEYS * COLS], scales[KEYS * COLS], got[(KEYS + 8) * NRMAX], want[(KEYS + 8) * NRMAX];
+    float x[KEYS * COLS], scales[KEYS * COLS], got[COLS * NRMAX], want[COLS * NRMAX]; /* kc <= COLS, KEYS */
     fill_uniform(&rng, x, KEYS * COLS, -2, 2);
     uint8_t store[KEYS * LD * 4];
     const struct sattn_kernels *ref = sattn_kernels_for(SATTN_ISA_SCALAR);

@@ -32,7 +32,7 @@ static inline float group_scale(size_t n, const float *x) {
     __m512i m = _mm512_setzero_si512();
     size_t c = 0;
     for (; c + 16 <= n; c += 16) m = _mm512_max_epu32(m, _mm512_and_si512(_mm512_loadu_si512(x + c), abs));
-    if (c < n) m = _mm512_max_epu32(m, _mm512_maskz_and_epi32(sattn_avx512_tail_mask(n - c), _mm512_loadu_si512(x + c), abs));
+    if (c < n) m = _mm512_max_epu32(m, _mm512_and_si512(_mm512_maskz_loadu_epi32(sattn_avx512_tail_mask(n - c), x + c), abs));
     const uint32_t bits = (uint32_t)_mm512_reduce_max_epu32(m);
     if (bits >= 0x7F800000u) return NAN;
     float amax;
