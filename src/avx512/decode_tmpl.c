@@ -297,45 +297,99 @@ ALWAYS_INLINE void pv_columns(const int V, size_t rows, size_t n, const float *p
 }
 
 #if SATTN_TMPL_QUANT
-/* I8/I4 with groups of whole vectors: R <= 4 rows x 4 keys, each V vector converted once for the R rows, each
- * row's weights folding in the group's scale (u * s, then u*s * q) and its accumulator (in L1) taking the keys in
- * order, one FMA each, as AVX2's pv_rows4_quant does: no multiply per vector (pv_tile, which multiplies each
- * vector by its scale, measured 0.91-1.16x of AVX2's time for int8/int4 GQA where this takes 0.75-0.90x). */
-ALWAYS_INLINE void pv_quant_quad(const int R, size_t j, size_t nj, size_t n, size_t dv, const float *p, size_t ldp,
-                                 const void *v, size_t ldv, const struct sattn_scales *sc, float *acc, size_t ldacc,
-                                 size_t pf, int l2) {
-    const size_t group = sc->group;
-    const sattn_elem_t *const vr[4] = {SATTN_TMPL_KEY(v, ldv, j, 0, nj), SATTN_TMPL_KEY(v, ldv, j, 1, nj),
-                                       SATTN_TMPL_KEY(v, ldv, j, 2, nj), SATTN_TMPL_KEY(v, ldv, j, 3, nj)};
-    const float *const e[4] = {SATTN_TMPL_KEY_SCALES(sc, j, 0, nj), SATTN_TMPL_KEY_SCALES(sc, j, 1, nj),
-                               SATTN_TMPL_KEY_SCALES(sc, j, 2, nj), SATTN_TMPL_KEY_SCALES(sc, j, 3, nj)};
-    float u[4][4];
+/* I8/I4 P·V with groups of whole vectors (and at most QUANT_WT_MAX_GROUPS a row): a register tile of R <= 4 rows
+ * x V <= 4 column vectors of acc over a block of keys, each key's V vectors converted once for the R rows and each
+ * FMA's weight broadcast from wt, the block's weights with the groups' scales folded in (u * s once, then u*s * q,
+ * as AVX2's pv_rows4_quant does: no multiply per vector): wt[(r * PV_BLOCK_KEYS + j) * QUANT_WT_MAX_GROUPS + g] for
+ * row r, key j, group g. Each element takes one FMA a key, keys in order, so the same bits as the one-row kernels
+ * below. Against the form before it (4 rows x 4 keys, accumulators in L1, which measured 0.75-0.90x of AVX2's time
+ * for int8/int4 GQA on the AMX Xeon VM), on the Zen 5 VM (in L1/L2, 256 keys, calls alternating, medians of 15)
+ * 0.73-0.90x the time at 2 to 16 rows, d 64 to 256 (d 128, 4 rows: int8 7.3 against 9.0 ns a key); GQA 32/8 decode
+ * (bench shapes, 1 thread, builds alternating in one process) int8 0.88-0.95x dense and 0.88-0.90x tokens-major,
+ * int4 0.88-0.97x and 0.83-0.90x, d 64 0.87-0.89x, 16 rows a K/V head 0.84-0.85x. */
+#define QUANT_WT_MAX_GROUPS 16
+/* VPG: the tile's vectors per group where it is a constant (1, 2, 4: groups of 16, 32 and multiples of 64, the
+ * tile's columns starting on a group), so a row's weight is broadcast once per group (4 and 2 broadcasts a key,
+ * not 16, for groups of 64 and 32: the broadcasts' loads bound the tile before its FMAs); 0: each vector's own. */
+ALWAYS_INLINE void pv_quant_tile(const int R, const int V, const int VPG, size_t nj, const float *wt, size_t group,
+                                 const void *v, size_t ldv, size_t c, float *acc, size_t ldacc, const char *ahead,
+                                 size_t ahead_keys, size_t row_bytes, int l2) {
+    __m512 x[4][4];
+    size_t gi[4];
+    for (int t = 0; t < V; t++) gi[t] = VPG ? c / group + (size_t)t / VPG : (c + 16 * t) / group;
     for (int r = 0; r < R; r++)
-        for (size_t t = 0; t < 4; t++) u[r][t] = t < nj ? p[r * ldp + j + t] : 0.0f; /* a missing key weighs 0 */
-    if (pf && j + pf < n)
-        sattn_prefetch_row_run_to(SATTN_TMPL_ROW(v, j + pf, ldv), 4, SATTN_TMPL_ROW_BYTES(ldv), SATTN_TMPL_ROW_BYTES(dv), l2);
-    for (size_t g0 = 0, gi = 0; g0 < dv; g0 += group, gi++) {
-        __m512 w[4][4];
-        for (int r = 0; r < R; r++)
-            for (int t = 0; t < 4; t++) w[r][t] = _mm512_set1_ps(u[r][t] * e[t][gi]);
-        for (size_t c = g0; c < g0 + group; c += 16) {
-            __m512 y[4];
-            for (int t = 0; t < 4; t++) y[t] = sattn_avx512_load16(vr[t], c, 16);
-            for (int r = 0; r < R; r++) {
-                float *a = acc + r * ldacc + c;
-                __m512 x = _mm512_loadu_ps(a);
-                for (int t = 0; t < 4; t++) x = _mm512_fmadd_ps(w[r][t], y[t], x);
-                _mm512_storeu_ps(a, x);
-            }
+        for (int t = 0; t < V; t++) x[r][t] = _mm512_loadu_ps(acc + r * ldacc + c + 16 * t);
+    for (size_t j = 0; j < nj; j++) {
+        if (j < ahead_keys) sattn_prefetch_row_run_to(ahead + j * SATTN_TMPL_ROW_BYTES(ldv), 1, 0, row_bytes, l2);
+        const sattn_elem_t *row = SATTN_TMPL_ROW(v, j, ldv);
+        __m512 y[4];
+        for (int t = 0; t < V; t++) y[t] = sattn_avx512_load16(row, c + 16 * t, 16);
+        for (int r = 0; r < R; r++) {
+            const float *w = wt + (r * PV_BLOCK_KEYS + j) * QUANT_WT_MAX_GROUPS;
+            __m512 ws[4];
+            for (int t = 0; t < V; t++) ws[t] = VPG && t % VPG ? ws[t - 1] : _mm512_set1_ps(w[gi[t]]);
+            for (int t = 0; t < V; t++) x[r][t] = _mm512_fmadd_ps(ws[t], y[t], x[r][t]);
         }
+    }
+    for (int r = 0; r < R; r++)
+        for (int t = 0; t < V; t++) _mm512_storeu_ps(acc + r * ldacc + c + 16 * t, x[r][t]);
+}
+
+/* Rows [0, R) of the block's nj keys from key 0 of v (scales sc's from its row 0) into acc, column tile by column
+ * tile; the block's rows pf keys ahead prefetched during its first tile. */
+ALWAYS_INLINE void pv_quant_block(const int R, size_t nj, size_t dv, const float *p, size_t ldp, const void *v,
+                                  size_t ldv, const struct sattn_scales *sc, float *acc, size_t ldacc, const char *ahead,
+                                  size_t ahead_keys, int l2) {
+    _Alignas(64) float wt[4 * PV_BLOCK_KEYS * QUANT_WT_MAX_GROUPS];
+    const __mmask16 groups = sattn_avx512_tail_mask(dv / sc->group);
+    for (size_t j = 0; j < nj; j++) {
+        const __m512 e = _mm512_maskz_loadu_ps(groups, sc->at + j * sc->ld); /* key j's scales */
+        for (int r = 0; r < R; r++)
+            _mm512_store_ps(wt + (r * PV_BLOCK_KEYS + j) * QUANT_WT_MAX_GROUPS, _mm512_mul_ps(_mm512_set1_ps(p[r * ldp + j]), e));
+    }
+    const size_t g = sc->group, rb = SATTN_TMPL_ROW_BYTES(dv);
+    size_t c = 0;
+    for (; c + 64 <= dv; c += 64, ahead_keys = 0) {
+        if (g % 64 == 0)
+            pv_quant_tile(R, 4, 4, nj, wt, g, v, ldv, c, acc, ldacc, ahead, ahead_keys, rb, l2);
+        else if (g == 32)
+            pv_quant_tile(R, 4, 2, nj, wt, g, v, ldv, c, acc, ldacc, ahead, ahead_keys, rb, l2);
+        else if (g == 16)
+            pv_quant_tile(R, 4, 1, nj, wt, g, v, ldv, c, acc, ldacc, ahead, ahead_keys, rb, l2);
+        else
+            pv_quant_tile(R, 4, 0, nj, wt, g, v, ldv, c, acc, ldacc, ahead, ahead_keys, rb, l2);
+    }
+    switch ((dv - c) / 16) {
+    case 3: pv_quant_tile(R, 3, 0, nj, wt, g, v, ldv, c, acc, ldacc, ahead, ahead_keys, rb, l2); break;
+    case 2: pv_quant_tile(R, 2, 0, nj, wt, g, v, ldv, c, acc, ldacc, ahead, ahead_keys, rb, l2); break;
+    case 1: pv_quant_tile(R, 1, 0, nj, wt, g, v, ldv, c, acc, ldacc, ahead, ahead_keys, rb, l2); break;
+    default: break;
     }
 }
 
-ALWAYS_INLINE void pv_quant_rows(const int R, size_t n, size_t dv, const float *p, size_t ldp, const void *v,
-                                 size_t ldv, const struct sattn_scales *sc, float *acc, size_t ldacc, size_t pf, int l2) {
-    size_t j = 0;
-    for (; j + 4 <= n; j += 4) pv_quant_quad(R, j, 4, n, dv, p, ldp, v, ldv, sc, acc, ldacc, pf, l2);
-    if (j < n) pv_quant_quad(R, j, n - j, n, dv, p, ldp, v, ldv, sc, acc, ldacc, pf, l2);
+static void pv_quant_tiles(size_t rows, size_t n, size_t dv, const float *p, size_t ldp, const void *v, size_t ldv,
+                           float *acc, size_t ldacc, const struct sattn_decode_params *params) {
+    const size_t pf = params->prefetch_keys;
+    const int l2 = params->prefetch_l2;
+    for (size_t j = 0; j < n; j += PV_BLOCK_KEYS) {
+        const size_t nj = n - j < PV_BLOCK_KEYS ? n - j : PV_BLOCK_KEYS;
+        const void *vb = SATTN_TMPL_ROW(v, j, ldv);
+        struct sattn_scales bs = params->kv;
+        bs.at += j * bs.ld;
+        /* the rows pf keys ahead of this block's, one a key during the first row tile's first column tile */
+        const size_t ahead_keys = pf && j + pf < n ? (n - (j + pf) < nj ? n - (j + pf) : nj) : 0;
+        const char *ahead = ahead_keys ? (const char *)SATTN_TMPL_ROW(v, j + pf, ldv) : NULL;
+        size_t r = 0;
+        for (; r + 4 <= rows; r += 4)
+            pv_quant_block(4, nj, dv, p + r * ldp + j, ldp, vb, ldv, &bs, acc + r * ldacc, ldacc, ahead, r ? 0 : ahead_keys, l2);
+        const size_t ak = r ? 0 : ahead_keys;
+        switch (rows - r) {
+        case 3: pv_quant_block(3, nj, dv, p + r * ldp + j, ldp, vb, ldv, &bs, acc + r * ldacc, ldacc, ahead, ak, l2); break;
+        case 2: pv_quant_block(2, nj, dv, p + r * ldp + j, ldp, vb, ldv, &bs, acc + r * ldacc, ldacc, ahead, ak, l2); break;
+        case 1: pv_quant_block(1, nj, dv, p + r * ldp + j, ldp, vb, ldv, &bs, acc + r * ldacc, ldacc, ahead, ak, l2); break;
+        default: break;
+        }
+    }
 }
 #endif
 
@@ -343,16 +397,8 @@ static void pv_tiles(size_t rows, size_t n, size_t dv, const float *p, size_t ld
                      size_t ldacc, const struct sattn_decode_params *params) {
     size_t pf = params->prefetch_keys;
 #if SATTN_TMPL_QUANT
-    if (quant_whole(dv, params->kv.group)) {
-        size_t r = 0;
-        for (; r + 4 <= rows; r += 4)
-            pv_quant_rows(4, n, dv, p + r * ldp, ldp, v, ldv, &params->kv, acc + r * ldacc, ldacc, pf, params->prefetch_l2);
-        switch (rows - r) {
-        case 3: pv_quant_rows(3, n, dv, p + r * ldp, ldp, v, ldv, &params->kv, acc + r * ldacc, ldacc, pf, params->prefetch_l2); break;
-        case 2: pv_quant_rows(2, n, dv, p + r * ldp, ldp, v, ldv, &params->kv, acc + r * ldacc, ldacc, pf, params->prefetch_l2); break;
-        case 1: pv_quant_rows(1, n, dv, p + r * ldp, ldp, v, ldv, &params->kv, acc + r * ldacc, ldacc, pf, params->prefetch_l2); break;
-        default: break;
-        }
+    if (quant_whole(dv, params->kv.group) && dv / params->kv.group <= QUANT_WT_MAX_GROUPS) {
+        pv_quant_tiles(rows, n, dv, p, ldp, v, ldv, acc, ldacc, params);
         return;
     }
 #endif
@@ -400,7 +446,7 @@ SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_many, avx512)) { pv_tiles(rows, n, 
  * its odd ones (a 16-column block: 8 and 8 in one vector); q and the accumulator are put in that order once per
  * call. Q·Kᵀ sums each key's group in two chains, scaled once at the group's end; P·V adds the exact integers
  * with the group's scale folded into the weight: each element takes the same FMAs in the same key order as
- * pv_quant_quad, so the same bits whichever path a call takes (tokens-major walks make short calls). Groups and
+ * pv_quant_tiles, so the same bits whichever path a call takes (tokens-major walks make short calls). Groups and
  * d multiples of 16 (q8_0 / q4_0's 32, whole rows of 64 to 256); other shapes and more rows take the tiles. */
 #define QUANT_ROW_MAX_D 256
 static inline int quant_row_fits(size_t d, size_t group) { return group % 16 == 0 && d % 16 == 0 && d <= QUANT_ROW_MAX_D; }

@@ -20,9 +20,10 @@
  * and types sweeps, decode, d 128, kv 8192 and 32768, 1 and 2 threads, two interleaved rounds, medians of 3) they
  * took 0.78-0.95x AVX2's time for f32 GQA 32/8 and 32/4 with one query and with 4 and 16 queries per K/V head;
  * for GQA 32/8 caches f16 0.77-0.88x, bf16 0.73-0.89x, f32 0.86-1.08x (the 1.08: tokens-major, kv 32768, 1
- * thread), int8 (group 32 and per row) 0.75-0.90x, int4 0.79-0.85x. Integer P·V runs four rows x four keys
- * with the scale folded into the weights, as AVX2's does: as a register tile with a multiply per vector it
- * measured 0.91-1.16x of AVX2's. Before these kernels the level ran AVX2's decode for every call, which beat its
+ * thread), int8 (group 32 and per row) 0.75-0.90x, int4 0.79-0.85x. Integer P·V folds the scale into the weights,
+ * as AVX2's does (a register tile with a multiply per vector measured 0.91-1.16x of AVX2's), first as four rows x
+ * four keys with the accumulators in L1, now as a register tile over a block's weights (decode_tmpl.c's
+ * pv_quant_tiles, 0.73-0.90x that form's time on the Zen 5 VM). Before these kernels the level ran AVX2's decode for every call, which beat its
  * first 16-lane kernels (two rows x four keys, no tiles) at 0.57-0.78x the time for GQA. The crossover to
  * prefill stays at AVX2's 32 rows per K/V head, re-measured with these kernels (same VM, GQA 32/8, d 128, kv 8192,
  * f32, medians of 15 calls, two interleaved rounds, GFLOP/s decode against prefill): 16 rows 71 vs 41 (1 thread)
