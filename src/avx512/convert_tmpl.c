@@ -1,8 +1,8 @@
 /* Row conversions at 16 lanes, compiled once per element type (tmpl.h): sattn_convert, sattn_quantize and
  * the Q/O conversions. Every result is bit-identical to the scalar reference (elem.h): F16 rounds in
  * vcvtps2ph, BF16 with integer adds, and quantisation divides by the same scale with IEEE division and
- * rounds ties away by an exact addition. Any group size runs here: a row's scales first, then its q 16 at
- * a time, each lane divided by its own group's scale (one broadcast when groups hold whole vectors). */
+ * rounds ties away by an exact addition. Any group size runs here: a row's scales first, then its q 32 at a
+ * time where groups hold whole vectors (a broadcast scale each), else 16 at a time with each lane's own. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -43,7 +43,7 @@ static inline float group_scale(size_t n, const float *x) {
 /* q of 16 floats with their lanes' scales, as int32 lanes, 0 where a scale is not finite and > 0: y = x / scale
  * rounded to nearest, ties away from zero, as trunc(y + copysign(0.5 - 2^-25, y)) (exact, or rounding onto the
  * right integer, for every float y: AVX2's quantize8 says why). Not clamped: the callers' saturating
- * narrowings clamp I8, and I4 is clamped after them. */
+ * narrowings clamp I8, and clamp I4 to [-8, 7] where they narrow it. */
 static inline __m512i quantize16(__m512 x, __m512 vs) {
     const __mmask16 usable = _mm512_cmp_ps_mask(vs, _mm512_setzero_ps(), _CMP_GT_OQ) &
                              _mm512_cmp_ps_mask(vs, _mm512_set1_ps(3.40282347e38f), _CMP_LE_OQ);
