@@ -32,7 +32,10 @@ static inline float group_scale(size_t n, const float *x) {
     __m512i m = _mm512_setzero_si512();
     size_t c = 0;
     for (; c + 16 <= n; c += 16) m = _mm512_max_epu32(m, _mm512_and_si512(_mm512_loadu_si512(x + c), abs));
-    if (c < n) m = _mm512_max_epu32(m, _mm512_and_si512(_mm512_maskz_loadu_epi32(sattn_avx512_tail_mask(n - c), x + c), abs));
+    if (c < n) {
+        const __m512i tail = _mm512_maskz_loadu_epi32(sattn_avx512_tail_mask(n - c), x + c);
+        m = _mm512_max_epu32(m, _mm512_and_si512(tail, abs));
+    }
     const uint32_t bits = (uint32_t)_mm512_reduce_max_epu32(m);
     if (bits >= 0x7F800000u) return NAN;
     float amax;
@@ -66,7 +69,7 @@ static inline void store_q16(sattn_elem_t *out, size_t c, size_t w, __m512i q) {
     q = _mm512_min_epi32(_mm512_max_epi32(q, _mm512_set1_epi32(SATTN_TMPL_QMIN)), _mm512_set1_epi32(SATTN_TMPL_QMAX));
     /* Each 64-bit lane: the even element's nibble in bits 0-3, the odd one's in bits 36-39; shifted down by 32
      * and or'ed, the byte is the lane's lowest, which vpmovqb keeps. */
-    const __m512i nib = _mm512_sllv_epi32(_mm512_and_si512(q, _mm512_set1_epi32(0xF)), _mm512_set_epi32(4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0));
+    const __m512i nib = _mm512_sllv_epi32(_mm512_and_si512(q, _mm512_set1_epi32(0xF)), _mm512_set4_epi32(4, 0, 4, 0));
     const __m512i bytes = _mm512_or_si512(nib, _mm512_srli_epi64(nib, 32));
     if (w >= 16) {
         _mm_storel_epi64((__m128i *)(out + c / 2), _mm512_cvtepi64_epi8(bytes));
@@ -104,6 +107,8 @@ static inline void store_q32(sattn_elem_t *out, size_t c, __m512i q0, __m512i q1
 SATTN_FROM_F32_UKERNEL(SATTN_TMPL_FN(from_f32, avx512)) {
     sattn_elem_t *out = dst;
 #if SATTN_TMPL_QUANT
+    /* Every scale of the row first, then its q: 32 at a time where groups hold whole vectors, and the rest (an odd
+     * last vector, or groups that split vectors) 16 at a time with each lane's own scale. */
     size_t c = 0;
     for (size_t g = 0; g < n / group; g++) scales[g] = group_scale(group, src + g * group);
     if (group % 16 == 0) {
@@ -111,7 +116,6 @@ SATTN_FROM_F32_UKERNEL(SATTN_TMPL_FN(from_f32, avx512)) {
             store_q32(out, c, quantize16(_mm512_loadu_ps(src + c), sattn_avx512_scales16(scales, c, 16, group)),
                       quantize16(_mm512_loadu_ps(src + c + 16), sattn_avx512_scales16(scales, c + 16, 16, group)));
     }
-    /* Other groups: every scale of the row, then its q 16 at a time with each lane's own. */
     for (; c < n; c += 16) {
         const size_t w = n - c;
         const __m512 x = w >= 16 ? _mm512_loadu_ps(src + c) : _mm512_maskz_loadu_ps(sattn_avx512_tail_mask(w), src + c);

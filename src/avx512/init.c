@@ -23,12 +23,12 @@
  * thread), int8 (group 32 and per row) 0.75-0.90x, int4 0.79-0.85x. Integer P·V folds the scale into the weights,
  * as AVX2's does (a register tile with a multiply per vector measured 0.91-1.16x of AVX2's), first as four rows x
  * four keys with the accumulators in L1, now as a register tile over a block's weights (decode_tmpl.c's
- * pv_quant_tiles, 0.73-0.90x that form's time on the Zen 5 VM). Before these kernels the level ran AVX2's decode for every call, which beat its
- * first 16-lane kernels (two rows x four keys, no tiles) at 0.57-0.78x the time for GQA. The crossover to
- * prefill stays at AVX2's 32 rows per K/V head, re-measured with these kernels (same VM, GQA 32/8, d 128, kv 8192,
- * f32, medians of 15 calls, two interleaved rounds, GFLOP/s decode against prefill): 16 rows 71 vs 41 (1 thread)
- * and 138 vs 99 (2); 32 rows 76-78 vs 65-66 and 161-166 vs 154-162; 48 rows 81-83 vs 84-86 and 162-173 vs
- * 185-190; 64 rows 80 vs 91 and 163 vs 192. */
+ * pv_quant_tiles, 0.73-0.90x that form's time on the Zen 5 VM). Before these kernels the level ran AVX2's
+ * decode for every call, which beat its first 16-lane kernels (two rows x four keys, no tiles) at 0.57-0.78x the
+ * time for GQA. The crossover to prefill stays at AVX2's 32 rows per K/V head, re-measured with these kernels
+ * (same VM, GQA 32/8, d 128, kv 8192, f32, medians of 15 calls, two interleaved rounds, GFLOP/s decode against
+ * prefill): 16 rows 71 vs 41 (1 thread) and 138 vs 99 (2); 32 rows 76-78 vs 65-66 and 161-166 vs 154-162; 48 rows
+ * 81-83 vs 84-86 and 162-173 vs 185-190; 64 rows 80 vs 91 and 163 vs 192. */
 #include <string.h>
 
 #include "../avx2/avx2.h"

@@ -40,9 +40,12 @@ static void pack_b_columns(size_t NR, size_t nr, size_t kc, const void *src, siz
             } else {
                 for (size_t j = 0; j < 16; j++) {
                     const size_t key = strip + j;
-                    r[j] = key < nr ? _mm512_castps_si512(sattn_avx512_load16_scaled(
-                                          row_start(src, key, cs, sc), c, w, SATTN_TMPL_QUANT ? sc->at + key * sc->ld : NULL, g))
-                                    : _mm512_setzero_si512();
+                    if (key >= nr) {
+                        r[j] = _mm512_setzero_si512();
+                        continue;
+                    }
+                    const float *srow = SATTN_TMPL_QUANT ? sc->at + key * sc->ld : NULL;
+                    r[j] = _mm512_castps_si512(sattn_avx512_load16_scaled(row_start(src, key, cs, sc), c, w, srow, g));
                 }
             }
             sattn_avx512_transpose_16x16(r);
@@ -63,10 +66,13 @@ static void pack_b_rows(size_t NR, size_t nr, size_t kc, const void *src, size_t
         for (size_t p = 0; p < kc; p++) {
             const sattn_elem_t *row = row_start(src, p, rs, sc);
             const float *srow = sc->at + p * sc->ld;
-            for (size_t j = 0; j < NR; j += 16)
-                _mm512_storeu_ps(dst + p * NR + j, j < nr ? _mm512_mul_ps(sattn_avx512_load16(row, c0 + j, nr - j),
-                                                                          _mm512_set1_ps(srow[gi[j / 16]]))
-                                                          : _mm512_setzero_ps());
+            for (size_t j = 0; j < NR; j += 16) {
+                __m512 x = _mm512_setzero_ps();
+                if (j < nr) /* lanes past nr 0 whatever the scale, as load16_scaled leaves them */
+                    x = _mm512_maskz_mul_ps(sattn_avx512_tail_mask(nr - j), sattn_avx512_load16(row, c0 + j, nr - j),
+                                            _mm512_set1_ps(srow[gi[j / 16]]));
+                _mm512_storeu_ps(dst + p * NR + j, x);
+            }
         }
         return;
     }
