@@ -121,18 +121,23 @@ static size_t heads_per_unit(const struct sattn_attention_problem *p) {
     return h;
 }
 
-/* Keys of the next call's rows the driver prefetches in a paged walk: the kernels prefetch ahead within one
- * call only, and the next page lies elsewhere. A whole 16-key call ahead is what it takes in isolation
- * (kernel calls of 16 keys over a linear 128 MiB stream on this Zen 3 VM: 0.66x of 512-key calls without,
- * 0.66x with the next call's first 8 rows, 0.93-0.96x with all 16). In the driver's walk it changed nothing
- * measurable (8, 16, 32 keys within the run-to-run noise, pages of 16 shuffled or in order), so something
- * else limits there (the L1 and L2 miss counts of a simulated run are the same as the contiguous walk's). */
+/* Keys of the next call's rows the driver prefetches in a paged walk with pages of fewer than
+ * DECODE_PAGE_PREFETCH_BELOW keys: the kernels prefetch ahead within one call only, and the next page lies
+ * elsewhere. A whole 16-key call ahead is what it takes in isolation (kernel calls of 16 keys over a linear
+ * 128 MiB stream on a Zen 3 VM: 0.66x of 512-key calls without, 0.66x with the next call's first 8 rows,
+ * 0.93-0.96x with all 16). GCC used to delete these prefetches (kernels.h says why: SATTN_PREFETCH_INLINE),
+ * so the driver's walk had measured none. With them, on the Zen 5 VM (32 heads and GQA 32/8, one query, kv 8192,
+ * d 128, pages shuffled, 1 thread, two builds alternating, medians of 15): pages of 16 took f32 0.79x / 0.81x the
+ * time, f16 0.56x / 0.54x, int8 0.83x / 0.64x, int4 0.83x / 0.99x; pages of 32 1.00-1.12x for 32 heads
+ * (0.87-1.02x GQA) and of 64 or 128 up to 1.23x, where a call's own prefetch and the hardware's stream cover
+ * most of a page: there the driver leaves it to them. */
+#define DECODE_PAGE_PREFETCH_BELOW 32
 #define DECODE_PAGE_PREFETCH_KEYS 16
 
 /* Prefetches the rows of keys [j, j + n) of K/V head g of sequence b (tensor x of type t, strides s, rows of
  * `cols` elements), one prefetch per 64-byte line. */
-static void prefetch_keys(const struct sattn_attention_problem *p, const void *x, sattn_dtype t, sattn_strides s,
-                          size_t b, size_t g, size_t j, size_t n, size_t cols) {
+SATTN_PREFETCH_INLINE void prefetch_keys(const struct sattn_attention_problem *p, const void *x, sattn_dtype t,
+                                         sattn_strides s, size_t b, size_t g, size_t j, size_t n, size_t cols) {
     /* the keys lie in one run */
     sattn_prefetch_row_run(sattn_elem_addr(x, t, sattn_kv_offset(p, s, b, g, j)), n, sattn_elem_bytes(s.seq, t),
                            sattn_elem_bytes(cols, t));
@@ -151,9 +156,9 @@ struct item_work {
 /* Paged: before the call on keys [jb, jb + n) of head t, the first rows of the call after it in the walk
  * (the next head's rows of the same page, or the first head's of the next page) are prefetched; the
  * kernels prefetch within a call only, and a page's first rows would otherwise arrive cold. */
-static void prefetch_next_call(const struct sattn_attention_problem *p, const struct item_work *w, size_t hpu,
-                               size_t t, size_t jb, size_t n, size_t nk, int values) {
-    if (!p->block_table) return;
+SATTN_PREFETCH_INLINE void prefetch_next_call(const struct sattn_attention_problem *p, const struct item_work *w,
+                                              size_t hpu, size_t t, size_t jb, size_t n, size_t nk, int values) {
+    if (!p->block_table || p->page_size >= DECODE_PAGE_PREFETCH_BELOW) return;
     const size_t tn = t + 1 < hpu ? t + 1 : 0, jn = t + 1 < hpu ? jb : jb + n;
     if (jn >= nk) return;
     const size_t j = w[0].j0 + jn, keys = sattn_min(sattn_min(DECODE_PAGE_PREFETCH_KEYS, nk - jn), sattn_kv_run(p, j));
