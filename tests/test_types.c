@@ -443,6 +443,10 @@ static void test_attention_types(void **state) {
             {8, 2, 5, 300, 64, 1, SATTN_DTYPE_F32, SATTN_DTYPE_I8, SATTN_DTYPE_I4, SATTN_DTYPE_F32, 32},
             {8, 1, 3, 700, 96, 1, SATTN_DTYPE_F32, SATTN_DTYPE_F32, SATTN_DTYPE_F32, SATTN_DTYPE_F32, 0},
             {16, 1, 2, 520, 128, 0, SATTN_DTYPE_F16, SATTN_DTYPE_F16, SATTN_DTYPE_BF16, SATTN_DTYPE_F32, 0},
+            /* 4 rows per K/V head with a scale a row: AVX-512's Q·Kᵀ tiles scale the dots, not K (701 keys: a
+             * last tile of one key) */
+            {8, 2, 1, 701, 128, 0, SATTN_DTYPE_F32, SATTN_DTYPE_I8, SATTN_DTYPE_I4, SATTN_DTYPE_F32, 0},
+            {8, 2, 1, 701, 128, 1, SATTN_DTYPE_F32, SATTN_DTYPE_I4, SATTN_DTYPE_I8, SATTN_DTYPE_F32, 0},
             /* one and three rows per K/V head on int4 K and V: AVX2's split-block kernels (whole and partial quads;
              * groups of 32 and whole rows of 80 and 96), and the pair kernels next to them */
             {8, 8, 1, 701, 128, 0, SATTN_DTYPE_F32, SATTN_DTYPE_I4, SATTN_DTYPE_I4, SATTN_DTYPE_F32, 32},
