@@ -447,6 +447,9 @@ static void test_attention_types(void **state) {
              * last tile of one key) */
             {8, 2, 1, 701, 128, 0, SATTN_DTYPE_F32, SATTN_DTYPE_I8, SATTN_DTYPE_I4, SATTN_DTYPE_F32, 0},
             {8, 2, 1, 701, 128, 1, SATTN_DTYPE_F32, SATTN_DTYPE_I4, SATTN_DTYPE_I8, SATTN_DTYPE_F32, 0},
+            /* 8 groups a V row in the P·V tiles (their scales loaded 8 at a time) */
+            {8, 2, 1, 301, 256, 0, SATTN_DTYPE_F32, SATTN_DTYPE_I8, SATTN_DTYPE_I4, SATTN_DTYPE_F32, 32},
+            {8, 2, 1, 301, 256, 0, SATTN_DTYPE_F32, SATTN_DTYPE_I4, SATTN_DTYPE_I8, SATTN_DTYPE_F32, 32},
             /* one and three rows per K/V head on int4 K and V: AVX2's split-block kernels (whole and partial quads;
              * groups of 32 and whole rows of 80 and 96), and the pair kernels next to them */
             {8, 8, 1, 701, 128, 0, SATTN_DTYPE_F32, SATTN_DTYPE_I4, SATTN_DTYPE_I4, SATTN_DTYPE_F32, 32},
