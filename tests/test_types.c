@@ -462,6 +462,10 @@ static void test_attention_types(void **state) {
             {4, 4, 1, 333, 112, 0, SATTN_DTYPE_F32, SATTN_DTYPE_I8, SATTN_DTYPE_I4, SATTN_DTYPE_F32, 16},
             {2, 2, 1, 257, 80, 1, SATTN_DTYPE_F32, SATTN_DTYPE_I4, SATTN_DTYPE_I8, SATTN_DTYPE_F32, 0},
             {4, 4, 1, 300, 64, 0, SATTN_DTYPE_F32, SATTN_DTYPE_I4, SATTN_DTYPE_I8, SATTN_DTYPE_F32, 16},
+            /* the one-row P·V with its accumulator in registers: dv 64 and 128 in groups of 64 and whole rows */
+            {4, 4, 1, 333, 64, 0, SATTN_DTYPE_F32, SATTN_DTYPE_I8, SATTN_DTYPE_I8, SATTN_DTYPE_F32, 0},
+            {4, 4, 1, 333, 128, 1, SATTN_DTYPE_F32, SATTN_DTYPE_I4, SATTN_DTYPE_I4, SATTN_DTYPE_F32, 64},
+            {4, 4, 1, 333, 128, 0, SATTN_DTYPE_F32, SATTN_DTYPE_I4, SATTN_DTYPE_I8, SATTN_DTYPE_F32, 0},
             /* one row per K/V head on f16 and bf16 (AVX-512's one-row kernels: blocks of 32, tails of 16 and less) */
             {4, 4, 1, 333, 100, 1, SATTN_DTYPE_F32, SATTN_DTYPE_BF16, SATTN_DTYPE_F16, SATTN_DTYPE_F32, 0},
             {4, 4, 1, 257, 112, 0, SATTN_DTYPE_BF16, SATTN_DTYPE_F16, SATTN_DTYPE_BF16, SATTN_DTYPE_BF16, 0},
