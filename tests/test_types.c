@@ -469,6 +469,8 @@ static void test_attention_types(void **state) {
             /* one row per K/V head on f16 and bf16 (AVX-512's one-row kernels: blocks of 32, tails of 16 and less) */
             {4, 4, 1, 333, 100, 1, SATTN_DTYPE_F32, SATTN_DTYPE_BF16, SATTN_DTYPE_F16, SATTN_DTYPE_F32, 0},
             {4, 4, 1, 257, 112, 0, SATTN_DTYPE_BF16, SATTN_DTYPE_F16, SATTN_DTYPE_BF16, SATTN_DTYPE_BF16, 0},
+            {4, 4, 1, 333, 128, 0, SATTN_DTYPE_F32, SATTN_DTYPE_F16, SATTN_DTYPE_F16, SATTN_DTYPE_F32, 0},
+            {4, 4, 1, 257, 64, 1, SATTN_DTYPE_F32, SATTN_DTYPE_BF16, SATTN_DTYPE_BF16, SATTN_DTYPE_F32, 0},
             /* more K/V heads than one decode unit walks together (96: units of 48) */
             {96, 96, 1, 40, 32, 0, SATTN_DTYPE_F32, SATTN_DTYPE_F16, SATTN_DTYPE_F16, SATTN_DTYPE_F32, 0},
         };
