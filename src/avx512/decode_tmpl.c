@@ -548,12 +548,56 @@ static inline __m512 quant_half(const sattn_elem_t *row, size_t c) {
 #endif
 }
 
-/* The four keys' rows and scales from j (past nj: the last again). */
+#endif
+
+#if SATTN_TMPL_QUANT || SATTN_TMPL_IS_F16 || SATTN_TMPL_IS_BF16
+/* The four keys' rows and scales (I8/I4; NULL for the others) from j (past nj: the last again). */
 #define QUANT_QUAD(x, ld, sc, r, e)                                                                                     \
     const sattn_elem_t *const r[4] = {SATTN_TMPL_KEY(x, ld, j, 0, nj), SATTN_TMPL_KEY(x, ld, j, 1, nj),                 \
                                       SATTN_TMPL_KEY(x, ld, j, 2, nj), SATTN_TMPL_KEY(x, ld, j, 3, nj)};                \
     const float *const e[4] = {SATTN_TMPL_KEY_SCALES(sc, j, 0, nj), SATTN_TMPL_KEY_SCALES(sc, j, 1, nj),               \
                                SATTN_TMPL_KEY_SCALES(sc, j, 2, nj), SATTN_TMPL_KEY_SCALES(sc, j, 3, nj)}
+
+/* P·V of one row whose dv is 64 or 128 (NV vectors), one group of `group` columns a scale (I8/I4: 32, 64 or the
+ * whole row; F16/BF16: group = dv, no scales): the accumulator stays in NV registers for the call, where the
+ * one-row kernels below load and store it every four keys (each vector's chain of FMAs then waited on a store
+ * forwarded to the next quad's load). Each accumulator element takes its keys in order, one FMA each, with the
+ * weights of pv_row_quant_quad and pv_row16_quad, so the same bits. Groups and dv must be constants (the callers
+ * instantiate each pair), or the accumulator's vectors, indexed by column, go to the stack: d 256, or a group
+ * only known at run time, took 1.7-2.3x the time. Zen 5 VM, two builds alternating, medians of 15: in L2 (512
+ * keys) int8 0.78-0.92x the time, int4 0.71-0.99x, f16 0.67-0.89x, bf16 0.66-0.70x; MHA decode (32 heads, d 128,
+ * 1 thread) int8 and int4 0.79-0.98x (dense kv 32768 and tokens-major kv 8192, groups of 32 and whole rows),
+ * f16 and bf16 0.87-1.00x (kv 32768, where the stream bounds them). */
+ALWAYS_INLINE void pv_row_regs(const int NV, const size_t group, size_t n, const float *p, const void *v, size_t ld,
+                               const struct sattn_scales *sc, float *acc, size_t pf) {
+    __m512 x[8];
+    for (int i = 0; i < NV; i++) x[i] = _mm512_loadu_ps(acc + 16 * i);
+    for (size_t j = 0; j < n; j += 4) {
+        const size_t nj = n - j < 4 ? n - j : 4;
+        if (pf && j + pf < n)
+            sattn_prefetch_rows(SATTN_TMPL_ROW(v, j + pf, ld), SATTN_TMPL_ROW_BYTES(ld), SATTN_TMPL_ROW_BYTES(16 * NV));
+        QUANT_QUAD(v, ld, sc, vr, e);
+        float u[4];
+        for (size_t t = 0; t < 4; t++) u[t] = t < nj ? p[j + t] : 0.0f; /* a missing key weighs 0 */
+        for (size_t c0 = 0, gi = 0; c0 < 16 * (size_t)NV; c0 += group, gi++)
+            for (int t = 0; t < 4; t++) {
+                const __m512 w = _mm512_set1_ps(SATTN_TMPL_QUANT ? u[t] * e[t][gi] : u[t]);
+                for (size_t c = c0; c < c0 + group; c += 32) {
+                    __m512 y0, y1;
+#if SATTN_TMPL_QUANT
+                    quant_block(vr[t], c, &y0, &y1);
+#else
+                    y0 = sattn_avx512_load16(vr[t], c, 16), y1 = sattn_avx512_load16(vr[t], c + 16, 16);
+#endif
+                    x[c / 16] = _mm512_fmadd_ps(w, y0, x[c / 16]), x[c / 16 + 1] = _mm512_fmadd_ps(w, y1, x[c / 16 + 1]);
+                }
+            }
+    }
+    for (int i = 0; i < NV; i++) _mm512_storeu_ps(acc + 16 * i, x[i]);
+}
+#endif
+
+#if SATTN_TMPL_QUANT
 
 /* Blocks of the row's 32-column blocks whose two halves lie in different groups or groups of 16 (groups not a
  * multiple of 32, whole rows of 80 or 112) take the scales per half (int4: lanes 0..7 and 8..15 of both vectors,
@@ -673,38 +717,6 @@ ALWAYS_INLINE void pv_row_quant_quad(const int GROUPED, const size_t group, size
 
 /* A one-row call's keys four at a time, the rows pf keys ahead prefetched: Q·Kᵀ (x = q as the blocks come, out =
  * the logits) or P·V (x = the weights, out = the accumulator). */
-/* P·V of one row whose dv is 64, 128 or 256 (NV vectors) in groups of 32 or more: the accumulator stays in NV
- * registers for the call, where pv_row_quant_quad loads and stores it every four keys (each vector's chain of
- * FMAs then waited on a store forwarded to the next quad's load). The same FMAs in the same key order, so the
- * same bits. Groups and dv must be constants (the callers instantiate dv 64 and 128 in groups of 32, 64 and a
- * whole row), or the accumulator's vectors, indexed by column, go to the stack: d 256, or a group only known at
- * run time, took 1.7-2.3x the time. Zen 5 VM, two builds alternating, medians of 15: in L2 (512 keys) int8
- * 0.78-0.92x the time, int4 0.71-0.99x; MHA decode (32 heads, d 128, 1 thread, dense kv 32768 and tokens-major
- * kv 8192, groups of 32 and whole rows) 0.79-0.98x. */
-ALWAYS_INLINE void pv_row_quant_regs(const int NV, const size_t group, size_t n, const float *p, const void *v,
-                                     size_t ld, const struct sattn_scales *sc, float *acc, size_t pf) {
-    __m512 x[16];
-    for (int i = 0; i < NV; i++) x[i] = _mm512_loadu_ps(acc + 16 * i);
-    for (size_t j = 0; j < n; j += 4) {
-        const size_t nj = n - j < 4 ? n - j : 4;
-        if (pf && j + pf < n)
-            sattn_prefetch_rows(SATTN_TMPL_ROW(v, j + pf, ld), SATTN_TMPL_ROW_BYTES(ld), SATTN_TMPL_ROW_BYTES(16 * NV));
-        QUANT_QUAD(v, ld, sc, vr, e);
-        float u[4];
-        for (size_t t = 0; t < 4; t++) u[t] = t < nj ? p[j + t] : 0.0f; /* a missing key weighs 0 */
-        for (size_t c0 = 0, gi = 0; c0 < 16 * (size_t)NV; c0 += group, gi++)
-            for (int t = 0; t < 4; t++) {
-                const __m512 w = _mm512_set1_ps(u[t] * e[t][gi]);
-                for (size_t c = c0; c < c0 + group; c += 32) {
-                    __m512 y0, y1;
-                    quant_block(vr[t], c, &y0, &y1);
-                    x[c / 16] = _mm512_fmadd_ps(w, y0, x[c / 16]), x[c / 16 + 1] = _mm512_fmadd_ps(w, y1, x[c / 16 + 1]);
-                }
-            }
-    }
-    for (int i = 0; i < NV; i++) _mm512_storeu_ps(acc + 16 * i, x[i]);
-}
-
 ALWAYS_INLINE void quant_row_keys(const int PV, const int GROUPED, const size_t group, size_t n, size_t d, const float *x,
                                   const void *kv, size_t ld, const struct sattn_scales *sc, float scale, float *out,
                                   size_t pf) {
@@ -760,11 +772,11 @@ SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_accumulate, avx512)) {
     const size_t pf = params->prefetch_keys;
     const struct sattn_scales *sc = &params->kv;
     if ((dv == 64 || dv == 128) && (group == 32 || group == 64 || group == dv)) { /* a constant group and dv */
-        if (dv == 64 && group == 32) pv_row_quant_regs(4, 32, n, p, v, ldv, sc, acc, pf);
-        else if (dv == 64) pv_row_quant_regs(4, 64, n, p, v, ldv, sc, acc, pf);
-        else if (group == 32) pv_row_quant_regs(8, 32, n, p, v, ldv, sc, acc, pf);
-        else if (group == 64) pv_row_quant_regs(8, 64, n, p, v, ldv, sc, acc, pf);
-        else pv_row_quant_regs(8, 128, n, p, v, ldv, sc, acc, pf);
+        if (dv == 64 && group == 32) pv_row_regs(4, 32, n, p, v, ldv, sc, acc, pf);
+        else if (dv == 64) pv_row_regs(4, 64, n, p, v, ldv, sc, acc, pf);
+        else if (group == 32) pv_row_regs(8, 32, n, p, v, ldv, sc, acc, pf);
+        else if (group == 64) pv_row_regs(8, 64, n, p, v, ldv, sc, acc, pf);
+        else pv_row_regs(8, 128, n, p, v, ldv, sc, acc, pf);
     } else if (group == 32)
         quant_row_keys(1, 1, 32, n, dv, p, v, ldv, &params->kv, 0.0f, acc, pf);
     else if (group % 32 == 0)
@@ -829,28 +841,6 @@ ALWAYS_INLINE void pv_row16_quad(size_t j, size_t nj, size_t dv, const float *p,
     }
 }
 
-/* P·V of one row at dv 64 or 128 (NV vectors) with the accumulator in registers for the call, as the integer
- * types' pv_row_quant_regs: the same FMAs in the same order as pv_row16_quad. Zen 5 VM, two builds alternating,
- * medians of 15: in L2 (512 keys) f16 0.73x the time at d 128 and 0.60x at d 64, bf16 0.67x and 0.75x; MHA decode
- * (32 heads, d 128, kv 32768, 1 thread), where the stream bounds it, 0.87-1.00x. */
-ALWAYS_INLINE void pv_row16_regs(const int NV, size_t n, const float *p, const void *v, size_t ldv, float *acc,
-                                 size_t pf) {
-    __m512 x[8];
-    for (int i = 0; i < NV; i++) x[i] = _mm512_loadu_ps(acc + 16 * i);
-    for (size_t j = 0; j < n; j += 4) {
-        const size_t nj = n - j < 4 ? n - j : 4;
-        if (pf && j + pf < n)
-            sattn_prefetch_rows(SATTN_TMPL_ROW(v, j + pf, ldv), SATTN_TMPL_ROW_BYTES(ldv), SATTN_TMPL_ROW_BYTES(16 * NV));
-        const sattn_elem_t *const vr[4] = {SATTN_TMPL_KEY(v, ldv, j, 0, nj), SATTN_TMPL_KEY(v, ldv, j, 1, nj),
-                                           SATTN_TMPL_KEY(v, ldv, j, 2, nj), SATTN_TMPL_KEY(v, ldv, j, 3, nj)};
-        for (int t = 0; t < 4; t++) {
-            const __m512 w = _mm512_set1_ps((size_t)t < nj ? p[j + t] : 0.0f); /* a missing key weighs 0 */
-            for (int i = 0; i < NV; i++) x[i] = _mm512_fmadd_ps(w, sattn_avx512_load16(vr[t], 16 * (size_t)i, 16), x[i]);
-        }
-    }
-    for (int i = 0; i < NV; i++) _mm512_storeu_ps(acc + 16 * i, x[i]);
-}
-
 /* As quant_row_keys. */
 ALWAYS_INLINE void row16_keys(const int PV, size_t n, size_t d, const float *x, const void *kv, size_t ld, float scale,
                               float *out, size_t pf) {
@@ -873,9 +863,9 @@ SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_dot, avx512)) {
 
 SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_accumulate, avx512)) {
     if (rows == 1 && dv == 128)
-        pv_row16_regs(8, n, p, v, ldv, acc, params->prefetch_keys);
+        pv_row_regs(8, 128, n, p, v, ldv, &params->kv, acc, params->prefetch_keys);
     else if (rows == 1 && dv == 64)
-        pv_row16_regs(4, n, p, v, ldv, acc, params->prefetch_keys);
+        pv_row_regs(4, 64, n, p, v, ldv, &params->kv, acc, params->prefetch_keys);
     else if (rows == 1)
         row16_keys(1, n, dv, p, v, ldv, 0.0f, acc, params->prefetch_keys);
     else
