@@ -64,22 +64,14 @@ ALWAYS_INLINE void qk_tile(const int R, const int T, size_t d, const float *q, s
     __m512 a[16];
     for (int i = 0; i < 16; i++) a[i] = _mm512_setzero_ps();
     const int per_row = quant_whole(d, g) && g == d; /* one scale a key: the dots are scaled, not the K vectors */
-    if (per_row) {
-        for (size_t c = 0; c < d; c += 16) {
-            __m512 y[4];
-            for (int t = 0; t < T; t++) y[t] = sattn_avx512_load16(kr[t], c, 16);
-            for (int r = 0; r < R; r++) {
-                const __m512 x = _mm512_loadu_ps(q + r * ldq + c);
-                for (int t = 0; t < T; t++) a[4 * r + t] = _mm512_fmadd_ps(x, y[t], a[4 * r + t]);
-            }
-        }
-    } else if (quant_whole(d, g)) { /* each key's scale broadcast once per group */
+    if (quant_whole(d, g)) { /* each key's scale broadcast once per group */
         for (size_t c0 = 0, gi = 0; c0 < d; c0 += g, gi++) {
             __m512 f[4];
             for (int t = 0; t < T; t++) f[t] = _mm512_set1_ps(ks[t][gi]);
             for (size_t c = c0; c < c0 + g; c += 16) {
                 __m512 y[4];
-                for (int t = 0; t < T; t++) y[t] = _mm512_mul_ps(sattn_avx512_load16(kr[t], c, 16), f[t]);
+                for (int t = 0; t < T; t++)
+                    y[t] = per_row ? sattn_avx512_load16(kr[t], c, 16) : _mm512_mul_ps(sattn_avx512_load16(kr[t], c, 16), f[t]);
                 for (int r = 0; r < R; r++) {
                     const __m512 x = _mm512_loadu_ps(q + r * ldq + c);
                     for (int t = 0; t < T; t++) a[4 * r + t] = _mm512_fmadd_ps(x, y[t], a[4 * r + t]);
@@ -377,13 +369,12 @@ ALWAYS_INLINE void pv_quant_block(const int R, size_t nj, size_t dv, const float
                                   size_t ldv, const struct sattn_scales *sc, float *acc, size_t ldacc, const char *ahead,
                                   size_t ahead_keys, int l2) {
     _Alignas(64) float wt[4 * PV_BLOCK_KEYS * QUANT_WT_MAX_GROUPS];
-    const size_t G = dv / sc->group;
+    const size_t g = sc->group, rb = SATTN_TMPL_ROW_BYTES(dv);
     for (size_t j = 0; j < nj; j++) {
-        const __m512 e = key_scales(sc->at + j * sc->ld, G);
+        const __m512 e = key_scales(sc->at + j * sc->ld, dv / g);
         for (int r = 0; r < R; r++)
             _mm512_store_ps(wt + (r * PV_BLOCK_KEYS + j) * QUANT_WT_MAX_GROUPS, _mm512_mul_ps(_mm512_set1_ps(p[r * ldp + j]), e));
     }
-    const size_t g = sc->group, rb = SATTN_TMPL_ROW_BYTES(dv);
     size_t c = 0;
     for (; c + 64 <= dv; c += 64, ahead_keys = 0) {
         if (g % 64 == 0)
@@ -778,11 +769,11 @@ SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_accumulate, avx512)) {
         else if (group == 64) pv_row_regs(8, 64, n, p, v, ldv, sc, acc, pf);
         else pv_row_regs(8, 128, n, p, v, ldv, sc, acc, pf);
     } else if (group == 32)
-        quant_row_keys(1, 1, 32, n, dv, p, v, ldv, &params->kv, 0.0f, acc, pf);
+        quant_row_keys(1, 1, 32, n, dv, p, v, ldv, sc, 0.0f, acc, pf);
     else if (group % 32 == 0)
-        quant_row_keys(1, 1, group, n, dv, p, v, ldv, &params->kv, 0.0f, acc, pf);
+        quant_row_keys(1, 1, group, n, dv, p, v, ldv, sc, 0.0f, acc, pf);
     else
-        quant_row_keys(1, 0, group, n, dv, p, v, ldv, &params->kv, 0.0f, acc, pf);
+        quant_row_keys(1, 0, group, n, dv, p, v, ldv, sc, 0.0f, acc, pf);
 #if SATTN_TMPL_IS_I4
     i4_join_row(acc, dv);
 #endif
