@@ -195,17 +195,27 @@ static void test_quantize_bits(void **state) {
         const float tiny = ldexpf(1.0f, -149), big = t ? 10.0f : 190.0f;
         const float sub[8] = {big * tiny, -big * tiny, 3 * tiny, -3 * tiny, 0, tiny, 2 * tiny, -tiny};
         const int want_sub[8] = {qmax, qmin, 3, -3, 0, 1, 2, -1};
-        for (size_t a = 0; a < ni; a++) {
-            uint8_t qs[8];
-            float ss;
-            assert_int_equal(sattn_set_isa(isas[a]), SATTN_OK);
-            assert_int_equal(sattn_quantize(type, 1, 8, 8, sub, 8, qs, 8, &ss), SATTN_OK);
-            assert_true(ss == tiny);
-            for (size_t i = 0; i < 8; i++)
-                if (q_at(type, qs, i) != want_sub[i])
-                    fail_msg("%s: %s q(%a) = %d, want %d", sattn_isa_name(isas[a]), t ? "i4" : "i8", (double)sub[i],
-                             q_at(type, qs, i), want_sub[i]);
-        }
+        /* The same eight values in groups of 8, 16 and 32 (the AVX-512 quantiser's batches of whole vectors leave
+         * I4's clamp out for normal scales only), beside a group with a normal scale. */
+        float sub64[64];
+        for (size_t i = 0; i < 64; i++) /* past 32: qmax in each 8, so scale 1 */
+            sub64[i] = i < 32 ? sub[i % 8] : i % 8 == 0 ? (float)qmax : (float)((int)(i % 15) - 7);
+        const size_t sub_groups[] = {8, 16, 32};
+        for (size_t a = 0; a < ni; a++)
+            for (size_t g = 0; g < 3; g++) {
+                uint8_t qs[64];
+                float ss[8];
+                const size_t gs = sub_groups[g];
+                assert_int_equal(sattn_set_isa(isas[a]), SATTN_OK);
+                assert_int_equal(sattn_quantize(type, 1, 64, gs, sub64, 64, qs, 64, ss), SATTN_OK);
+                for (size_t i = 0; i < 32 / gs; i++) assert_true(ss[i] == tiny);
+                for (size_t i = 0; i < 64; i++) {
+                    const int want = i < 32 ? want_sub[i % 8] : (int)sub64[i];
+                    if (q_at(type, qs, i) != want)
+                        fail_msg("%s: %s q(%a) = %d, want %d (group %zu)", sattn_isa_name(isas[a]), t ? "i4" : "i8",
+                                 (double)sub64[i], q_at(type, qs, i), want, gs);
+                }
+            }
     }
     /* Groups of 32 (AVX2's one-pass path) with an Inf, a NaN with its sign bit set, and their largest value
      * in the last lane, on every ISA: the first two have scale NaN and q 0, the third the scalar bits. */

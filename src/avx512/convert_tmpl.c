@@ -124,14 +124,17 @@ static inline void store_q16(sattn_elem_t *out, size_t c, size_t w, __m512i q) {
 /* The q of columns c..c+31 stored, from two vectors: I8 narrowed with saturation; I4 packed to 16-bit lanes
  * with saturation, clamped, and each pair of nibbles made one byte by a multiply-add (even + 16 x odd) and a
  * truncation (vpmovdb), whose 128-bit lanes alternate the two vectors' pairs, put in order by a byte shuffle:
- * half the operations of two store_q16 (whose vpmovqb a vector made int4 slower than AVX2's quantiser). */
-static inline void store_q32(sattn_elem_t *out, size_t c, __m512i q0, __m512i q1) {
+ * half the operations of two store_q16 (whose vpmovqb a vector made int4 slower than AVX2's quantiser). in_range:
+ * every q is known to lie in I4's range already, and the clamp is left out. */
+static inline void store_q32(sattn_elem_t *out, size_t c, __m512i q0, __m512i q1, int in_range) {
 #if SATTN_TMPL_IS_I8
+    (void)in_range; /* the narrowing saturates */
     _mm_storeu_si128((__m128i *)(out + c), _mm512_cvtsepi32_epi8(q0));
     _mm_storeu_si128((__m128i *)(out + c + 16), _mm512_cvtsepi32_epi8(q1));
 #else
     __m512i p = _mm512_packs_epi32(q0, q1); /* 128-bit lane L: q0[4L..4L+3], q1[4L..4L+3] */
-    p = _mm512_min_epi16(_mm512_max_epi16(p, _mm512_set1_epi16(SATTN_TMPL_QMIN)), _mm512_set1_epi16(SATTN_TMPL_QMAX));
+    if (!in_range)
+        p = _mm512_min_epi16(_mm512_max_epi16(p, _mm512_set1_epi16(SATTN_TMPL_QMIN)), _mm512_set1_epi16(SATTN_TMPL_QMAX));
     const __m512i pairs = _mm512_madd_epi16(_mm512_and_si512(p, _mm512_set1_epi16(0xF)), _mm512_set1_epi32(0x00100001));
     const __m128i b = _mm512_cvtepi32_epi8(pairs); /* bytes 4L, 4L+1: q0's pairs 2L, 2L+1; 4L+2, 4L+3: q1's */
     _mm_storeu_si128((__m128i *)(out + c / 2),
@@ -164,7 +167,9 @@ SATTN_FROM_F32_UKERNEL(SATTN_TMPL_FN(from_f32, avx512)) {
             const __m128 s4 = scales_of_max_bits4(max_lanes4(m0, m1, m2, m3));
             const __mmask8 batch = (__mmask8)((1u << gn) - 1u);
             _mm_mask_storeu_ps(scales + g0, batch, s4);
-            const int usable = (_mm_cmp_ps_mask(s4, _mm_setzero_ps(), _CMP_GT_OQ) &
+            /* Normal scales (a subnormal one is usable too, but quantize16's path takes it) also keep every q in
+             * the type's range: |x| / scale <= QMAX / (1 - 2^-24) rounds to at most QMAX, so I4 needs no clamp. */
+            const int usable = (_mm_cmp_ps_mask(s4, _mm_set1_ps(1.17549435e-38f), _CMP_GE_OQ) &
                                 _mm_cmp_ps_mask(s4, _mm_set1_ps(3.40282347e38f), _CMP_LE_OQ) & batch) == batch;
             for (size_t t = 0; t < gn; t++, c += group) {
                 /* the scale broadcast from the register: a load would wait for the masked store (no forwarding) */
@@ -172,7 +177,7 @@ SATTN_FROM_F32_UKERNEL(SATTN_TMPL_FN(from_f32, avx512)) {
                 size_t e = 0;
                 for (; e + 32 <= group; e += 32)
                     store_q32(out, c + e, quantize16_batch(src + c + e, vs, usable),
-                              quantize16_batch(src + c + e + 16, vs, usable));
+                              quantize16_batch(src + c + e + 16, vs, usable), usable);
                 if (e < group) store_q16(out, c + e, 16, quantize16_batch(src + c + e, vs, usable));
             }
         }
