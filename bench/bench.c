@@ -419,8 +419,8 @@ static void bench_convert(bench_state *st, const void *arg) {
     const convert_case *c = arg;
     const size_t d = 128, rows = c->n / d;
     float *x = random_floats(c->n, 9);
-    void *src = malloc(c->n * 4), *dst = malloc(c->n * 4);
-    float *scales = malloc(rows * d / (c->group ? c->group : d) * sizeof(float) + 4);
+    void *src = alloc_lines(c->n * 4), *dst = alloc_lines(c->n * 4); /* on lines, as every input here */
+    float *scales = alloc_lines(rows * d / (c->group ? c->group : d) * sizeof(float) + 4);
     const int quantize = c->to >= SATTN_DTYPE_I8;
     if (c->from != SATTN_DTYPE_F32) sattn_convert(SATTN_DTYPE_F32, c->from, c->n, x, src);
     else memcpy(src, x, c->n * 4);
