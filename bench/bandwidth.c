@@ -63,3 +63,20 @@ double bench_read_bandwidth_gbs(int threads) {
     free(x);
     return best;
 }
+
+uint64_t bench_read_buffer(const void *x, size_t bytes, int threads) {
+    const uint64_t *w = x;
+    const size_t n = bytes / sizeof(uint64_t);
+    uint64_t sink = 0;
+#pragma omp parallel num_threads(threads) reduction(^ : sink)
+    {
+#ifdef _OPENMP
+        const size_t t = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
+#else
+        const size_t t = 0, nt = 1;
+#endif
+        const size_t lo = n / nt * t, hi = t + 1 == nt ? n : n / nt * (t + 1);
+        sink ^= sum_words(w + lo, hi - lo, 1);
+    }
+    return sink;
+}

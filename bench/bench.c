@@ -25,6 +25,7 @@
 
 #include "../examples/engine_pool.h"
 #include "bench.h"
+#include "peak.h"
 #include "peers.h"
 
 #ifdef _OPENMP
@@ -436,6 +437,31 @@ static void bench_convert(bench_state *st, const void *arg) {
     free(x), free(src), free(dst), free(scales);
 }
 
+/* The read-only stream of a conversion's input (n floats) on the same threads: registered beside the conversions,
+ * so that their bytes moved are weighed against a stream timed in the same run, interleaved with them, by the
+ * same medians (the calibration's best of ten passes, minutes earlier, moved by 34-49 GB/s at 2 threads between
+ * two runs a minute apart on the Zen 5 VM). */
+typedef struct {
+    int threads;
+    size_t n;
+} read_case;
+
+static void bench_read(bench_state *st, const void *arg) {
+    const read_case *c = arg;
+    float *x = random_floats(c->n, 9);
+    volatile uint64_t sink = 0;
+    while (bench_keep_running(st)) sink ^= bench_read_buffer(x, c->n * sizeof(float), c->threads);
+    bench_counter(st, "bytes", (double)c->n * sizeof(float), BENCH_RATE);
+    bench_counter(st, "read_bytes", (double)c->n * sizeof(float), BENCH_RATE);
+    free(x);
+}
+
+static void add_read(read_case c) {
+    char name[128];
+    snprintf(name, sizeof name, "read/impl:plain/threads:%d/n:%zu", c.threads, c.n);
+    bench_register(name, bench_read, &c, sizeof c);
+}
+
 static void add_convert(convert_case c) {
     char name[256], from[16], to[16];
     cache_name((cache_type){c.from, 0}, from, sizeof from);
@@ -476,6 +502,7 @@ static void register_types(sattn_isa best, int all) {
                                    {best, threads[ti], SATTN_DTYPE_F32, SATTN_DTYPE_I8, 32, n},
                                    {best, threads[ti], SATTN_DTYPE_F32, SATTN_DTYPE_I4, 32, n}};
         for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++) add_convert(cs[i]);
+        add_read((read_case){threads[ti], n});
     }
 }
 

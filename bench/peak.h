@@ -3,6 +3,9 @@
 #ifndef SATTN_BENCH_PEAK_H
 #define SATTN_BENCH_PEAK_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "sattn.h"
 #include "seconds.h"
 
@@ -15,5 +18,8 @@ double bench_peak_avx512(void);
 double bench_peak_neon(void);
 /* Streaming read bandwidth in GB/s with `threads` threads, or 0 when the buffer cannot be had. */
 double bench_read_bandwidth_gbs(int threads);
+/* Sums `bytes` of x (a multiple of 8) as 64-bit words with `threads` threads, each over its own contiguous part,
+ * prefetching as the calibration's faster pass does: a read-only stream to time beside another case. */
+uint64_t bench_read_buffer(const void *x, size_t bytes, int threads);
 
 #endif
