@@ -27,6 +27,17 @@ static uint64_t sum_words(const uint64_t *x, size_t n, int prefetch) {
     return s0 ^ s1 ^ s2 ^ s3;
 }
 
+/* The calling thread's contiguous part of n words (as a static schedule gives them), summed. */
+static uint64_t sum_own_part(const uint64_t *x, size_t n, int prefetch) {
+#ifdef _OPENMP
+    const size_t t = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
+#else
+    const size_t t = 0, nt = 1;
+#endif
+    const size_t lo = n / nt * t, hi = t + 1 == nt ? n : n / nt * (t + 1);
+    return sum_words(x + lo, hi - lo, prefetch);
+}
+
 double bench_read_bandwidth_gbs(int threads) {
     const size_t n = BANDWIDTH_BYTES / sizeof(uint64_t);
     uint64_t *x = malloc(BANDWIDTH_BYTES);
@@ -42,14 +53,7 @@ double bench_read_bandwidth_gbs(int threads) {
 #pragma omp barrier
 #pragma omp single
             t0 = bench_seconds();
-            /* Contiguous parts, as the static schedule of the touch above gives them. */
-#ifdef _OPENMP
-            const size_t t = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
-#else
-            const size_t t = 0, nt = 1;
-#endif
-            const size_t lo = n / nt * t, hi = t + 1 == nt ? n : n / nt * (t + 1);
-            const uint64_t s = sum_words(x + lo, hi - lo, pass % 2);
+            const uint64_t s = sum_own_part(x, n, pass % 2);
 #pragma omp critical
             sink ^= s;
 #pragma omp barrier
@@ -65,18 +69,8 @@ double bench_read_bandwidth_gbs(int threads) {
 }
 
 uint64_t bench_read_buffer(const void *x, size_t bytes, int threads) {
-    const uint64_t *w = x;
-    const size_t n = bytes / sizeof(uint64_t);
     uint64_t sink = 0;
 #pragma omp parallel num_threads(threads) reduction(^ : sink)
-    {
-#ifdef _OPENMP
-        const size_t t = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
-#else
-        const size_t t = 0, nt = 1;
-#endif
-        const size_t lo = n / nt * t, hi = t + 1 == nt ? n : n / nt * (t + 1);
-        sink ^= sum_words(w + lo, hi - lo, 1);
-    }
+    sink ^= sum_own_part(x, bytes / sizeof(uint64_t), 1);
     return sink;
 }
