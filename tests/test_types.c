@@ -240,15 +240,16 @@ static void test_quantize_bits(void **state) {
     }
     assert_int_equal(sattn_set_isa(SATTN_ISA_SCALAR), SATTN_OK);
 
-    /* Random rows with outliers, groups that split vectors and ones that do not, on every ISA; rows of 96 (whole
-     * pairs of 16-lane vectors), 80 (an odd number of vectors) and 77 (a tail, and an odd I4 row). */
-    enum { ROWS = 9, COLS = 96 };
+    /* Random rows with outliers, groups that split vectors and ones that do not, on every ISA; rows of 128 (two
+     * groups of 64: several groups of 32k a row), 96 (whole pairs of 16-lane vectors), 80 (an odd number of
+     * vectors) and 77 (a tail, and an odd I4 row). */
+    enum { ROWS = 9, COLS = 128 };
     rng_t rng = rng_seed(77);
     float *in = malloc(ROWS * (COLS + 5) * sizeof *in);
     fill_uniform(&rng, in, ROWS * (COLS + 5), -3, 3);
     in[7] = 1e4f, in[300] = -5e-3f, in[301] = 1e-41f;
-    const size_t widths[] = {COLS, 80, 77};
-    const size_t groups[] = {0, 96, 80, 77, 48, 40, 32, 16, 11, 8, 12, 7, 5, 3};
+    const size_t widths[] = {COLS, 96, 80, 77};
+    const size_t groups[] = {0, 96, 80, 77, 64, 48, 40, 32, 16, 11, 8, 12, 7, 5, 3};
     const sattn_dtype types[] = {SATTN_DTYPE_I8, SATTN_DTYPE_I4};
     uint8_t want_q[ROWS * (COLS + 6)], got_q[ROWS * (COLS + 6)];
     float want_s[ROWS * COLS], got_s[ROWS * COLS];
