@@ -287,6 +287,11 @@ def types_table(context, cases):
         shape = tuple(f.get(k, "") for k in SHAPE_KEYS[c["kernel"]] if k != "cache")
         med.setdefault((c["kernel"], f.get("threads"), shape), {})[f["cache"]] = c
     lines = []
+    # The read-only stream timed in this run beside the conversions and decode cells (bench.c: read_case), per
+    # thread count: the bandwidth the fractions below are taken against where the run has it.
+    streams = {(c["fields"].get("threads"), c["fields"].get("n")): c["stats"]["median"]["bytes"] / 1e9
+               for c in cases if c["kernel"] == "read" and c["stats"].get("median", {}).get("bytes")}
+    stream_of_threads = {t: gbs for (t, _), gbs in streams.items()}
     decode = sorted(((t, s, v) for (k, t, s), v in med.items() if k == "decode" and "f32" in v),
                     key=lambda x: (int(x[0]), [sort_value(y) for y in x[1]]))
     if decode:
@@ -296,12 +301,13 @@ def types_table(context, cases):
         targets = ", ".join(f"{k} <= {v:.2f}" for k, v in DECODE_TARGETS.items())
         lines += ["## KV cache types: decode time against f32 (this run; targets " + targets + "; ✗ missed)", "",
                   "Each cell: the type's median time over f32's on the same shape and threads, then (in brackets) "
-                  "the fraction of the read bandwidth calibrated in this run that K+V are read at.", "",
+                  "the fraction of the read bandwidth that K+V are read at: of the read stream timed in this run "
+                  "on the same threads where the run has one, else of the bandwidth calibrated at its start.", "",
                   "| threads | kv | d | H | KVH | q | layout | f32 ms | " + " | ".join(types) + " |",
                   "|---|---|---|---|---|---|---|---|" + "---|" * len(types)]
         for t, shape, v in decode:
             base = v["f32"]["stats"]["median"]["ms"]
-            bw = read_bandwidth(context, v["f32"])
+            bw = stream_of_threads.get(t) or read_bandwidth(context, v["f32"])
             cells = []
             for c in types:
                 case = v.get(c)
@@ -335,10 +341,6 @@ def types_table(context, cases):
     converts = sorted((c for c in cases if c["kernel"] == "convert" and c["stats"].get("median", {}).get("bytes")),
                       key=lambda c: (int(c["fields"].get("threads", 1)), c["fields"].get("from"), c["fields"].get("to")))
     if converts:
-        # The read-only stream of the same input on the same threads, timed in this run beside the conversions
-        # (bench.c: read_case): the target is weighed against it where the run has it.
-        streams = {(c["fields"].get("threads"), c["fields"].get("n")): c["stats"]["median"]["bytes"] / 1e9
-                   for c in cases if c["kernel"] == "read" and c["stats"].get("median", {}).get("bytes")}
         lines += [f"## sattn_convert and sattn_quantize: bytes read + written against the read bandwidth "
                   f"(target >= {CONVERT_TARGET}, against the same run's read stream where it has one; ✗ missed)", "",
                   "| threads | from | to | elements | GB/s | of the read stream (GB/s) | of calibrated read bandwidth |",
