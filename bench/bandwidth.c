@@ -68,9 +68,9 @@ double bench_read_bandwidth_gbs(int threads) {
     return best;
 }
 
-uint64_t bench_read_buffer(const void *x, size_t bytes, int threads) {
+uint64_t bench_read_buffer(const void *x, size_t bytes, int threads, int prefetch) {
     uint64_t sink = 0;
 #pragma omp parallel num_threads(threads) reduction(^ : sink)
-    sink ^= sum_own_part(x, bytes / sizeof(uint64_t), 1);
+    sink ^= sum_own_part(x, bytes / sizeof(uint64_t), prefetch);
     return sink;
 }

@@ -437,12 +437,13 @@ static void bench_convert(bench_state *st, const void *arg) {
     free(x), free(src), free(dst), free(scales);
 }
 
-/* The read-only stream of a conversion's input (n floats) on the same threads: registered beside the conversions,
- * so that their bytes moved are weighed against a stream timed in the same run, interleaved with them, by the
- * same medians (the calibration's best of ten passes, minutes earlier, moved by 34-49 GB/s at 2 threads between
- * two runs a minute apart on the Zen 5 VM). */
+/* The read-only stream of a conversion's input (n floats) on the same threads, with and without software prefetch
+ * (the Zen 5 VM streams faster without, the Xeons with; the report takes the faster): registered beside the
+ * conversions, so that their bytes moved are weighed against a stream timed in the same run, interleaved with
+ * them, by the same medians (the calibration's best of ten passes, minutes earlier, moved by 34-49 GB/s at 2
+ * threads between two runs a minute apart on the Zen 5 VM). */
 typedef struct {
-    int threads;
+    int threads, prefetch;
     size_t n;
 } read_case;
 
@@ -450,7 +451,7 @@ static void bench_read(bench_state *st, const void *arg) {
     const read_case *c = arg;
     float *x = random_floats(c->n, 9);
     volatile uint64_t sink = 0;
-    while (bench_keep_running(st)) sink ^= bench_read_buffer(x, c->n * sizeof(float), c->threads);
+    while (bench_keep_running(st)) sink ^= bench_read_buffer(x, c->n * sizeof(float), c->threads, c->prefetch);
     bench_counter(st, "bytes", (double)c->n * sizeof(float), BENCH_RATE);
     bench_counter(st, "read_bytes", (double)c->n * sizeof(float), BENCH_RATE);
     free(x);
@@ -458,7 +459,7 @@ static void bench_read(bench_state *st, const void *arg) {
 
 static void add_read(read_case c) {
     char name[128];
-    snprintf(name, sizeof name, "read/impl:plain/threads:%d/n:%zu", c.threads, c.n);
+    snprintf(name, sizeof name, "read/impl:plain/prefetch:%d/threads:%d/n:%zu", c.prefetch, c.threads, c.n);
     bench_register(name, bench_read, &c, sizeof c);
 }
 
@@ -502,7 +503,7 @@ static void register_types(sattn_isa best, int all) {
                                    {best, threads[ti], SATTN_DTYPE_F32, SATTN_DTYPE_I8, 32, n},
                                    {best, threads[ti], SATTN_DTYPE_F32, SATTN_DTYPE_I4, 32, n}};
         for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++) add_convert(cs[i]);
-        add_read((read_case){threads[ti], n});
+        for (int prefetch = 0; prefetch < 2; prefetch++) add_read((read_case){threads[ti], prefetch, n});
     }
 }
 

@@ -19,7 +19,8 @@ double bench_peak_neon(void);
 /* Streaming read bandwidth in GB/s with `threads` threads, or 0 when the buffer cannot be had. */
 double bench_read_bandwidth_gbs(int threads);
 /* Sums `bytes` of x (a multiple of 8) as 64-bit words with `threads` threads, each over its own contiguous part,
- * prefetching as the calibration's faster pass does: a read-only stream to time beside another case. */
-uint64_t bench_read_buffer(const void *x, size_t bytes, int threads);
+ * with the hardware prefetchers alone or (prefetch) also prefetching in software, as the calibration's two kinds of
+ * pass: a read-only stream to time beside another case. */
+uint64_t bench_read_buffer(const void *x, size_t bytes, int threads, int prefetch);
 
 #endif

@@ -63,8 +63,8 @@ static inline __m512i quantize16(__m512 x, __m512 vs) {
 }
 
 /* q of the 16 floats at x with the scale vs of their group: plain divisions when every scale of the batch of groups
- * is finite and > 0 (`usable`, a predicted branch), so that they start as soon as the scale is known (a mask of it
- * is one more step before each: 0.78x the time of the whole kernel in cache with it gone); else quantize16. */
+ * is normal and finite (`usable`, a predicted branch), so that they start as soon as the scale is known (a mask of
+ * it is one more step before each: 0.78x the time of the whole kernel in cache with it gone); else quantize16. */
 static inline __m512i quantize16_batch(const float *x, __m512 vs, int usable) {
     return usable ? round_away16(_mm512_div_ps(_mm512_loadu_ps(x), vs)) : quantize16(_mm512_loadu_ps(x), vs);
 }
