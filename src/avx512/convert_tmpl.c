@@ -25,23 +25,31 @@ SATTN_TO_F32_UKERNEL(SATTN_TMPL_FN(to_f32, avx512)) {
 }
 
 #if SATTN_TMPL_QUANT
-/* A group's scale: max |x| over its n floats as integers on the bits (the integer order of |x|'s bits is the
- * float order, and Inf and every NaN lie above the largest finite value, so one maximum finds both), divided
- * by the type's largest q; NaN when the group held a NaN or Inf. */
-static inline float group_scale(size_t n, const float *x) {
+/* The lane-wise maximum of |x|'s bits over a group of 16k floats. */
+static inline __m512i group_max_bits16(size_t n, const float *x) {
     const __m512i abs = _mm512_set1_epi32(0x7FFFFFFF);
-    __m512i m = _mm512_setzero_si512();
-    size_t c = 0;
-    for (; c + 16 <= n; c += 16) m = _mm512_max_epu32(m, _mm512_and_si512(_mm512_loadu_si512(x + c), abs));
-    if (c < n) {
-        const __m512i tail = _mm512_maskz_loadu_epi32(sattn_avx512_tail_mask(n - c), x + c);
-        m = _mm512_max_epu32(m, _mm512_and_si512(tail, abs));
+    __m512i m = _mm512_and_si512(_mm512_loadu_si512(x), abs);
+    for (size_t c = 16; c < n; c += 16) m = _mm512_max_epu32(m, _mm512_and_si512(_mm512_loadu_si512(x + c), abs));
+    return m;
+}
+
+/* Scales of up to four groups from their maximum |x| bits (the integer order of |x|'s bits is the float order, and
+ * Inf and every NaN lie above the largest finite value, so one maximum finds both): the maximum divided by the
+ * type's largest q by one division, NaN where a group held a NaN or Inf. */
+static inline __m128 scales_of_max_bits4(__m128i bits) {
+    const __m128 s = _mm_div_ps(_mm_castsi128_ps(bits), _mm_set1_ps((float)SATTN_TMPL_QMAX));
+    return _mm_mask_mov_ps(s, _mm_cmpge_epu32_mask(bits, _mm_set1_epi32(0x7F800000)), _mm_set1_ps(NAN));
+}
+
+/* A group's scale, any n. */
+static inline float group_scale(size_t n, const float *x) {
+    const size_t whole = n / 16 * 16;
+    __m512i m = whole ? group_max_bits16(whole, x) : _mm512_setzero_si512();
+    if (whole < n) {
+        const __m512i tail = _mm512_maskz_loadu_epi32(sattn_avx512_tail_mask(n - whole), x + whole);
+        m = _mm512_max_epu32(m, _mm512_and_si512(tail, _mm512_set1_epi32(0x7FFFFFFF)));
     }
-    const uint32_t bits = (uint32_t)_mm512_reduce_max_epu32(m);
-    if (bits >= 0x7F800000u) return NAN;
-    float amax;
-    memcpy(&amax, &bits, sizeof amax);
-    return amax / (float)SATTN_TMPL_QMAX;
+    return _mm_cvtss_f32(scales_of_max_bits4(_mm_cvtsi32_si128(_mm512_reduce_max_epu32(m))));
 }
 
 /* y rounded to nearest, ties away from zero, as int32 lanes: trunc(y + copysign(0.5 - 2^-25, y)), exact or rounding
@@ -69,14 +77,6 @@ static inline __m512i quantize16_batch(const float *x, __m512 vs, int usable) {
     return usable ? round_away16(_mm512_div_ps(_mm512_loadu_ps(x), vs)) : quantize16(_mm512_loadu_ps(x), vs);
 }
 
-/* The lane-wise maximum of |x|'s bits over a group of 16k floats. */
-static inline __m512i group_max_bits16(size_t n, const float *x) {
-    const __m512i abs = _mm512_set1_epi32(0x7FFFFFFF);
-    __m512i m = _mm512_and_si512(_mm512_loadu_si512(x), abs);
-    for (size_t c = 16; c < n; c += 16) m = _mm512_max_epu32(m, _mm512_and_si512(_mm512_loadu_si512(x + c), abs));
-    return m;
-}
-
 /* Lane t of the result: the maximum of mt's 16 lanes, four reductions in 11 operations where one
  * _mm512_reduce_max_epu32 takes 7 (interleave pairs of vectors within 128-bit lanes, then the lanes). */
 static inline __m128i max_lanes4(__m512i m0, __m512i m1, __m512i m2, __m512i m3) {
@@ -85,12 +85,6 @@ static inline __m128i max_lanes4(__m512i m0, __m512i m1, __m512i m2, __m512i m3)
     const __m512i c = _mm512_max_epu32(_mm512_unpacklo_epi64(a, b), _mm512_unpackhi_epi64(a, b)); /* lanes: m0..m3 */
     const __m256i d = _mm256_max_epu32(_mm512_castsi512_si256(c), _mm512_extracti64x4_epi64(c, 1));
     return _mm_max_epu32(_mm256_castsi256_si128(d), _mm256_extracti128_si256(d, 1));
-}
-
-/* Scales of up to four groups from their maximum |x| bits (group_scale's, by one division). */
-static inline __m128 scales_of_max_bits4(__m128i bits) {
-    const __m128 s = _mm_div_ps(_mm_castsi128_ps(bits), _mm_set1_ps((float)SATTN_TMPL_QMAX));
-    return _mm_mask_mov_ps(s, _mm_cmpge_epu32_mask(bits, _mm_set1_epi32(0x7F800000)), _mm_set1_ps(NAN));
 }
 
 /* The q of columns c..c+min(w, 16) of the row stored (I4: c even; an odd w leaves the high nibble of its last
