@@ -22,6 +22,57 @@
  * vector to find the group (an early form) made int8 GQA decode 1.4x slower. */
 static inline int quant_whole(size_t d, size_t group) { return SATTN_TMPL_QUANT && group % 16 == 0 && d % 16 == 0; }
 
+#if SATTN_TMPL_IS_I4
+/* Int4 columns [c, c + 16) as 16 lanes of int32 whose low nibble is element 8 (L % 2) + L / 2 (lane L): the 8
+ * bytes broadcast to every 64-bit lane (a load, no shuffle) and each 32-bit lane shifted right by its own count,
+ * so that the lookup after is the only shuffle. Against the form before (a sign extension of 16 bytes and a shift,
+ * lanes the block's even and then odd columns: a third shuffle per 32 columns), Zen 5 VM, d 128, groups of 32,
+ * 512 keys in L2, two builds alternating: P·V 0.83-0.86x the time, Q·Kᵀ 0.94-0.97x; MHA decode from L2 and L3
+ * (4 and 8 heads, kv 512 and 2048) 0.93x; from DRAM (32 heads, kv 8192) within the noise, 0.87-1.04x. The tiles
+ * of more rows take the same lanes (q and the accumulator permuted as they are loaded, one permutation a vector):
+ * GQA decode (4 and 8 rows a K/V head, d 64 and 128, in L2, kv 8192 dense and tokens-major, kv 32768 on 2
+ * threads) 0.89-0.93x the time. */
+static inline __m512i i4_lanes(const sattn_elem_t *row, size_t c) {
+    long long bytes;
+    memcpy(&bytes, row + c / 2, sizeof bytes);
+    return _mm512_srlv_epi32(_mm512_set1_epi64(bytes),
+                             _mm512_setr_epi32(0, 0, 4, 4, 8, 8, 12, 12, 16, 16, 20, 20, 24, 24, 28, 28));
+}
+
+#endif
+
+/* 16 columns of floats into the order quant_half gives them (int4: i4_lanes'; int8: the columns'), and back. */
+static inline __m512 quant_to_lanes(__m512 x) {
+#if SATTN_TMPL_IS_I4
+    return _mm512_permutexvar_ps(_mm512_setr_epi32(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15), x);
+#else
+    return x;
+#endif
+}
+
+static inline __m512 quant_from_lanes(__m512 x) {
+#if SATTN_TMPL_IS_I4
+    return _mm512_permutexvar_ps(_mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15), x);
+#else
+    return x;
+#endif
+}
+
+/* Columns [c, c + 16) of a row as floats, unscaled (int4: in i4_lanes' order). */
+static inline __m512 quant_half(const sattn_elem_t *row, size_t c) {
+#if SATTN_TMPL_IS_I4
+    return _mm512_permutexvar_ps(i4_lanes(row, c), sattn_avx512_i4_nibble_values());
+#else
+    return sattn_avx512_load16(row, c, 16);
+#endif
+}
+
+/* A block of 32 columns as two vectors of 16. */
+static inline void quant_block(const sattn_elem_t *row, size_t c, __m512 *y0, __m512 *y1) {
+    *y0 = quant_half(row, c), *y1 = quant_half(row, c + 16);
+}
+
+
 /* Lane i of the result: the sum of a[4 (i % 4) + i / 4]'s lanes (a 4x4 transpose of the order, undone by the
  * caller). Every vector is summed by the same tree wherever it sits (its 256-bit halves, then 128-bit quarters,
  * then lanes 0 + 2 and 1 + 3, then those two), so a dot's bits do not depend on its neighbours: 45 operations
@@ -70,10 +121,9 @@ ALWAYS_INLINE void qk_tile(const int R, const int T, size_t d, const float *q, s
             for (int t = 0; t < T; t++) f[t] = _mm512_set1_ps(ks[t][gi]);
             for (size_t c = c0; c < c0 + g; c += 16) {
                 __m512 y[4];
-                for (int t = 0; t < T; t++)
-                    y[t] = per_row ? sattn_avx512_load16(kr[t], c, 16) : _mm512_mul_ps(sattn_avx512_load16(kr[t], c, 16), f[t]);
+                for (int t = 0; t < T; t++) y[t] = per_row ? quant_half(kr[t], c) : _mm512_mul_ps(quant_half(kr[t], c), f[t]);
                 for (int r = 0; r < R; r++) {
-                    const __m512 x = _mm512_loadu_ps(q + r * ldq + c);
+                    const __m512 x = quant_to_lanes(_mm512_loadu_ps(q + r * ldq + c));
                     for (int t = 0; t < T; t++) a[4 * r + t] = _mm512_fmadd_ps(x, y[t], a[4 * r + t]);
                 }
             }
@@ -332,12 +382,12 @@ ALWAYS_INLINE void pv_quant_tile(const int R, const int V, const int VPG, size_t
     size_t gi[4];
     for (int t = 0; t < V; t++) gi[t] = VPG ? c / group + (size_t)t / VPG : (c + 16 * t) / group;
     for (int r = 0; r < R; r++)
-        for (int t = 0; t < V; t++) x[r][t] = _mm512_loadu_ps(acc + r * ldacc + c + 16 * t);
+        for (int t = 0; t < V; t++) x[r][t] = quant_to_lanes(_mm512_loadu_ps(acc + r * ldacc + c + 16 * t));
     for (size_t j = 0; j < nj; j++) {
         if (j < ahead_keys) sattn_prefetch_row_run_to(ahead + j * SATTN_TMPL_ROW_BYTES(ldv), 1, 0, row_bytes, l2);
         const sattn_elem_t *row = SATTN_TMPL_ROW(v, j, ldv);
         __m512 y[4];
-        for (int t = 0; t < V; t++) y[t] = sattn_avx512_load16(row, c + 16 * t, 16);
+        for (int t = 0; t < V; t++) y[t] = quant_half(row, c + 16 * t);
         for (int r = 0; r < R; r++) {
             const float *w = wt + (r * PV_BLOCK_KEYS + j) * QUANT_WT_MAX_GROUPS;
             __m512 ws[4];
@@ -346,7 +396,7 @@ ALWAYS_INLINE void pv_quant_tile(const int R, const int V, const int VPG, size_t
         }
     }
     for (int r = 0; r < R; r++)
-        for (int t = 0; t < V; t++) _mm512_storeu_ps(acc + r * ldacc + c + 16 * t, x[r][t]);
+        for (int t = 0; t < V; t++) _mm512_storeu_ps(acc + r * ldacc + c + 16 * t, quant_from_lanes(x[r][t]));
 }
 
 /* A key's G <= 16 scales in lanes [0, G), zeros past them. The scales are a stream beside V's, and a masked load
@@ -475,48 +525,6 @@ SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_many, avx512)) { pv_tiles(rows, n, 
  * d multiples of 16 (q8_0 / q4_0's 32, whole rows of 64 to 256); other shapes and more rows take the tiles. */
 #define QUANT_ROW_MAX_D 256
 static inline int quant_row_fits(size_t d, size_t group) { return group % 16 == 0 && d % 16 == 0 && d <= QUANT_ROW_MAX_D; }
-
-#if SATTN_TMPL_IS_I4
-/* Int4 columns [c, c + 16) as 16 lanes of int32 whose low nibble is element 8 (L % 2) + L / 2 (lane L): the 8
- * bytes broadcast to every 64-bit lane (a load, no shuffle) and each 32-bit lane shifted right by its own count,
- * so that the lookup after is the only shuffle. Against the form before (a sign extension of 16 bytes and a shift,
- * lanes the block's even and then odd columns: a third shuffle per 32 columns), Zen 5 VM, d 128, groups of 32,
- * 512 keys in L2, two builds alternating: P·V 0.83-0.86x the time, Q·Kᵀ 0.94-0.97x; MHA decode from L2 and L3
- * (4 and 8 heads, kv 512 and 2048) 0.93x; from DRAM (32 heads, kv 8192) within the noise, 0.87-1.04x. */
-static inline __m512i i4_lanes(const sattn_elem_t *row, size_t c) {
-    long long bytes;
-    memcpy(&bytes, row + c / 2, sizeof bytes);
-    return _mm512_srlv_epi32(_mm512_set1_epi64(bytes),
-                             _mm512_setr_epi32(0, 0, 4, 4, 8, 8, 12, 12, 16, 16, 20, 20, 24, 24, 28, 28));
-}
-
-/* A row of d floats (d % 16 == 0) in the lanes' order of each 16 columns, and back; in place or not. */
-static void i4_permute_row(const float *x, float *out, size_t d, __m512i order) {
-    for (size_t c = 0; c < d; c += 16) _mm512_storeu_ps(out + c, _mm512_permutexvar_ps(order, _mm512_loadu_ps(x + c)));
-}
-
-static void i4_split_row(const float *x, float *out, size_t d) {
-    i4_permute_row(x, out, d, _mm512_setr_epi32(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15));
-}
-
-static void i4_join_row(float *x, size_t d) {
-    i4_permute_row(x, x, d, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15));
-}
-#endif
-
-/* Columns [c, c + 16) of a row as floats (int4: in i4_lanes' order). */
-static inline __m512 quant_half(const sattn_elem_t *row, size_t c) {
-#if SATTN_TMPL_IS_I4
-    return _mm512_permutexvar_ps(i4_lanes(row, c), sattn_avx512_i4_nibble_values());
-#else
-    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(row + c))));
-#endif
-}
-
-/* A block of 32 columns as two vectors of 16. */
-static inline void quant_block(const sattn_elem_t *row, size_t c, __m512 *y0, __m512 *y1) {
-    *y0 = quant_half(row, c), *y1 = quant_half(row, c + 16);
-}
 
 #endif
 
@@ -693,7 +701,7 @@ SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_dot, avx512)) {
     const float *qs = q;
 #if SATTN_TMPL_IS_I4
     float split[QUANT_ROW_MAX_D];
-    i4_split_row(q, split, d);
+    for (size_t c = 0; c < d; c += 16) _mm512_storeu_ps(split + c, quant_to_lanes(_mm512_loadu_ps(q + c)));
     qs = split;
 #endif
     const float sv = params->scale;
@@ -721,7 +729,7 @@ SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_accumulate, avx512)) {
         return;
     }
 #if SATTN_TMPL_IS_I4
-    i4_split_row(acc, acc, dv);
+    for (size_t c = 0; c < dv; c += 16) _mm512_storeu_ps(acc + c, quant_to_lanes(_mm512_loadu_ps(acc + c)));
 #endif
     const size_t pf = params->prefetch_keys;
     const struct sattn_scales *sc = &params->kv;
@@ -738,7 +746,7 @@ SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_accumulate, avx512)) {
     else
         quant_row_keys(1, 0, group, n, dv, p, v, ldv, sc, 0.0f, acc, pf);
 #if SATTN_TMPL_IS_I4
-    i4_join_row(acc, dv);
+    for (size_t c = 0; c < dv; c += 16) _mm512_storeu_ps(acc + c, quant_from_lanes(_mm512_loadu_ps(acc + c)));
 #endif
 }
 #endif
