@@ -41,19 +41,15 @@ static inline __m512i i4_lanes(const sattn_elem_t *row, size_t c) {
 
 #endif
 
-/* 16 columns of floats into the order quant_half gives them (int4: i4_lanes'; int8: the columns'), and back. */
-static inline __m512 quant_to_lanes(__m512 x) {
+/* 16 columns of floats into the order quant_half gives them (into 1; int4: i4_lanes', others the columns'), or
+ * back (into 0). */
+static inline __m512 quant_lanes(__m512 x, int into) {
 #if SATTN_TMPL_IS_I4
-    return _mm512_permutexvar_ps(_mm512_setr_epi32(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15), x);
+    return _mm512_permutexvar_ps(into ? _mm512_setr_epi32(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15)
+                                      : _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15),
+                                 x);
 #else
-    return x;
-#endif
-}
-
-static inline __m512 quant_from_lanes(__m512 x) {
-#if SATTN_TMPL_IS_I4
-    return _mm512_permutexvar_ps(_mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15), x);
-#else
+    (void)into;
     return x;
 #endif
 }
@@ -123,7 +119,7 @@ ALWAYS_INLINE void qk_tile(const int R, const int T, size_t d, const float *q, s
                 __m512 y[4];
                 for (int t = 0; t < T; t++) y[t] = per_row ? quant_half(kr[t], c) : _mm512_mul_ps(quant_half(kr[t], c), f[t]);
                 for (int r = 0; r < R; r++) {
-                    const __m512 x = quant_to_lanes(_mm512_loadu_ps(q + r * ldq + c));
+                    const __m512 x = quant_lanes(_mm512_loadu_ps(q + r * ldq + c), 1);
                     for (int t = 0; t < T; t++) a[4 * r + t] = _mm512_fmadd_ps(x, y[t], a[4 * r + t]);
                 }
             }
@@ -382,7 +378,7 @@ ALWAYS_INLINE void pv_quant_tile(const int R, const int V, const int VPG, size_t
     size_t gi[4];
     for (int t = 0; t < V; t++) gi[t] = VPG ? c / group + (size_t)t / VPG : (c + 16 * t) / group;
     for (int r = 0; r < R; r++)
-        for (int t = 0; t < V; t++) x[r][t] = quant_to_lanes(_mm512_loadu_ps(acc + r * ldacc + c + 16 * t));
+        for (int t = 0; t < V; t++) x[r][t] = quant_lanes(_mm512_loadu_ps(acc + r * ldacc + c + 16 * t), 1);
     for (size_t j = 0; j < nj; j++) {
         if (j < ahead_keys) sattn_prefetch_row_run_to(ahead + j * SATTN_TMPL_ROW_BYTES(ldv), 1, 0, row_bytes, l2);
         const sattn_elem_t *row = SATTN_TMPL_ROW(v, j, ldv);
@@ -396,7 +392,7 @@ ALWAYS_INLINE void pv_quant_tile(const int R, const int V, const int VPG, size_t
         }
     }
     for (int r = 0; r < R; r++)
-        for (int t = 0; t < V; t++) _mm512_storeu_ps(acc + r * ldacc + c + 16 * t, quant_from_lanes(x[r][t]));
+        for (int t = 0; t < V; t++) _mm512_storeu_ps(acc + r * ldacc + c + 16 * t, quant_lanes(x[r][t], 0));
 }
 
 /* A key's G <= 16 scales in lanes [0, G), zeros past them. The scales are a stream beside V's, and a masked load
@@ -701,7 +697,7 @@ SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_dot, avx512)) {
     const float *qs = q;
 #if SATTN_TMPL_IS_I4
     float split[QUANT_ROW_MAX_D];
-    for (size_t c = 0; c < d; c += 16) _mm512_storeu_ps(split + c, quant_to_lanes(_mm512_loadu_ps(q + c)));
+    for (size_t c = 0; c < d; c += 16) _mm512_storeu_ps(split + c, quant_lanes(_mm512_loadu_ps(q + c), 1));
     qs = split;
 #endif
     const float sv = params->scale;
@@ -729,7 +725,7 @@ SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_accumulate, avx512)) {
         return;
     }
 #if SATTN_TMPL_IS_I4
-    for (size_t c = 0; c < dv; c += 16) _mm512_storeu_ps(acc + c, quant_to_lanes(_mm512_loadu_ps(acc + c)));
+    for (size_t c = 0; c < dv; c += 16) _mm512_storeu_ps(acc + c, quant_lanes(_mm512_loadu_ps(acc + c), 1));
 #endif
     const size_t pf = params->prefetch_keys;
     const struct sattn_scales *sc = &params->kv;
@@ -746,7 +742,7 @@ SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_accumulate, avx512)) {
     else
         quant_row_keys(1, 0, group, n, dv, p, v, ldv, sc, 0.0f, acc, pf);
 #if SATTN_TMPL_IS_I4
-    for (size_t c = 0; c < dv; c += 16) _mm512_storeu_ps(acc + c, quant_from_lanes(_mm512_loadu_ps(acc + c)));
+    for (size_t c = 0; c < dv; c += 16) _mm512_storeu_ps(acc + c, quant_lanes(_mm512_loadu_ps(acc + c), 0));
 #endif
 }
 #endif
