@@ -5,8 +5,8 @@
  * decode) of the types other than f32, whose conversions cost AVX2's 8-lane kernels more than the stream allows:
  * the one-row kernels at the end (f32's stay AVX2's, which the stream bounds). K and V become float as they are
  * loaded (elems.h's load16: vcvtph2ps for f16, a shift for bf16, sign extension for I8, a byte shuffle, a shift
- * and a table lookup for I4; the one-row kernels' integer blocks: one extension and two lookups for 32 int4
- * elements).
+ * and a table lookup for I4; where groups and d are multiples of 16, int4 by quant_half: a broadcast, a shift and
+ * the lookup, its lanes in an order of their own).
  *
  * Each logit of the tiles is one lane-wise FMA chain over d, reduced by the same tree whatever its place in a tile
  * (qk_lanes: one FMA chain over d in order, whatever its lane), and each
@@ -38,7 +38,6 @@ static inline __m512i i4_lanes(const sattn_elem_t *row, size_t c) {
     return _mm512_srlv_epi32(_mm512_set1_epi64(bytes),
                              _mm512_setr_epi32(0, 0, 4, 4, 8, 8, 12, 12, 16, 16, 20, 20, 24, 24, 28, 28));
 }
-
 #endif
 
 /* 16 columns of floats into the order quant_half gives them (into 1; int4: i4_lanes', others the columns'), or
@@ -67,7 +66,6 @@ static inline __m512 quant_half(const sattn_elem_t *row, size_t c) {
 static inline void quant_block(const sattn_elem_t *row, size_t c, __m512 *y0, __m512 *y1) {
     *y0 = quant_half(row, c), *y1 = quant_half(row, c + 16);
 }
-
 
 /* Lane i of the result: the sum of a[4 (i % 4) + i / 4]'s lanes (a 4x4 transpose of the order, undone by the
  * caller). Every vector is summed by the same tree wherever it sits (its 256-bit halves, then 128-bit quarters,
@@ -516,9 +514,10 @@ SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_many, avx512)) { pv_tiles(rows, n, 
  * in blocks of 32 columns (and a block of 16 where 32 do not fit) that become two vectors of 16 columns: int8
  * by sign extensions; int4 by i4_lanes and a table lookup, its lanes in another order than the columns', into
  * which q and the accumulator are put once per call. Q·Kᵀ sums each key's group in two chains, scaled once at
- * the group's end; P·V adds the exact integers with the group's scale folded into the weight: each element takes the same FMAs in the same key order as
- * pv_quant_tiles, so the same bits whichever path a call takes (tokens-major walks make short calls). Groups and
- * d multiples of 16 (q8_0 / q4_0's 32, whole rows of 64 to 256); other shapes and more rows take the tiles. */
+ * the group's end; P·V adds the exact integers with the group's scale folded into the weight: each element takes
+ * the same FMAs in the same key order as pv_quant_tiles, so the same bits whichever path a call takes
+ * (tokens-major walks make short calls). Groups and d multiples of 16 (q8_0 / q4_0's 32, whole rows of 64 to
+ * 256); other shapes and more rows take the tiles. */
 #define QUANT_ROW_MAX_D 256
 static inline int quant_row_fits(size_t d, size_t group) { return group % 16 == 0 && d % 16 == 0 && d <= QUANT_ROW_MAX_D; }
 
@@ -710,8 +709,8 @@ SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_dot, avx512)) {
         quant_row_keys(0, 0, group, n, d, qs, k, ldk, &params->kv, sv, s, pf);
 }
 
-/* Int4: putting the accumulator in i4_lanes' order and back costs a permutation each way per 16 columns: calls of
- * a few keys (a tokens-major walk's) take the tiles, which give the same bits. */
+/* Int4: the accumulator goes into i4_lanes' order and back once a call, a permutation each way per 16 columns:
+ * calls of a few keys (short pages) take the tiles, which give the same bits. */
 #if SATTN_TMPL_IS_I4
 #define PV_ROW_MIN_KEYS 16
 #else
