@@ -53,6 +53,13 @@ static inline __m512 quant_lanes(__m512 x, int into) {
 #endif
 }
 
+#if SATTN_TMPL_IS_I4
+/* A row of d floats (d % 16 == 0) into i4_lanes' order or back (quant_lanes' into), in place or not. */
+static void i4_lanes_row(const float *x, float *out, size_t d, int into) {
+    for (size_t c = 0; c < d; c += 16) _mm512_storeu_ps(out + c, quant_lanes(_mm512_loadu_ps(x + c), into));
+}
+#endif
+
 /* Columns [c, c + 16) of a row as floats, unscaled (int4: in i4_lanes' order). */
 static inline __m512 quant_half(const sattn_elem_t *row, size_t c) {
 #if SATTN_TMPL_IS_I4
@@ -696,7 +703,7 @@ SATTN_QK_DOT_UKERNEL(SATTN_TMPL_FN(qk_dot, avx512)) {
     const float *qs = q;
 #if SATTN_TMPL_IS_I4
     float split[QUANT_ROW_MAX_D];
-    for (size_t c = 0; c < d; c += 16) _mm512_storeu_ps(split + c, quant_lanes(_mm512_loadu_ps(q + c), 1));
+    i4_lanes_row(q, split, d, 1);
     qs = split;
 #endif
     const float sv = params->scale;
@@ -724,7 +731,7 @@ SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_accumulate, avx512)) {
         return;
     }
 #if SATTN_TMPL_IS_I4
-    for (size_t c = 0; c < dv; c += 16) _mm512_storeu_ps(acc + c, quant_lanes(_mm512_loadu_ps(acc + c), 1));
+    i4_lanes_row(acc, acc, dv, 1);
 #endif
     const size_t pf = params->prefetch_keys;
     const struct sattn_scales *sc = &params->kv;
@@ -741,7 +748,7 @@ SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_accumulate, avx512)) {
     else
         quant_row_keys(1, 0, group, n, dv, p, v, ldv, sc, 0.0f, acc, pf);
 #if SATTN_TMPL_IS_I4
-    for (size_t c = 0; c < dv; c += 16) _mm512_storeu_ps(acc + c, quant_lanes(_mm512_loadu_ps(acc + c), 0));
+    i4_lanes_row(acc, acc, dv, 0);
 #endif
 }
 #endif
