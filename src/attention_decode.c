@@ -51,7 +51,7 @@ static int rows_own_lines(const void *x, sattn_dtype t, sattn_strides s) {
  * 4 keys 7.0-9.6 (kv 8192) and 7.0-8.5 (kv 32768), 12 keys 8.4-11.2 and 8.3-9.0; 32 heads x 4 queries: 4
  * keys 7.1-9.2, 12 keys 6.8-8.2. */
 #define INTERLEAVED_STEP_BYTES (64 * 1024)
-/* An ISA's blocking may set its own steps (decode_step_keys, decode_int_step_keys, decode_many_step_keys;
+/* An ISA's blocking may set its own steps (decode_step_keys or _bytes, decode_int_step_keys, decode_many_step_keys;
  * avx512/init.c has the figures): the constants above are the defaults, measured on Zen 3 with AVX2's kernels. */
 /* Where a level walks long steps from 4 rows per K/V head (decode_many_step_keys), a key whose rows of all heads
  * span WIDE_KEY_BYTES or more of K (32 heads of d 32 in f32, of d 64 in f16, of d 128 in int8) takes steps of at
@@ -73,6 +73,8 @@ struct decode_plan {
     size_t group, rows, chunks, items;
     size_t heads_per_unit; /* K/V heads (items) one unit covers */
     size_t step;           /* keys per kernel call before page ends: a few in a tokens-major walk, else a chunk */
+    size_t ahead;          /* a tokens-major walk of short steps: keys ahead of each call whose rows the driver
+                              prefetches (0: none; prefetch_ahead) */
     size_t prefetch_k, prefetch_v; /* the kernels' prefetch distance in keys of K and of V (0: none) */
     size_t prefetch_k_many, prefetch_v_many; /* the same for the many-row tiles */
     size_t prefetch_k_max, prefetch_v_max;   /* the many-row tiles' farthest (L1 aliasing; 0 with no prefetch) */
@@ -166,6 +168,19 @@ SATTN_PREFETCH_INLINE void prefetch_next_call(const struct sattn_attention_probl
         prefetch_keys(p, p->v, p->v_type, p->vs, w[tn].rb.b, w[tn].g, j, keys, p->v_head_dim, 0);
     else
         prefetch_keys(p, p->k, p->k_type, p->ks, w[tn].rb.b, w[tn].g, j, keys, p->head_dim, 0);
+}
+
+/* A walk with pl->ahead set (short_walk): the rows of the same head pl->ahead keys after the call on keys [jb, jb + n)
+ * of the unit (K's, or V's), within the unit's nk keys, prefetched into L2 before the call. A call of a few keys is
+ * too short for the kernels' own prefetch, and the hardware's does not follow rows a page or more apart. */
+SATTN_PREFETCH_INLINE void prefetch_ahead(const struct sattn_attention_problem *p, const struct decode_plan *pl,
+                                          const struct item_work *w, size_t jb, size_t n, size_t nk, int values) {
+    if (!pl->ahead || jb + pl->ahead + n > nk) return;
+    const size_t j = w->j0 + jb + pl->ahead;
+    if (values)
+        prefetch_keys(p, p->v, p->v_type, p->vs, w->rb.b, w->g, j, n, p->v_head_dim, 1);
+    else
+        prefetch_keys(p, p->k, p->k_type, p->ks, w->rb.b, w->g, j, n, p->head_dim, 1);
 }
 
 /* Whether a call of `rows` rows takes the level's Q·Kᵀ on row lanes (by rows alone, so the layout changes no bit). */
@@ -271,6 +286,7 @@ static void run_unit(const struct sattn_exec *x, const struct sattn_attention_pr
         n = sattn_min(sattn_min(pl->step, nk - jb), sattn_kv_run(p, j0 + jb));
         for (size_t t = 0; t < hpu; t++) {
             prefetch_next_call(p, w, hpu, t, jb, n, nk, 0);
+            prefetch_ahead(p, pl, &w[t], jb, n, nk, 0);
             qk_keys(x, p, pl, &w[t], jb, n);
         }
     }
@@ -282,6 +298,7 @@ static void run_unit(const struct sattn_exec *x, const struct sattn_attention_pr
         n = sattn_min(sattn_min(pl->step, nk - jb), sattn_kv_run(p, j0 + jb));
         for (size_t t = 0; t < hpu; t++) {
             prefetch_next_call(p, w, hpu, t, jb, n, nk, 1);
+            prefetch_ahead(p, pl, &w[t], jb, n, nk, 1);
             pv_keys(x, p, pl, &w[t], jb, n);
         }
     }
@@ -295,6 +312,19 @@ static void merge_item(const struct sattn_exec *x, const struct sattn_attention_
     const struct row_state merged = sattn_row_state_at(scratch, rb.rows);
     sattn_rows_merge(rb.rows, p->v_head_dim, first, pl->chunks, partial_floats(p, pl), merged);
     sattn_rows_finish(x->k, p, &rb, merged);
+}
+
+/* The bytes a walk steps over per key: every K/V head's row of it. */
+static size_t key_bytes(const struct sattn_attention_problem *p) { return sattn_elem_bytes(p->ks.seq, p->k_type); }
+
+/* Whether a tokens-major walk takes the blocking's short steps of decode_step_bytes, each call's rows prefetched
+ * decode_step_ahead_bytes ahead (run_unit): under 4 rows per K/V head of f16 or bf16 K and V, in a cache that is not
+ * paged, where a step holds at most SHORT_WALK_MAX_KEYS keys (avx512/init.c has the figures). */
+#define SHORT_WALK_MAX_KEYS 8
+static int short_walk(const struct sattn_exec *x, const struct sattn_attention_problem *p, const struct decode_plan *pl) {
+    const int halves = sattn_dtype_bits(p->k_type) == 16 && sattn_dtype_bits(p->v_type) == 16;
+    return pl->heads_per_unit > 1 && tokens_major(p) && !p->block_table && pl->rows < 4 && halves &&
+           x->blk->decode_step_bytes && key_bytes(p) * SHORT_WALK_MAX_KEYS >= x->blk->decode_step_bytes;
 }
 
 /* Keys per step of a tokens-major walk (see INTERLEAVED_KEYS*). */
@@ -312,6 +342,7 @@ static size_t interleaved_step(const struct sattn_exec *x, const struct sattn_at
                    : INTERLEAVED_KEYS;
     const int integer = p->k_type >= SATTN_DTYPE_I8 || p->v_type >= SATTN_DTYPE_I8;
     if (integer && x->blk->decode_int_step_keys) return x->blk->decode_int_step_keys;
+    if (short_walk(x, p, pl)) return sattn_max(1, x->blk->decode_step_bytes / key_bytes(p));
     if (pl->rows < 4 && !integer && x->blk->decode_step_keys) return x->blk->decode_step_keys;
     if (pl->rows < 4) return INTERLEAVED_KEYS;
     /* Integer K or V keep steps of 4 keys at 4 to 7 rows, where the ISA sets no decode_int_step_keys. GQA 32/8, one
@@ -359,6 +390,9 @@ static struct decode_plan plan_decode(const struct sattn_exec *x, const struct s
     /* Tokens-major: a few keys of every head at a time; otherwise a head's keys. Either way run_unit ends a
      * kernel call where a page does: a call reads one run of rows s.seq apart. */
     pl.step = pl.heads_per_unit > 1 && tokens_major(p) ? interleaved_step(x, p, &pl) : DECODE_CHUNK_KEYS;
+    pl.ahead = short_walk(x, p, &pl) && x->blk->decode_step_ahead_bytes
+                   ? sattn_max(1, x->blk->decode_step_ahead_bytes / key_bytes(p))
+                   : 0;
     const size_t one = x->blk->decode_prefetch_bytes, many = x->blk->decode_many_prefetch_bytes;
     pl.prefetch_k = kernel_prefetch_keys(one, p->k_type, p->head_dim);
     pl.prefetch_v = kernel_prefetch_keys(one, p->v_type, p->v_head_dim);

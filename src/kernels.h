@@ -208,6 +208,11 @@ struct sattn_blocking {
                                      (0: attention_decode.c's steps of 4 to 12) */
     size_t decode_step_keys; /* keys per call of a tokens-major walk under 4 rows per K/V head with K and V not
                                 integers (0: attention_decode.c's 4) */
+    size_t decode_step_bytes; /* where set, such a walk of f16 or bf16 rows in a cache that is not paged takes this many
+                                 bytes of keys per call instead (a key: its rows of every head, the stride), where
+                                 that is 1 to 8 keys (attention_decode.c's short_walk) */
+    size_t decode_step_ahead_bytes; /* in that walk, the driver prefetches each call's rows this many bytes of keys
+                                       ahead, into L2 (0: none) */
 };
 
 struct sattn_kernels {

@@ -108,6 +108,17 @@ void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_f
      * and 32768 on 1 and 2 threads: int8 0.51-0.62x the time, int4 0.34-0.46x; d 64 int8 0.32-0.45x, int4
      * 0.91-0.95x; GQA 32/16 0.59-0.65x; int8 and int4 with a scale per row 0.71x / 0.44x. (Int8 at 128 keys was
      * 0.95-1.15x, at 32 0.82-0.94x: only the whole chunk won; int4 at 128 0.43-0.60x, 256 0.38-0.48x.)
+     * F16 and bf16 walks of 32 KiB a step (rows of 32 heads of d 128: 4 keys; at most 8, attention_decode.c's
+     * short_walk), each call's rows prefetched into L2 128 KiB of keys ahead by the driver, against the 64 keys
+     * above: a walk of 64 keys reads each head's rows a page or more apart, 64 pages a call, and reading a
+     * tokens-major buffer so, without arithmetic, took 16-17 GB/s on this VM where steps of 4 keys with the same
+     * head's rows prefetched 8-16 keys ahead took 31-33 (alone in order: 37-44); without the prefetch steps of 4
+     * lost (1.31-1.41x the time), as they did when 64 was chosen. Same VM and method (medians of 7-21): 32 heads,
+     * d 128, kv 8192 and 32768, f16 and bf16 0.72-0.77x the time on 1 thread, 0.88-0.92x on 2; d 64 0.73-0.75x
+     * (0.74x on 2 threads); GQA 32/16 (2 rows) 0.66-0.77x; 16 heads of d 128 (8 keys a step) 0.99-1.04x. Not
+     * taken: 8 heads of d 128 (2 KiB a key, 16 keys a step) 1.02-1.38x, f32 (16 KiB a key, 2 keys a step, 8 ahead)
+     * 0.91-1.03x at 32 heads but 1.04-1.19x at 8 and 16 heads and GQA 32/16, int8 and int4 at steps of 8 to 64
+     * with their scales prefetched as well 1.02-1.67x.
      * On Intel the many-row tiles prefetch into L2 (PREFETCHT1), not L1: a PREFETCHT0 holds one of the L1's fill
      * buffers until its line arrives, and pv_tiles' prefetches waited for one (a quarter of its samples, perf, 32
      * heads x 16 queries, d 64). Xeon AMX VM, the two builds in one process, calls alternating, medians of 8, kv
@@ -120,5 +131,7 @@ void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_f
                                        .decode_many_prefetch_l2 = cpu->vendor_intel,
                                        .decode_int_step_keys = cpu->vendor_intel ? 8 : 512,
                                        .decode_many_step_keys = cpu->vendor_intel ? 128 : 512,
-                                       .decode_step_keys = cpu->vendor_intel ? 0 : 64};
+                                       .decode_step_keys = cpu->vendor_intel ? 0 : 64,
+                                       .decode_step_bytes = cpu->vendor_intel ? 0 : 32 * 1024,
+                                       .decode_step_ahead_bytes = cpu->vendor_intel ? 0 : 128 * 1024};
 }
