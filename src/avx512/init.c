@@ -114,8 +114,8 @@ void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_f
      * tokens-major buffer so, without arithmetic, took 16-17 GB/s on this VM where steps of 4 keys with the same
      * head's rows prefetched 8-16 keys ahead took 31-33 (alone in order: 37-44); without the prefetch steps of 4
      * lost (1.31-1.41x the time), as they did when 64 was chosen. Same VM and method (medians of 7-21): 32 heads,
-     * d 128, kv 8192 and 32768, f16 and bf16 0.72-0.77x the time on 1 thread, 0.88-0.92x on 2; d 64 0.73-0.75x
-     * (0.74x on 2 threads); GQA 32/16 (2 rows) 0.66-0.77x; 16 heads of d 128 (8 keys a step) 0.99-1.04x. Not
+     * d 128, kv 8192 and 32768, f16 and bf16 0.72-0.80x the time on 1 thread, 0.74-0.92x on 2; d 64 0.73-0.75x
+     * (0.74x on 2 threads); GQA 32/16 (2 rows) 0.66-0.77x; 16 heads of d 128 (8 keys a step) 0.99-1.09x. Not
      * taken: 8 heads of d 128 (2 KiB a key, 16 keys a step) 1.02-1.38x, f32 (16 KiB a key, 2 keys a step, 8 ahead)
      * 0.91-1.03x at 32 heads but 1.04-1.19x at 8 and 16 heads and GQA 32/16, int8 and int4 at steps of 8 to 64
      * with their scales prefetched as well 1.02-1.67x.
