@@ -117,8 +117,9 @@ void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_f
      * d 128, kv 8192 and 32768, f16 and bf16 0.72-0.80x the time on 1 thread, 0.74-0.92x on 2; d 64 0.73-0.75x
      * (0.74x on 2 threads); GQA 32/16 (2 rows) 0.66-0.77x; 16 heads of d 128 (8 keys a step) 0.99-1.09x. Not
      * taken: 8 heads of d 128 (2 KiB a key, 16 keys a step) 1.02-1.38x, f32 (16 KiB a key, 2 keys a step, 8 ahead)
-     * 0.91-1.03x at 32 heads but 1.04-1.19x at 8 and 16 heads and GQA 32/16, int8 and int4 at steps of 8 to 64
-     * with their scales prefetched as well 1.02-1.67x.
+     * 0.91-1.03x at 32 heads but 1.04-1.19x at 8 and 16 heads and GQA 32/16, int8 and int4 at steps of 4 to 64
+     * with their scales prefetched as well 0.87-2.2x (no step and distance better in repeated runs), GQA 32/8's
+     * tiles at 4 to 32 keys a step 0.95-1.12x.
      * On Intel the many-row tiles prefetch into L2 (PREFETCHT1), not L1: a PREFETCHT0 holds one of the L1's fill
      * buffers until its line arrives, and pv_tiles' prefetches waited for one (a quarter of its samples, perf, 32
      * heads x 16 queries, d 64). Xeon AMX VM, the two builds in one process, calls alternating, medians of 8, kv
