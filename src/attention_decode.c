@@ -331,7 +331,7 @@ static int short_walk(const struct sattn_exec *x, const struct sattn_attention_p
 static size_t interleaved_step(const struct sattn_exec *x, const struct sattn_attention_problem *p,
                                const struct decode_plan *pl) {
     if (pl->rows >= 4 && x->blk->decode_many_step_keys) {
-        if (!qk_takes_lanes(&x->k->decode[p->k_type], pl->rows) && sattn_elem_bytes(p->ks.seq, p->k_type) >= WIDE_KEY_BYTES)
+        if (!qk_takes_lanes(&x->k->decode[p->k_type], pl->rows) && key_bytes(p) >= WIDE_KEY_BYTES)
             return sattn_min(x->blk->decode_many_step_keys, WIDE_KEY_STEP_KEYS);
         return x->blk->decode_many_step_keys;
     }
@@ -396,7 +396,7 @@ static struct decode_plan plan_decode(const struct sattn_exec *x, const struct s
     const size_t one = x->blk->decode_prefetch_bytes, many = x->blk->decode_many_prefetch_bytes;
     pl.prefetch_k = kernel_prefetch_keys(one, p->k_type, p->head_dim);
     pl.prefetch_v = kernel_prefetch_keys(one, p->v_type, p->v_head_dim);
-    pl.prefetch_k_max = many ? alias_max_keys(sattn_elem_bytes(p->ks.seq, p->k_type)) : 0;
+    pl.prefetch_k_max = many ? alias_max_keys(key_bytes(p)) : 0;
     pl.prefetch_v_max = many ? alias_max_keys(sattn_elem_bytes(p->vs.seq, p->v_type)) : 0;
     pl.prefetch_k_many = sattn_min(kernel_prefetch_keys(many, p->k_type, p->head_dim), pl.prefetch_k_max);
     pl.prefetch_v_many = sattn_min(kernel_prefetch_keys(many, p->v_type, p->v_head_dim), pl.prefetch_v_max);

@@ -528,9 +528,6 @@ SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_many, avx512)) { pv_tiles(rows, n, 
 #define QUANT_ROW_MAX_D 256
 static inline int quant_row_fits(size_t d, size_t group) { return group % 16 == 0 && d % 16 == 0 && d <= QUANT_ROW_MAX_D; }
 
-#endif
-
-#if SATTN_TMPL_QUANT
 /* The scales of the four keys from j (I8/I4), prefetched beside their rows by the one-row kernels: in a tokens-major
  * cache one head's scales of successive keys lie a line or more apart, as its rows do. Zen 5 VM, 32 heads, d 128,
  * groups of 32, tokens-major, two builds alternating (medians of 7-15): int4 0.84-0.93x the time (kv 8192 and 32768,
