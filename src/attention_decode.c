@@ -171,8 +171,9 @@ SATTN_PREFETCH_INLINE void prefetch_next_call(const struct sattn_attention_probl
 }
 
 /* A walk with pl->ahead set (short_walk): the rows of the same head pl->ahead keys after the call on keys [jb, jb + n)
- * of the unit (K's, or V's), within the unit's nk keys, prefetched into L2 before the call. A call of a few keys is
- * too short for the kernels' own prefetch, and the hardware's does not follow rows a page or more apart. */
+ * of the unit (K's, or V's), and their scales (int8), within the unit's nk keys, prefetched into L2 before the call.
+ * A call of a few keys is too short for the kernels' own prefetch, and the hardware's does not follow rows a page or
+ * more apart; a head's scales of successive keys lie a line or more apart as well. */
 SATTN_PREFETCH_INLINE void prefetch_ahead(const struct sattn_attention_problem *p, const struct decode_plan *pl,
                                           const struct item_work *w, size_t jb, size_t n, size_t nk, int values) {
     if (!pl->ahead || jb + pl->ahead + n > nk) return;
@@ -181,6 +182,13 @@ SATTN_PREFETCH_INLINE void prefetch_ahead(const struct sattn_attention_problem *
         prefetch_keys(p, p->v, p->v_type, p->vs, w->rb.b, w->g, j, n, p->v_head_dim, 1);
     else
         prefetch_keys(p, p->k, p->k_type, p->ks, w->rb.b, w->g, j, n, p->head_dim, 1);
+    const float *scales = values ? p->v_scales : p->k_scales;
+    if (scales && (values ? p->v_type : p->k_type) >= SATTN_DTYPE_I8) {
+        const sattn_strides s = values ? p->vss : p->kss;
+        const size_t groups = values ? p->v_head_dim / p->v_group : p->head_dim / p->k_group;
+        sattn_prefetch_row_run_to(scales + sattn_kv_offset(p, s, w->rb.b, w->g, j), n, s.seq * sizeof(float),
+                                  groups * sizeof(float), 1);
+    }
 }
 
 /* Whether a call of `rows` rows takes the level's Q·Kᵀ on row lanes (by rows alone, so the layout changes no bit). */
@@ -317,14 +325,25 @@ static void merge_item(const struct sattn_exec *x, const struct sattn_attention_
 /* The bytes a walk steps over per key: every K/V head's row of it. */
 static size_t key_bytes(const struct sattn_attention_problem *p) { return sattn_elem_bytes(p->ks.seq, p->k_type); }
 
-/* Whether a tokens-major walk takes the blocking's short steps of decode_step_bytes, each call's rows prefetched
- * decode_step_ahead_bytes ahead (run_unit): under 4 rows per K/V head of f16 or bf16 K and V, in a cache that is not
- * paged, where a step holds at most SHORT_WALK_MAX_KEYS keys (avx512/init.c has the figures). */
+/* The bytes of keys a short walk's step holds (the blocking's; 0: no short walk) and at most how many keys that may be:
+ * int8 K or V take decode_int8_step_bytes, f16 and bf16 decode_step_bytes. */
 #define SHORT_WALK_MAX_KEYS 8
+#define SHORT_WALK_MAX_KEYS_I8 16
+static int has_int8(const struct sattn_attention_problem *p) {
+    return p->k_type == SATTN_DTYPE_I8 || p->v_type == SATTN_DTYPE_I8;
+}
+static size_t short_step_bytes(const struct sattn_exec *x, const struct sattn_attention_problem *p) {
+    return has_int8(p) ? x->blk->decode_int8_step_bytes : x->blk->decode_step_bytes;
+}
+
+/* Whether a tokens-major walk takes the blocking's short steps of short_step_bytes, each call's rows prefetched
+ * decode_step_ahead_bytes ahead (run_unit): under 4 rows per K/V head of f16, bf16 or int8 K and V, in a cache that
+ * is not paged, where a step holds at most SHORT_WALK_MAX_KEYS keys (_I8 with int8; avx512/init.c has the figures). */
 static int short_walk(const struct sattn_exec *x, const struct sattn_attention_problem *p, const struct decode_plan *pl) {
-    const int halves = sattn_dtype_bits(p->k_type) == 16 && sattn_dtype_bits(p->v_type) == 16;
-    return pl->heads_per_unit > 1 && tokens_major(p) && !p->block_table && pl->rows < 4 && halves &&
-           x->blk->decode_step_bytes && key_bytes(p) * SHORT_WALK_MAX_KEYS >= x->blk->decode_step_bytes;
+    const size_t kb = sattn_dtype_bits(p->k_type), vb = sattn_dtype_bits(p->v_type), step = short_step_bytes(x, p);
+    const size_t max_keys = has_int8(p) ? SHORT_WALK_MAX_KEYS_I8 : SHORT_WALK_MAX_KEYS;
+    return pl->heads_per_unit > 1 && tokens_major(p) && !p->block_table && pl->rows < 4 && kb >= 8 && kb <= 16 &&
+           vb >= 8 && vb <= 16 && step && key_bytes(p) * max_keys >= step;
 }
 
 /* Keys per step of a tokens-major walk (see INTERLEAVED_KEYS*). */
@@ -340,9 +359,9 @@ static size_t interleaved_step(const struct sattn_exec *x, const struct sattn_at
         return rows_own_lines(p->k, p->k_type, p->ks) && rows_own_lines(p->v, p->v_type, p->vs)
                    ? sattn_max(INTERLEAVED_KEYS_I4, x->blk->decode_int_step_keys)
                    : INTERLEAVED_KEYS;
+    if (short_walk(x, p, pl)) return sattn_max(1, short_step_bytes(x, p) / key_bytes(p));
     const int integer = p->k_type >= SATTN_DTYPE_I8 || p->v_type >= SATTN_DTYPE_I8;
     if (integer && x->blk->decode_int_step_keys) return x->blk->decode_int_step_keys;
-    if (short_walk(x, p, pl)) return sattn_max(1, x->blk->decode_step_bytes / key_bytes(p));
     if (pl->rows < 4 && !integer && x->blk->decode_step_keys) return x->blk->decode_step_keys;
     if (pl->rows < 4) return INTERLEAVED_KEYS;
     /* Integer K or V keep steps of 4 keys at 4 to 7 rows, where the ISA sets no decode_int_step_keys. GQA 32/8, one

@@ -213,6 +213,8 @@ struct sattn_blocking {
                                  that is 1 to 8 keys (attention_decode.c's short_walk) */
     size_t decode_step_ahead_bytes; /* in that walk, the driver prefetches each call's rows this many bytes of keys
                                        ahead, into L2 (0: none) */
+    size_t decode_int8_step_bytes; /* the same walk where K or V is int8 (the other int8, f16 or bf16), 1 to 16 keys a
+                                      call (0: int8 keeps decode_int_step_keys) */
 };
 
 struct sattn_kernels {

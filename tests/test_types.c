@@ -312,8 +312,8 @@ typedef struct {
 
 static const char *const type_names[] = {"f32", "f16", "bf16", "i8", "i4"};
 
-/* A tokens-major decode with the walk's steps an ISA's blocking may set (decode_step_bytes, decode_int_step_keys,
- * decode_many_step_keys) at odd sizes, so that every ISA's kernels see calls that end mid-quad, and the driver's
+/* A tokens-major decode with the walk's steps an ISA's blocking may set (decode_step_bytes, decode_int8_step_bytes,
+ * decode_int_step_keys, decode_many_step_keys) at odd sizes, so that every ISA's kernels see calls that end mid-quad, and the driver's
  * prefetch ahead of them (decode_step_ahead_bytes): the same bits as dense (o_dense, `bytes` of it). The int step
  * runs at 5 and at 37, which int4 rows on their own lines take in place of their 32. */
 static void check_tokens_major_steps(const sattn_attention_desc *tok, const void *q, const void *k, const void *v,
@@ -326,6 +326,7 @@ static void check_tokens_major_steps(const sattn_attention_desc *tok, const void
     for (size_t int_step = 5; int_step <= 37; int_step += 32) {
         const size_t key_bytes = sattn_elem_bytes(prob.ks.seq, prob.k_type);
         b.decode_step_keys = 3, b.decode_step_bytes = 3 * key_bytes, b.decode_step_ahead_bytes = 5 * key_bytes;
+        b.decode_int8_step_bytes = 3 * key_bytes;
         b.decode_int_step_keys = int_step, b.decode_many_step_keys = 7;
         memset(out, 0x5A, bytes);
         assert_int_equal(sattn_attention_run(&x, &prob, NULL, 0), SATTN_OK);
