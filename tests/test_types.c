@@ -313,9 +313,10 @@ typedef struct {
 static const char *const type_names[] = {"f32", "f16", "bf16", "i8", "i4"};
 
 /* A tokens-major decode with the walk's steps an ISA's blocking may set (decode_step_bytes, decode_int8_step_bytes,
- * decode_int_step_keys, decode_many_step_keys) at odd sizes, so that every ISA's kernels see calls that end mid-quad, and the driver's
- * prefetch ahead of them (decode_step_ahead_bytes): the same bits as dense (o_dense, `bytes` of it). The int step
- * runs at 5 and at 37, which int4 rows on their own lines take in place of their 32. */
+ * decode_int_step_keys, decode_many_step_keys) at odd sizes, so that every ISA's kernels see calls that end
+ * mid-quad, and the driver's prefetch ahead of them (decode_step_ahead_bytes, rows and int8 scales): the same bits as
+ * dense (o_dense, `bytes` of it). The int step runs at 5 and at 37, which int4 rows on their own lines take in place
+ * of their 32. */
 static void check_tokens_major_steps(const sattn_attention_desc *tok, const void *q, const void *k, const void *v,
                                      void *out, const void *o_dense, size_t bytes, const char *what) {
     struct sattn_attention_problem prob;
