@@ -123,10 +123,10 @@ void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_f
      * with the same 128 KiB ahead and the driver prefetching the scales of the keys ahead too (an earlier trial of
      * steps of 4 to 64 keys had found no setting better in repeated runs; this one ran every step against three
      * distances, then the choice over repeated runs of 41 calls). Same VM, 32 heads of d 128 tokens-major,
-     * against the whole chunk: kv 32768 on 1 thread, groups of 32 0.82-0.84x the time, a scale a row 0.84-0.91x
-     * (medians of 41, three runs); kv 8192 0.87-0.93x and 0.97-0.98x; 2 threads kv 32768 0.87-0.96x, kv 8192
-     * 1.01-1.05x. Steps against ahead distances (kv 32768, 1 thread, groups of 32 / a scale a row): 4 keys
-     * 1.07-1.25x / 0.95-1.13x, 8 keys 0.94-1.09x / 0.78-0.88x, 16 keys 0.81-0.99x / 0.73-0.89x, 32 keys
+     * against the whole chunk, groups of 32 / a scale a row: kv 32768 on 1 thread 0.82-0.84x / 0.84-0.91x the time
+     * (runs of 41 calls; of 11, the per-row cell 0.89-1.15x), kv 8192 0.87-0.93x / 0.97-0.98x (shorter runs
+     * 0.95-1.10x); 2 threads kv 32768 0.87-0.89x / 0.94-1.01x, kv 8192 0.98-1.05x / 1.00-1.15x. Steps against ahead distances (kv 32768, 1 thread, groups of 32 / a scale a row): 4 keys
+     * 1.07-1.25x / 0.95-1.13x, 8 keys 0.94-1.09x / 0.78-0.88x, 16 keys 0.81-0.92x / 0.73-0.84x, 32 keys
      * 0.88-0.91x / 0.77-0.84x, 64 keys 1.28x / 1.23x.
      * On Intel the many-row tiles prefetch into L2 (PREFETCHT1), not L1: a PREFETCHT0 holds one of the L1's fill
      * buffers until its line arrives, and pv_tiles' prefetches waited for one (a quarter of its samples, perf, 32
