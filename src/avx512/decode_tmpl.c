@@ -111,7 +111,7 @@ static inline __m128 sum4(const __m512 a[4]) {
  * of 15: Q·Kᵀ f16 and bf16 0.76-0.82x the time at 2, 4 and 8 rows, f32 0.87-0.93x, int8 0.88-0.95x at 4 and 8 rows,
  * int4 0.90-1.06x; int8 at 2 rows 1.03-1.14x, as much as with the f16 change alone, which leaves int8's code as it
  * was (placement, not work). GQA 32/8 decode, dense, 1 thread, kv 1024 and 8192: f16 and bf16 0.92-0.94x, int8
- * 0.95-0.98x, int4 1.02x; GQA 32/16 (2 rows) 1.01-1.03x. */
+ * 0.95-0.98x, int4 1.02-1.03x; GQA 32/16 (2 rows) 1.01-1.03x. */
 ALWAYS_INLINE void qk_tile_groups(const int R, const int T, const int PER_ROW, size_t d, const float *q, size_t ldq,
                                   const sattn_elem_t *const kr[4], const float *const ks[4], const size_t g, __m512 a[16]) {
     for (size_t c0 = 0, gi = 0; c0 < d; c0 += g, gi++) {

@@ -117,16 +117,17 @@ void sattn_kernels_init_avx512(struct sattn_kernels *k, const struct sattn_cpu_f
      * d 128, kv 8192 and 32768, f16 and bf16 0.72-0.80x the time on 1 thread, 0.74-0.92x on 2; d 64 0.73-0.75x
      * (0.74x on 2 threads); GQA 32/16 (2 rows) 0.66-0.77x; 16 heads of d 128 (8 keys a step) 0.99-1.09x. Not
      * taken: 8 heads of d 128 (2 KiB a key, 16 keys a step) 1.02-1.38x, f32 (16 KiB a key, 2 keys a step, 8 ahead)
-     * 0.91-1.03x at 32 heads but 1.04-1.19x at 8 and 16 heads and GQA 32/16, int4 (2 KiB a key at 32 heads of d 128, and
-     * its one-row P·V takes calls of 16 keys or more), GQA 32/8's tiles at 4 to 32 keys a step 0.95-1.12x.
-     * Int8 walks take their own step, decode_int8_step_bytes (64 KiB: 16 keys of 32 heads of d 128, at most 16),
-     * with the same 128 KiB ahead and the driver prefetching the scales of the keys ahead too (an earlier trial of
-     * steps of 4 to 64 keys had found no setting better in repeated runs; this one ran every step against three
-     * distances, then the choice over repeated runs of 41 calls). Same VM, 32 heads of d 128 tokens-major,
-     * against the whole chunk, groups of 32 / a scale a row: kv 32768 on 1 thread 0.82-0.84x / 0.84-0.91x the time
-     * (runs of 41 calls; of 11, the per-row cell 0.89-1.15x), kv 8192 0.87-0.93x / 0.97-0.98x (shorter runs
-     * 0.95-1.10x); 2 threads kv 32768 0.87-0.89x / 0.94-1.01x, kv 8192 0.98-1.05x / 1.00-1.15x. Steps against ahead distances (kv 32768, 1 thread, groups of 32 / a scale a row): 4 keys
-     * 1.07-1.25x / 0.95-1.13x, 8 keys 0.94-1.09x / 0.78-0.88x, 16 keys 0.81-0.92x / 0.73-0.84x, 32 keys
+     * 0.91-1.03x at 32 heads but 1.04-1.19x at 8 and 16 heads and GQA 32/16, int4 at 16 and 32 keys a step (2 KiB a
+     * key at 32 heads of d 128; its one-row P·V takes calls of 16 keys or more) 1.34-1.47x (one cell 0.95x), GQA
+     * 32/8's tiles at 4 to 32 keys a step 0.95-1.12x. Int8 walks take their own step, decode_int8_step_bytes (64
+     * KiB: 16 keys of 32 heads of d 128, at most 16), with the same 128 KiB ahead and the driver prefetching the
+     * scales of the keys ahead too (an earlier trial of steps of 4 to 64 keys had found no setting better in
+     * repeated runs; this one ran every step against three distances, then the choice over repeated runs of 41
+     * calls). Same VM, 32 heads of d 128 tokens-major, against the whole chunk, groups of 32 / a scale a row: kv
+     * 32768 on 1 thread 0.82-0.84x / 0.84-0.91x the time (runs of 41 calls; of 11, the per-row cell 0.89-1.15x), kv
+     * 8192 0.87-0.93x / 0.97-0.98x (shorter runs 0.95-1.10x); 2 threads kv 32768 0.87-0.89x / 0.94-1.01x, kv 8192
+     * 0.98-1.05x / 1.00-1.15x. Steps against ahead distances (kv 32768, 1 thread, groups of 32 / a scale a row): 4
+     * keys 1.07-1.25x / 0.95-1.13x, 8 keys 0.94-1.09x / 0.78-0.88x, 16 keys 0.81-0.92x / 0.73-0.84x, 32 keys
      * 0.88-0.91x / 0.77-0.84x, 64 keys 1.28x / 1.23x.
      * On Intel the many-row tiles prefetch into L2 (PREFETCHT1), not L1: a PREFETCHT0 holds one of the L1's fill
      * buffers until its line arrives, and pv_tiles' prefetches waited for one (a quarter of its samples, perf, 32
