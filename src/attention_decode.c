@@ -182,13 +182,11 @@ SATTN_PREFETCH_INLINE void prefetch_ahead(const struct sattn_attention_problem *
         prefetch_keys(p, p->v, p->v_type, p->vs, w->rb.b, w->g, j, n, p->v_head_dim, 1);
     else
         prefetch_keys(p, p->k, p->k_type, p->ks, w->rb.b, w->g, j, n, p->head_dim, 1);
-    const float *scales = values ? p->v_scales : p->k_scales;
-    if (scales && (values ? p->v_type : p->k_type) >= SATTN_DTYPE_I8) {
-        const sattn_strides s = values ? p->vss : p->kss;
-        const size_t groups = values ? p->v_head_dim / p->v_group : p->head_dim / p->k_group;
-        sattn_prefetch_row_run_to(scales + sattn_kv_offset(p, s, w->rb.b, w->g, j), n, s.seq * sizeof(float),
-                                  groups * sizeof(float), 1);
-    }
+    if ((values ? p->v_type : p->k_type) < SATTN_DTYPE_I8) return;
+    const size_t cols = values ? p->v_head_dim : p->head_dim;
+    const struct sattn_scales sc = values ? sattn_kv_scales(p, p->v_scales, p->vss, p->v_group, w->rb.b, w->g, j, 0)
+                                          : sattn_kv_scales(p, p->k_scales, p->kss, p->k_group, w->rb.b, w->g, j, 0);
+    sattn_prefetch_row_run_to(sc.at, n, sc.ld * sizeof(float), cols / sc.group * sizeof(float), 1);
 }
 
 /* Whether a call of `rows` rows takes the level's Q·Kᵀ on row lanes (by rows alone, so the layout changes no bit). */

@@ -128,6 +128,18 @@ ALWAYS_INLINE void qk_tile_groups(const int R, const int T, const int PER_ROW, s
     }
 }
 
+/* qk_tile's columns [c, c + w) of types without whole groups; w 16 (a constant) loads q and K whole. */
+ALWAYS_INLINE void qk_tile_columns(const int R, const int T, size_t c, const size_t w, const float *q, size_t ldq,
+                                   const sattn_elem_t *const kr[4], const float *const ks[4], size_t g, __m512 a[16]) {
+    __m512 y[4];
+    for (int t = 0; t < T; t++) y[t] = sattn_avx512_load16_scaled(kr[t], c, w, ks[t], g);
+    for (int r = 0; r < R; r++) {
+        const __m512 x = w >= 16 ? _mm512_loadu_ps(q + r * ldq + c)
+                                 : _mm512_maskz_loadu_ps(sattn_avx512_tail_mask(w), q + r * ldq + c);
+        for (int t = 0; t < T; t++) a[4 * r + t] = _mm512_fmadd_ps(x, y[t], a[4 * r + t]);
+    }
+}
+
 /* Q·Kᵀ for R <= 4 rows x T <= 4 keys: 16 accumulators, T converted key vectors and a query vector in registers
  * (21 of 32), so each K vector loaded and converted serves R rows and each query vector T keys. With one scale a
  * key (I8/I4 rows scaled whole) the integer dots are scaled at the end, one multiply a tile, not each K vector:
@@ -146,23 +158,8 @@ ALWAYS_INLINE void qk_tile(const int R, const int T, size_t d, const float *q, s
         else qk_tile_groups(R, T, 0, d, q, ldq, kr, ks, g, a);
     } else {
         size_t c = 0;
-        for (; c + 16 <= d; c += 16) { /* whole vectors: plain loads, no tail test */
-            __m512 y[4];
-            for (int t = 0; t < T; t++) y[t] = sattn_avx512_load16_scaled(kr[t], c, 16, ks[t], g);
-            for (int r = 0; r < R; r++) {
-                const __m512 x = _mm512_loadu_ps(q + r * ldq + c);
-                for (int t = 0; t < T; t++) a[4 * r + t] = _mm512_fmadd_ps(x, y[t], a[4 * r + t]);
-            }
-        }
-        if (c < d) {
-            const size_t w = d - c;
-            __m512 y[4];
-            for (int t = 0; t < T; t++) y[t] = sattn_avx512_load16_scaled(kr[t], c, w, ks[t], g);
-            for (int r = 0; r < R; r++) {
-                const __m512 x = _mm512_maskz_loadu_ps(sattn_avx512_tail_mask(w), q + r * ldq + c);
-                for (int t = 0; t < T; t++) a[4 * r + t] = _mm512_fmadd_ps(x, y[t], a[4 * r + t]);
-            }
-        }
+        for (; c + 16 <= d; c += 16) qk_tile_columns(R, T, c, 16, q, ldq, kr, ks, g, a); /* whole: no tail test */
+        if (c < d) qk_tile_columns(R, T, c, d - c, q, ldq, kr, ks, g, a);
     }
     float dots[16];
     __m128 key_scales = _mm_set1_ps(1.0f);
