@@ -63,7 +63,8 @@ static int rows_own_lines(const void *x, sattn_dtype t, sattn_strides s) {
  * 0.92-1.10x in three rounds; own timing program, 32 heads: f16 and bf16 d 128 x 4 0.52-0.54x, x 8 0.75-0.80x, d 64
  * x 4 0.62-0.67x, x 8 0.57-0.60x, int8 (group 32) d 128 x 4 0.57x, x 8 0.82x. With row lanes (x 16) d 128 took 149
  * against 143; narrower keys lose: GQA 32/8 at d 64 (2 KiB) 14.9-15.1 ms against 11.5-11.6 for one query, GQA 32/4
- * 11.5-11.6 against 5.9. */
+ * 11.5-11.6 against 5.9. On the Zen 5 VM GQA 32/8 f16 and bf16 at d 128 (2 KiB keys) at 32 keys took 1.43-1.76x the
+ * whole chunk's time (kv 8192 and 32768, 1 thread). */
 #define WIDE_KEY_BYTES (4 * 1024)
 #define WIDE_KEY_STEP_KEYS 32
 /* At most this many K/V heads per unit (scratch and the unit's bookkeeping grow with it). */
