@@ -547,7 +547,8 @@ SATTN_PV_ACCUMULATE_UKERNEL(SATTN_TMPL_FN(pv_many, avx512)) { pv_tiles(rows, n, 
  * (tokens-major walks make short calls). Groups and d multiples of 16 (q8_0 / q4_0's 32, whole rows of 64 to
  * 256); other shapes and more rows take the tiles. Not kept: int4 at d 128 on nibble planes (a row loaded whole,
  * lane L holding elements 8L..8L+7, one shift and lookup per 16 elements), in L2 P·V 0.72-0.85x the time and Q·Kᵀ
- * 0.87-0.97x, but MHA decode from DRAM dense 0.93-1.04x and tokens-major 1.16-1.26x (Zen 5 VM; docs/kv-cache-types-log.md). */
+ * 0.87-0.97x, but MHA decode from DRAM dense 0.93-1.04x and tokens-major 1.16-1.26x (Zen 5 VM;
+ * docs/kv-cache-types-log.md). */
 #define QUANT_ROW_MAX_D 256
 static inline int quant_row_fits(size_t d, size_t group) { return group % 16 == 0 && d % 16 == 0 && d <= QUANT_ROW_MAX_D; }
 
